@@ -1,0 +1,35 @@
+# The two commands a user needs:
+#   make demo   builds .venv and runs the pipeline on the embedded mock survey (CPU demo config)
+#   make test   builds .venv and runs the test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+CORES  ?= all
+CONFIG ?= config/demo.yaml
+
+.PHONY: venv demo paper test lint clean
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: venv
+	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG)
+
+paper: venv
+	$(BIN)/snakemake --cores $(CORES) --resources gpu=1 --configfile config/config.yaml
+
+test: venv
+	$(BIN)/python -m pytest -q
+
+lint: venv
+	$(BIN)/snakemake --lint --configfile $(CONFIG)
+
+clean:
+	rm -rf results logs benchmarks .snakemake
