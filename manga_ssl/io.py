@@ -30,3 +30,31 @@ def atomic_output(path: str | os.PathLike):
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def write_csv(df, path) -> None:
+    with atomic_output(path) as tmp:
+        df.to_csv(tmp, index=False)
+
+
+def write_parquet(df, path, units: dict | None = None) -> None:
+    """Parquet with the column units stored in the schema metadata (key 'units', JSON)."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    meta = dict(table.schema.metadata or {})
+    meta[b"units"] = json.dumps({k: v for k, v in (units or {}).items() if k in df.columns}).encode()
+    with atomic_output(path) as tmp:
+        pq.write_table(table.replace_schema_metadata(meta), tmp)
+
+
+def read_parquet_units(path) -> dict:
+    import json
+
+    import pyarrow.parquet as pq
+
+    meta = pq.read_schema(path).metadata or {}
+    return json.loads(meta.get(b"units", b"{}"))

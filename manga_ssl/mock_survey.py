@@ -52,7 +52,7 @@ class MockSurveySpec:
         return cls(
             n_galaxies=int(survey["n_galaxies"]),
             seed=int(survey["seed"]),
-            ifu_mix={int(k): float(v) for k, v in survey.get("ifu_mix", PAPER_IFU_COUNTS).items()},
+            ifu_mix=dict(zip(FIBRE_COUNTS, map(float, survey.get("ifu_mix", PAPER_IFU_COUNTS.values())))),
             population_fractions=tuple(survey.get("population_fractions", (0.50, 0.32, 0.18))),
             foreground_star_fraction=float(survey.get("foreground_star_fraction", 0.06)),
         )

@@ -1,0 +1,54 @@
+"""Configuration: validation against the JSON schema, with messages that name the key."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+
+class ConfigError(ValueError):
+    """The configuration does not match the schema; the message lists every problem."""
+
+
+def _fill_defaults(config: dict, schema: dict) -> None:
+    for key, sub in schema.get("properties", {}).items():
+        if key not in config and "default" in sub:
+            config[key] = copy.deepcopy(sub["default"])
+        if isinstance(config.get(key), dict) and sub.get("type") == "object":
+            _fill_defaults(config[key], sub)
+
+
+def _key(path) -> str:
+    return ".".join(str(p) for p in path) or "<top level>"
+
+
+def _describe(err: jsonschema.ValidationError) -> str:
+    if err.validator == "additionalProperties":
+        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+        allowed = ", ".join(sorted(err.schema.get("properties", {})))
+        where = _key(err.absolute_path)
+        return "; ".join(f"config key '{_key([*err.absolute_path, k])}' is not a known setting "
+                         f"(allowed under {where}: {allowed})" for k in extra)
+    if err.validator == "required":
+        return f"config key '{_key(err.absolute_path)}': {err.message}"
+    return f"config key '{_key(err.absolute_path)}': {err.message}"
+
+
+def validate_config(config: dict, schema_path) -> dict:
+    """Fill defaults into ``config`` (in place) and validate it; raise ConfigError."""
+    schema = yaml.safe_load(Path(schema_path).read_text())
+    _fill_defaults(config, schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        lines = "\n  - ".join(_describe(e) for e in errors)
+        raise ConfigError(f"invalid configuration ({len(errors)} problem(s)):\n  - {lines}")
+    return config
+
+
+def load_config(path, schema_path) -> dict:
+    with open(path) as fh:
+        return validate_config(yaml.safe_load(fh) or {}, schema_path)

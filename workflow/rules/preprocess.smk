@@ -1,0 +1,41 @@
+rule extract_maps:
+    """Per galaxy: five maps, S/N >= 3, systemic velocity removed, footprint crop,
+    2x2 binning, 32x32 padding; model-variation maps; the catalogue of Fig. 2."""
+    input:
+        **survey_files(),
+    output:
+        maps=f"{RESULTS}/preprocess/maps.npz",
+        catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
+        rejected=f"{RESULTS}/preprocess/rejected.csv",
+    params:
+        root=survey_root(),
+        preprocessing=config["preprocessing"],
+    threads: 8
+    log:
+        f"{LOGS}/extract_maps.log",
+    benchmark:
+        f"{BENCHMARKS}/extract_maps.tsv"
+    conda:
+        "../../envs/science.yaml"
+    script:
+        "../scripts/extract_maps.py"
+
+
+rule normalise:
+    """Relative (one scale for the sample) or individual (each map spans [0, 1])
+    normalisation, with the noise-augmentation sigma maps and model variations."""
+    input:
+        maps=f"{RESULTS}/preprocess/maps.npz",
+    output:
+        tensors=f"{RESULTS}/tensors/{{normalisation}}.npz",
+    params:
+        percentiles=config["preprocessing"]["relative_percentiles"],
+        v_band_sigma=config["preprocessing"]["v_band_sigma"],
+    log:
+        f"{LOGS}/normalise_{{normalisation}}.log",
+    benchmark:
+        f"{BENCHMARKS}/normalise_{{normalisation}}.tsv"
+    conda:
+        "../../envs/science.yaml"
+    script:
+        "../scripts/normalise.py"

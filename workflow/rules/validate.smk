@@ -1,0 +1,34 @@
+rule measurements_vs_truth:
+    """Mock survey only: parameters measured from the maps against the ground truth.
+    The only rule that reads the truth table."""
+    input:
+        catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
+        truth=f"{MOCK}/truth.parquet",
+    output:
+        table=f"{RESULTS}/validation/measurements_vs_truth.csv",
+    log:
+        f"{LOGS}/measurements_vs_truth.log",
+    benchmark:
+        f"{BENCHMARKS}/measurements_vs_truth.tsv"
+    conda:
+        "../../envs/science.yaml"
+    script:
+        "../scripts/measurements_vs_truth.py"
+
+
+rule mock_vs_real:
+    """Calibration check: medians and 16-84% ranges of the mock against real MaNGA catalogues."""
+    input:
+        **real_catalogues(),
+        truth=f"{MOCK}/truth.parquet",
+        catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
+    output:
+        table=f"{RESULTS}/validation/mock_vs_real.md",
+    log:
+        f"{LOGS}/mock_vs_real.log",
+    benchmark:
+        f"{BENCHMARKS}/mock_vs_real.tsv"
+    conda:
+        "../../envs/science.yaml"
+    script:
+        "../scripts/mock_vs_real.py"

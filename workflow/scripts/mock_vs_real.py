@@ -1,0 +1,12 @@
+import pandas as pd
+
+from manga_ssl.io import atomic_output
+from manga_ssl.runlog import log_to
+from manga_ssl.validation import mock_vs_real, to_markdown
+
+log = log_to(snakemake.log[0])
+real = {k: snakemake.input[k] for k in ("pipe3d", "drpall", "drpcomplete", "mdlm")}
+table = mock_vs_real(pd.read_parquet(snakemake.input.truth), pd.read_parquet(snakemake.input.catalogue), real)
+with atomic_output(snakemake.output.table) as tmp:
+    tmp.write_text(to_markdown(table))
+log.info("mock vs real:\n%s", table.to_string(index=False))
