@@ -469,7 +469,9 @@ def read_drpall(path) -> pd.DataFrame:
 
 PIPE3D_CATALOGUE_COLUMNS = {
     "plateifu": ("plateifu",), "re_arcsec": ("Re_arc",), "re_kpc": ("Re_kpc",),
-    "pa": ("PA", "nsa_elpetro_phi"), "ellip": ("ellip",), "log_mass": ("log_Mass",),
+    # 'ellip' holds b/a despite its name: in the DR14 catalogue its median is
+    # 0.68, the b/a of the sample (drpcomplete ELL = 1 - b/a has median 0.28).
+    "pa": ("PA", "nsa_elpetro_phi"), "axis_ratio": ("ellip",), "log_mass": ("log_Mass",),
     "log_sfr": ("log_SFR_Ha",), "age_lw_re": ("Age_LW_Re_fit",),
     "grad_age_lw": ("alpha_Age_LW_Re_fit",), "zh_lw_re": ("ZH_LW_Re_fit",),
     "grad_zh_lw": ("alpha_ZH_LW_Re_fit",), "lambda_re": ("Lambda_Re",),

@@ -29,12 +29,16 @@ def rotation_angle(velocity: np.ndarray, valid: np.ndarray) -> float:
     return float(np.mod(position_angle_of(dx, dy) + 90.0, 360.0))
 
 
-def elliptical_radius(shape, re_arcsec: float, pa_deg: float, axis_ratio: float) -> np.ndarray:
-    """Semi-major-axis distance of every spaxel from the centre, in units of Re."""
+def major_minor_offsets(shape, pa_deg: float) -> tuple[np.ndarray, np.ndarray]:
+    """Spaxel offsets (arcsec) along the axis at ``pa_deg`` and perpendicular to it."""
     x, y = spaxel_offsets(shape)
     pa = np.radians(pa_deg)
-    u = -x * np.sin(pa) + y * np.cos(pa)
-    w = x * np.cos(pa) + y * np.sin(pa)
+    return -x * np.sin(pa) + y * np.cos(pa), x * np.cos(pa) + y * np.sin(pa)
+
+
+def elliptical_radius(shape, re_arcsec: float, pa_deg: float, axis_ratio: float) -> np.ndarray:
+    """Semi-major-axis distance of every spaxel from the centre, in units of Re."""
+    u, w = major_minor_offsets(shape, pa_deg)
     return np.hypot(u, w / max(axis_ratio, 0.05)) / re_arcsec
 
 

@@ -25,8 +25,9 @@ from . import formats
 from .datasets import SurveyLayout
 from .cosmology import C_KMS, kpc_per_arcsec, luminosity_distance_mpc, redshift_for_scale
 from .ifu import (FIBRE_COUNTS, IFU_DESIGNS, IFU_DIAMETER_ARCSEC, IFU_MAP_SIZE, SPAXEL_ARCSEC,
-                  hexagon_footprint, spaxel_offsets)
+                  hexagon_footprint)
 from .io import atomic_output
+from .measurements import elliptical_radius, lambda_re, major_minor_offsets
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +74,9 @@ def draw_intrinsic(rng: np.random.Generator, population: np.ndarray) -> pd.DataF
     sf, qf, sr = (population == k for k in range(3))
     d = {}
     log_m = np.empty(n)
-    log_m[sf] = _clipped_normal(rng, 9.95, 0.50, 8.7, 11.3, sf.sum())
-    log_m[qf] = _clipped_normal(rng, 10.35, 0.40, 9.0, 11.2, qf.sum())
-    log_m[sr] = _clipped_normal(rng, 11.05, 0.28, 10.3, 11.8, sr.sum())
+    log_m[sf] = _clipped_normal(rng, 10.10, 0.55, 8.7, 11.4, sf.sum())
+    log_m[qf] = _clipped_normal(rng, 10.50, 0.40, 9.0, 11.3, qf.sum())
+    log_m[sr] = _clipped_normal(rng, 11.15, 0.25, 10.4, 11.8, sr.sum())
     d["log_mass"] = log_m
     dm = log_m - 10.0
     # Star-formation main sequence (Renzini & Peng 2015-like), quenched below it.
@@ -83,18 +84,18 @@ def draw_intrinsic(rng: np.random.Generator, population: np.ndarray) -> pd.DataF
     offset = np.where(sf, rng.normal(0.0, 0.3, n), np.where(qf, rng.normal(-1.4, 0.4, n), rng.normal(-1.9, 0.4, n)))
     d["log_sfr"] = ms + offset
     # Mass-size relations (late types shallower than early types), 0.15 dex scatter.
-    log_re = np.where(sf, 0.22 * dm + 0.62, np.where(qf, 0.35 * dm + 0.45, 0.60 * dm + 0.30))
-    d["re_kpc"] = 10 ** (log_re + rng.normal(0, 0.15, n))
+    log_re = np.where(sf, 0.22 * dm + 0.54, np.where(qf, 0.35 * dm + 0.38, 0.60 * dm + 0.24))
+    d["re_kpc"] = 10 ** (log_re + rng.normal(0, 0.18, n))
     d["sersic_n"] = np.where(sf, rng.uniform(0.8, 2.2, n), np.where(qf, rng.uniform(2.0, 4.0, n), rng.uniform(3.5, 6.0, n)))
     # Intrinsic flattening: thin discs, thick fast rotators, nearly round slow rotators.
-    d["intrinsic_q"] = np.where(sf, rng.uniform(0.12, 0.25, n), np.where(qf, rng.uniform(0.25, 0.45, n), rng.uniform(0.65, 0.9, n)))
+    d["intrinsic_q"] = np.where(sf, rng.uniform(0.18, 0.35, n), np.where(qf, rng.uniform(0.3, 0.6, n), rng.uniform(0.65, 0.9, n)))
     cos_i = rng.uniform(0.0, 1.0, n)
     d["inclination_deg"] = np.degrees(np.arccos(cos_i))
     q0 = d["intrinsic_q"]
     d["axis_ratio"] = np.sqrt(q0**2 + (1 - q0**2) * cos_i**2)
     d["ellipticity"] = 1.0 - d["axis_ratio"]
     # Central stellar velocity dispersion (Faber-Jackson-like for spheroids).
-    log_sig = np.where(sf, 1.78 + 0.15 * dm, np.where(qf, 2.00 + 0.22 * dm, 2.12 + 0.25 * dm))
+    log_sig = np.where(sf, 1.86 + 0.18 * dm, np.where(qf, 2.02 + 0.20 * dm, 2.15 + 0.15 * dm))
     d["sigma_cen"] = np.clip(10 ** (log_sig + rng.normal(0, 0.06, n)), 25.0, 400.0)
     d["sigma_slope"] = np.where(sf, rng.uniform(0.3, 0.6, n), rng.uniform(0.15, 0.4, n))
     # Rotation: Tully-Fisher-like amplitude; slow rotators barely rotate.
@@ -106,11 +107,11 @@ def draw_intrinsic(rng: np.random.Generator, population: np.ndarray) -> pd.DataF
     d["age_re"] = np.where(sf, _clipped_normal(rng, 9.05 + 0.12 * dm, 0.22, 8.3, 9.8, n),
                            np.where(qf, _clipped_normal(rng, 9.65, 0.14, 9.25, 10.1, n),
                                     _clipped_normal(rng, 9.93, 0.07, 9.7, 10.12, n)))
-    d["grad_age"] = np.where(sf, rng.normal(-0.16, 0.08, n), np.where(qf, rng.normal(-0.07, 0.06, n), rng.normal(-0.02, 0.04, n)))
-    d["zh_re"] = np.where(sf, _clipped_normal(rng, -0.25 + 0.14 * dm, 0.10, -0.7, 0.2, n),
-                          np.where(qf, _clipped_normal(rng, -0.06 + 0.08 * dm, 0.08, -0.4, 0.25, n),
+    d["grad_age"] = np.where(sf, rng.normal(-0.18, 0.12, n), np.where(qf, rng.normal(-0.06, 0.08, n), rng.normal(0.0, 0.05, n)))
+    d["zh_re"] = np.where(sf, _clipped_normal(rng, -0.17 + 0.12 * dm, 0.08, -0.6, 0.2, n),
+                          np.where(qf, _clipped_normal(rng, -0.03 + 0.06 * dm, 0.06, -0.35, 0.2, n),
                                    _clipped_normal(rng, 0.06, 0.06, -0.15, 0.25, n)))
-    d["grad_zh"] = np.where(sf, rng.normal(-0.10, 0.06, n), rng.normal(-0.12, 0.06, n))
+    d["grad_zh"] = np.where(sf, rng.normal(-0.06, 0.07, n), rng.normal(-0.03, 0.06, n))
     # Morphology: T-Type > 0 for discs, S0/early for quenched, ellipticals for slow rotators.
     d["t_type"] = np.where(sf, _clipped_normal(rng, 3.8, 1.8, 0.5, 9.0, n),
                            np.where(qf, _clipped_normal(rng, 0.0, 1.2, -2.5, 3.0, n),
@@ -212,19 +213,16 @@ def _sersic_norm(n):
 
 
 def galaxy_geometry(g, size: int):
-    """Elliptical radius (in Re), disc azimuth cosine, and sky offsets of each spaxel."""
-    x, y = spaxel_offsets(size)
-    pa = np.radians(g["position_angle"])
-    u = -x * np.sin(pa) + y * np.cos(pa)  # along the receding major axis
-    w = x * np.cos(pa) + y * np.sin(pa)
-    r = np.hypot(u, w / g["axis_ratio"]) / g["re_arcsec"]
+    """Elliptical radius (in Re) and disc-plane azimuth cosine of each spaxel."""
+    u, _ = major_minor_offsets((size, size), g["position_angle"])  # u: towards the receding side
+    r = elliptical_radius((size, size), g["re_arcsec"], g["position_angle"], g["axis_ratio"])
     cos_theta = np.divide(u / g["re_arcsec"], r, out=np.zeros_like(r), where=r > 0)
-    return r, cos_theta, x, y
+    return r, cos_theta
 
 
 def intrinsic_maps(g, size: int) -> dict[str, np.ndarray]:
     """Noise-free, PSF-free maps of a galaxy on a ``size`` x ``size`` spaxel grid."""
-    r, cos_theta, _, _ = galaxy_geometry(g, size)
+    r, cos_theta = galaxy_geometry(g, size)
     n = g["sersic_n"]
     log_ml = 0.75 * (g["age_re"] - 9.5) + 0.2
     lum = 10 ** (g["log_mass"] - 10.0 - log_ml)
@@ -238,14 +236,6 @@ def intrinsic_maps(g, size: int) -> dict[str, np.ndarray]:
     age = g["age_re"] + g["grad_age"] * (r - 1.0)
     zh = g["zh_re"] + g["grad_zh"] * (r - 1.0)
     return {"flux": flux, "vel": vel, "sigma": sigma, "age": age, "zh": zh, "r": r}
-
-
-def lambda_r(flux, vel, sigma, r, r_max=1.5) -> float:
-    """lambda_R (Emsellem et al. 2007) inside the ellipse r <= r_max (r in Re)."""
-    m = r <= r_max
-    num = np.sum(flux[m] * r[m] * np.abs(vel[m]))
-    den = np.sum(flux[m] * r[m] * np.sqrt(vel[m] ** 2 + sigma[m] ** 2))
-    return float(num / den) if den > 0 else np.nan
 
 
 def convolve_psf(maps: dict, fwhm_arcsec: float) -> dict:
@@ -288,6 +278,9 @@ def _bin_to_sn(flux, noise, valid, target_sn=10.0):
     if len(yy) < 3 or sn2.sum() < target_sn**2:
         binid[valid] = 0
         return binid
+    if np.all(sn2 >= target_sn**2):  # every spaxel already at the target: no binning
+        binid[yy, xx] = np.arange(len(yy))
+        return binid
     pb = PowerBin(np.column_stack([xx, yy]).astype(float), sn2, target_sn**2, pixelsize=1.0, verbose=0, regul=False)
     binid[yy, xx] = pb.bin_num
     return binid
@@ -307,7 +300,8 @@ def render_galaxy(g) -> dict:
     size = IFU_MAP_SIZE[n_f]
     foot = hexagon_footprint(n_f, size)
     intrinsic = intrinsic_maps(g, size)
-    truth = {"lambda_re_true": lambda_r(intrinsic["flux"], intrinsic["vel"], intrinsic["sigma"], intrinsic["r"])}
+    everywhere = np.ones(foot.shape, bool)
+    truth = {"lambda_re_true": lambda_re(intrinsic["flux"], intrinsic["vel"], intrinsic["sigma"], everywhere, intrinsic["r"])}
     obs = convolve_psf(intrinsic, g["psf_fwhm"])
 
     # --- Pipe3D: V-band flux with surface-brightness dependent noise --------
@@ -473,7 +467,7 @@ def _write_catalogues(g: pd.DataFrame, layout: SurveyLayout, rng):
     pipe3d = pd.DataFrame({
         "plateifu": g["plateifu"], "mangaid": g["mangaid"],
         "Re_arc": drpall["NSA_ELPETRO_TH50_R"], "Re_kpc": re_kpc,
-        "PA": drpall["NSA_ELPETRO_PHI"], "ellip": 1.0 - drpall["NSA_ELPETRO_BA"],
+        "PA": drpall["NSA_ELPETRO_PHI"], "ellip": drpall["NSA_ELPETRO_BA"],  # b/a, as in Pipe3D
         "log_Mass": g["log_mass"] + rng.normal(0, 0.08, n),
         "log_SFR_Ha": g["log_sfr"] + rng.normal(0, 0.15, n),
         "Age_LW_Re_fit": g["age_re"] + rng.normal(0, 0.05, n),

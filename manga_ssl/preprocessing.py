@@ -325,8 +325,8 @@ def process_galaxy(plateifu, layout, drp: dict, cat: dict, mdlm: dict, size=32, 
 
     re_arcsec = float(drp["re_arcsec"])
     pa = float(cat.get("pa", drp.get("phi", 0.0)))
-    ellip = float(cat.get("ellip", 1.0 - drp.get("ba", 1.0)))
-    radius = measurements.elliptical_radius(maps.shape[:2], re_arcsec, pa, 1.0 - ellip)
+    axis_ratio = float(cat.get("axis_ratio", drp.get("ba", 1.0)))
+    radius = measurements.elliptical_radius(maps.shape[:2], re_arcsec, pa, axis_ratio)
     flux, vel, sig = maps[..., V_BAND], maps[..., VELOCITY], maps[..., DISPERSION]
     age_re, grad_age = measurements.radial_fit(maps[..., AGE], pipe3d.age_err, valid, radius)
     zh_re, grad_zh = measurements.radial_fit(maps[..., METALLICITY], pipe3d.zh_err, valid, radius)
@@ -344,7 +344,7 @@ def process_galaxy(plateifu, layout, drp: dict, cat: dict, mdlm: dict, size=32, 
         "sigma_cen": measurements.central_dispersion(flux, sig, valid),
         "age_lw_re": age_re, "grad_age_lw": grad_age, "zh_lw_re": zh_re, "grad_zh_lw": grad_zh,
         "log_mass": float(cat.get("log_mass", np.nan)), "log_sfr": float(cat.get("log_sfr", np.nan)),
-        "ellipticity": ellip, "t_type": float(mdlm.get("t_type", np.nan)),
+        "ellipticity": 1.0 - axis_ratio, "t_type": float(mdlm.get("t_type", np.nan)),
     }
     return tensors, row
 

@@ -48,11 +48,17 @@ def real_catalogues():
         "mdlm": "manga-morphology-dl-DR15.fits",
     }
     paths = {k: folder / v for k, v in names.items()}
-    return {k: str(p) for k, p in paths.items()} if all(p.exists() for p in paths.values()) else {}
+    return (
+        {k: str(p) for k, p in paths.items()}
+        if all(p.exists() for p in paths.values())
+        else {}
+    )
 
 
 def get_final_output():
-    out = expand(f"{RESULTS}/tensors/{{normalisation}}.npz", normalisation=NORMALISATIONS)
+    out = expand(
+        f"{RESULTS}/tensors/{{normalisation}}.npz", normalisation=NORMALISATIONS
+    )
     out.append(f"{RESULTS}/preprocess/catalogue.parquet")
     if config["dataset"] == "mock":
         out.append(f"{RESULTS}/validation/measurements_vs_truth.csv")

@@ -9,14 +9,14 @@ rule mock_survey:
         pipe3d=directory(f"{MOCK}/pipe3d"),
         dap=directory(f"{MOCK}/dap"),
         rband=directory(f"{MOCK}/rband"),
-    params:
-        survey=config["survey"],
-    threads: 8
     log:
         f"{LOGS}/mock_survey.log",
     benchmark:
         f"{BENCHMARKS}/mock_survey.tsv"
     conda:
         "../../envs/science.yaml"
+    threads: 8
+    params:
+        survey=config["survey"],
     script:
         "../scripts/mock_survey.py"

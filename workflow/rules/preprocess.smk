@@ -7,16 +7,15 @@ rule extract_maps:
         maps=f"{RESULTS}/preprocess/maps.npz",
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
         rejected=f"{RESULTS}/preprocess/rejected.csv",
-    params:
-        root=survey_root(),
-        preprocessing=config["preprocessing"],
-    threads: 8
     log:
         f"{LOGS}/extract_maps.log",
     benchmark:
         f"{BENCHMARKS}/extract_maps.tsv"
     conda:
         "../../envs/science.yaml"
+    threads: 8
+    params:
+        preprocessing=config["preprocessing"],
     script:
         "../scripts/extract_maps.py"
 
@@ -28,14 +27,14 @@ rule normalise:
         maps=f"{RESULTS}/preprocess/maps.npz",
     output:
         tensors=f"{RESULTS}/tensors/{{normalisation}}.npz",
-    params:
-        percentiles=config["preprocessing"]["relative_percentiles"],
-        v_band_sigma=config["preprocessing"]["v_band_sigma"],
     log:
         f"{LOGS}/normalise_{{normalisation}}.log",
     benchmark:
         f"{BENCHMARKS}/normalise_{{normalisation}}.tsv"
     conda:
         "../../envs/science.yaml"
+    params:
+        percentiles=config["preprocessing"]["relative_percentiles"],
+        v_band_sigma=config["preprocessing"]["v_band_sigma"],
     script:
         "../scripts/normalise.py"

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 
 from manga_ssl.datasets import SurveyLayout
@@ -8,7 +10,7 @@ from manga_ssl.runlog import log_to
 log = log_to(snakemake.log[0])
 cfg = snakemake.params.preprocessing
 arrays, catalogue, rejected = preprocess_survey(
-    SurveyLayout(snakemake.params.root), size=cfg["image_size"], sn_min=cfg["sn_min"],
+    SurveyLayout(Path(snakemake.input.drpall).parent), size=cfg["image_size"], sn_min=cfg["sn_min"],
     main_sample_only=cfg["main_sample_only"], processes=snakemake.threads,
     max_rejected_fraction=cfg["max_rejected_fraction"], log=log)
 with atomic_output(snakemake.output.maps) as tmp:
