@@ -1,0 +1,59 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from manga_ssl.config import ConfigError, load_config, validate_config
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+
+
+@pytest.mark.parametrize("name", ["config/config.yaml", "config/demo.yaml", "tests/config/tiny.yaml"])
+def test_shipped_configs_are_valid(name):
+    cfg = load_config(ROOT / name, SCHEMA)
+    assert cfg["preprocessing"]["image_size"] == 32
+
+
+def test_paper_config_carries_the_paper_settings():
+    cfg = load_config(ROOT / "config/config.yaml", SCHEMA)
+    assert cfg["survey"]["n_galaxies"] == 9507
+    assert cfg["survey"]["ifu_mix"] == [1099, 2235, 2235, 1122, 2816]
+    assert cfg["simclr"]["batch_size"] == 1024 and cfg["simclr"]["epochs"] == 500
+    assert len(cfg["simclr"]["seeds"]) == 10
+    assert cfg["simclr"]["conv_filters"] == [128, 256, 512, 1024]
+    assert cfg["simclr"]["projection_head"] == [512, 128, 64]
+    assert cfg["simclr"]["temperature"] == 0.5
+
+
+def test_defaults_are_filled():
+    cfg = validate_config({}, SCHEMA)
+    assert cfg["dataset"] == "mock"
+    assert cfg["preprocessing"]["sn_min"] == 3.0
+    assert cfg["preprocessing"]["normalisations"] == ["relative", "individual"]
+
+
+def test_unknown_key_is_named():
+    with pytest.raises(ConfigError, match=r"'preprocessing\.sn_mni' is not a known setting"):
+        validate_config({"preprocessing": {"sn_mni": 3}}, SCHEMA)
+
+
+def test_wrong_type_is_named():
+    with pytest.raises(ConfigError, match=r"config key 'survey\.n_galaxies': 'many' is not of type 'integer'"):
+        validate_config({"survey": {"n_galaxies": "many"}}, SCHEMA)
+
+
+def test_every_problem_is_reported_at_once():
+    with pytest.raises(ConfigError) as err:
+        validate_config({"dataset": "sdss", "simclr": {"epochs": 0}}, SCHEMA)
+    msg = str(err.value)
+    assert "2 problem(s)" in msg and "'dataset'" in msg and "'simclr.epochs'" in msg
+
+
+def test_config_readme_documents_every_key():
+    schema = yaml.safe_load(SCHEMA.read_text())
+    readme = (ROOT / "config" / "README.md").read_text()
+    for key, sub in schema["properties"].items():
+        assert f"`{key}`" in readme, key
+        for inner in sub.get("properties", {}):
+            assert f"`{key}.{inner}`" in readme, f"{key}.{inner}"

@@ -1,0 +1,77 @@
+import numpy as np
+import pytest
+
+from manga_ssl import formats
+from manga_ssl.datasets import SurveyLayout
+from manga_ssl.mock_survey import POPULATIONS, MockSurveySpec, draw_survey, generate_mock_survey
+
+
+@pytest.fixture(scope="module")
+def survey():
+    return draw_survey(MockSurveySpec(n_galaxies=2000, seed=99))
+
+
+def test_ifu_mix_follows_the_paper(survey):
+    counts = survey["n_fibres"].value_counts()
+    paper = np.array([1099, 2235, 2235, 1122, 2816]) / 9507 * 2000
+    got = np.array([counts[n] for n in (19, 37, 61, 91, 127)])
+    assert got.sum() == 2000 and np.all(np.abs(got - paper) <= 1)
+
+
+def test_names_unique_and_redshifts_in_the_survey_range(survey):
+    assert survey["plateifu"].is_unique and survey["mangaid"].is_unique
+    assert survey["z"].between(0.01, 0.15).all()
+    assert set(survey["population"]) == set(POPULATIONS)
+
+
+def test_secondary_sample_is_further_away_and_more_covered(survey):
+    prim, sec = survey[survey["sample"] == "primary"], survey[survey["sample"] == "secondary"]
+    assert sec["z"].median() > 1.3 * prim["z"].median()
+    assert sec["coverage"].median() == pytest.approx(2.98, rel=0.05)
+    assert prim["coverage"].median() == pytest.approx(1.81, rel=0.05)
+
+
+def test_populations_overlap_but_differ(survey):
+    m = {p: survey.loc[survey["population"] == p, "log_mass"] for p in POPULATIONS}
+    sf, qf, sr = (m[p] for p in POPULATIONS)
+    assert sf.median() < qf.median() < sr.median()
+    # overlap: a sizeable part of the discs is more massive than the lightest slow rotators
+    assert (sf > sr.quantile(0.1)).mean() > 0.1
+    v_over_sigma = survey["v_max"] / survey["sigma_cen"]
+    by_pop = v_over_sigma.groupby(survey["population"]).median()
+    assert by_pop["slow_rotator"] < 0.5 < by_pop["quenched_fast_rotator"]
+
+
+def test_same_seed_same_survey_other_seed_other_survey():
+    a = draw_survey(MockSurveySpec(n_galaxies=50, seed=1))
+    b = draw_survey(MockSurveySpec(n_galaxies=50, seed=1))
+    c = draw_survey(MockSurveySpec(n_galaxies=50, seed=2))
+    assert a.equals(b)
+    assert not np.allclose(a["log_mass"], c["log_mass"])
+
+
+def test_files_identical_whatever_the_number_of_processes(tmp_path):
+    spec = MockSurveySpec(n_galaxies=6, seed=4)
+    t1 = generate_mock_survey(spec, tmp_path / "one", processes=1)
+    t2 = generate_mock_survey(spec, tmp_path / "two", processes=2)
+    assert t1.equals(t2)
+    for p in t1["plateifu"]:
+        a = formats.read_pipe3d_cube(SurveyLayout(tmp_path / "one").pipe3d_cube(p))
+        b = formats.read_pipe3d_cube(SurveyLayout(tmp_path / "two").pipe3d_cube(p))
+        assert np.array_equal(a.vel, b.vel) and np.array_equal(a.flux_v, b.flux_v)
+
+
+def test_written_catalogues_follow_the_dr17_layouts(tmp_path):
+    truth = generate_mock_survey(MockSurveySpec(n_galaxies=8, seed=5), tmp_path)
+    layout = SurveyLayout(tmp_path)
+    drpall = layout.read_drpall()
+    assert list(drpall["plateifu"]) == list(truth["plateifu"])
+    bits = drpall["mngtarg1"].to_numpy() & (7 << 10)
+    assert np.all(bits > 0)
+    assert set(drpall["ifudesignsize"]) <= {19, 37, 61, 91, 127}
+    assert np.all(drpall["ifudesign"].astype(int) // 100 == drpall["ifudesignsize"])
+    cat = layout.read_pipe3d_catalogue()
+    assert {"log_mass", "log_sfr", "axis_ratio", "pa", "lambda_re", "sigma_cen"} <= set(cat.columns)
+    assert layout.read_mdlm()["t_type"].between(-4, 10).all()
+    for p in truth["plateifu"]:
+        assert layout.pipe3d_cube(p).exists() and layout.dap_maps(p).exists() and layout.rband_image(p).exists()

@@ -1,0 +1,122 @@
+"""End to end: the real Snakefile on the tiny config, as a user runs it."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from manga_ssl.io import read_parquet_units
+from manga_ssl.preprocessing import CATALOGUE_UNITS, CHANNELS
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = Path(sys.executable).parent / "snakemake"
+REAL = ROOT.parent / "shared" / "data" / "real"
+
+pytestmark = pytest.mark.workflow
+
+
+def run_snakemake(workdir: Path, *args):
+    # targets first: --configfile takes every word after it
+    cmd = [str(SNAKEMAKE), *args, "--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir),
+           "--cores", "2", "--configfile", str(workdir / "config.yaml")]
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=workdir)
+
+
+def make_workdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(ROOT / "config", path / "config")  # the Snakefile's default configfile
+    cfg = yaml.safe_load((ROOT / "tests" / "config" / "tiny.yaml").read_text())
+    cfg["validation"] = {"real_catalogues": str(REAL)}
+    (path / "config.yaml").write_text(yaml.safe_dump(cfg))
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    work = make_workdir(tmp_path_factory.mktemp("tiny"))
+    res = run_snakemake(work)
+    assert res.returncode == 0, res.stderr[-4000:]
+    return work
+
+
+def test_tensors_have_the_paper_shapes(tiny_run):
+    cat = pd.read_parquet(tiny_run / "results/tiny/preprocess/catalogue.parquet")
+    for norm in ("relative", "individual"):
+        with np.load(tiny_run / f"results/tiny/tensors/{norm}.npz") as t:
+            n = len(t["plateifu"])
+            assert n == len(cat) and n >= 20
+            for key in ("maps", "sigma", "model_variation"):
+                assert t[key].shape == (n, 32, 32, 5) and t[key].dtype == np.float32, key
+                assert np.isfinite(t[key]).all()
+            assert tuple(t["channels"]) == CHANNELS
+            assert list(t["plateifu"]) == list(cat["plateifu"])
+            assert 0 <= t["maps"].min() and t["maps"].max() <= 1
+            # the input maps are not all empty: each galaxy has signal in every channel
+            assert np.all((t["maps"] > 0).reshape(n, -1, 5).any(axis=1))
+
+
+def test_catalogue_columns_and_units(tiny_run):
+    path = tiny_run / "results/tiny/preprocess/catalogue.parquet"
+    cat = pd.read_parquet(path)
+    assert list(cat.columns) == list(CATALOGUE_UNITS)
+    units = read_parquet_units(path)
+    assert units["re_kpc"] == "kpc" and "km/s" in units["sigma_cen"]
+    assert cat["plateifu"].is_unique
+    assert cat["n_fibres"].isin([19, 37, 61, 91, 127]).all()
+    assert cat["n_zero_pixels"].between(0, 1024).all()
+    assert cat[["lambda_re", "re_kpc", "z", "log_mass"]].notna().mean().min() > 0.9
+
+
+def test_every_rule_logs_and_benchmarks(tiny_run):
+    for rule in ("mock_survey", "extract_maps", "normalise_relative", "normalise_individual", "measurements_vs_truth"):
+        assert (tiny_run / f"logs/tiny/{rule}.log").exists(), rule
+        assert (tiny_run / f"benchmarks/tiny/{rule}.tsv").exists(), rule
+    assert "preprocessed" in (tiny_run / "logs/tiny/extract_maps.log").read_text()
+    rejected = pd.read_csv(tiny_run / "results/tiny/preprocess/rejected.csv")
+    assert list(rejected.columns) == ["plateifu", "file", "reason"]
+
+
+def test_validation_outputs(tiny_run):
+    table = pd.read_csv(tiny_run / "results/tiny/validation/measurements_vs_truth.csv").set_index("parameter")
+    assert table.loc["lambda_re", "pearson_r"] > 0.8
+    if REAL.exists():
+        md = (tiny_run / "results/tiny/validation/mock_vs_real.md").read_text()
+        assert "| z |" in md and "127-fibre" in md
+
+
+def test_nothing_to_do_on_rerun(tiny_run):
+    res = run_snakemake(tiny_run, "--dry-run")
+    assert res.returncode == 0
+    assert "Nothing to be done" in res.stdout + res.stderr
+
+
+def test_same_seed_identical_tensors(tiny_run, tmp_path):
+    again = make_workdir(tmp_path / "again")
+    res = run_snakemake(again, "results/tiny/tensors/relative.npz")
+    assert res.returncode == 0, res.stderr[-4000:]
+    with np.load(tiny_run / "results/tiny/tensors/relative.npz") as a, \
+            np.load(again / "results/tiny/tensors/relative.npz") as b:
+        for key in ("maps", "sigma", "model_variation", "plateifu"):
+            assert np.array_equal(a[key], b[key]), key
+
+
+def test_bad_config_is_refused_with_the_key_named(tmp_path):
+    work = make_workdir(tmp_path / "bad")
+    cfg = yaml.safe_load((work / "config.yaml").read_text())
+    cfg["preprocessing"]["sn_minimum"] = 3
+    (work / "config.yaml").write_text(yaml.safe_dump(cfg))
+    res = run_snakemake(work, "--dry-run")
+    assert res.returncode != 0
+    assert "preprocessing.sn_minimum" in res.stdout + res.stderr
+
+
+def test_lint_is_clean():
+    res = subprocess.run([str(SNAKEMAKE), "--lint", "--configfile", "tests/config/tiny.yaml"],
+                         capture_output=True, text=True, cwd=ROOT)
+    out = res.stdout + res.stderr
+    assert res.returncode == 0 and "Lints for" not in out, out[-3000:]
