@@ -8,6 +8,8 @@ survey and the real DR17 products.
 
 from __future__ import annotations
 
+import gzip
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,16 +127,34 @@ class Pipe3DMaps:
         return self.flux_v.shape
 
 
+def _file_bytes(path: Path) -> bytes:
+    """The file's FITS bytes; a gzip stream that ends early is reported as truncated
+    (astropy would otherwise silently return the HDUs it could read)."""
+    if path.suffix != ".gz":
+        return path.read_bytes()
+    try:
+        with gzip.open(path) as fh:
+            return fh.read()
+    except EOFError:
+        raise SurveyFileError(path, "file is truncated (the gzip stream ends early)") from None
+    except (OSError, gzip.BadGzipFile) as exc:
+        raise SurveyFileError(path, f"not a readable FITS file (bad gzip data: {exc})") from None
+
+
 def _open_fits(path):
     path = Path(path)
     if not path.exists():
         raise SurveyFileError(path, "file is missing")
     try:
-        hdul = fits.open(path, memmap=False)
+        raw = _file_bytes(path)
+        hdul = fits.open(io.BytesIO(raw), memmap=False)
         hdul.verify("silentfix")
-        # Touch every HDU now so truncation surfaces here, with the file's name.
-        for hdu in hdul:
+        # Touch every HDU now so damage surfaces here, with the file's name.
+        for i, hdu in enumerate(hdul):
             _ = hdu.data
+            info = hdul.fileinfo(i)
+            if info["datLoc"] + info["datSpan"] > len(raw):
+                raise SurveyFileError(path, f"file is truncated (HDU {hdu.name} ends beyond the end of the file)")
     except SurveyFileError:
         raise
     except Exception as exc:  # astropy/gzip/OSError: all mean 'not usable FITS'

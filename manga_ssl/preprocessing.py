@@ -168,9 +168,6 @@ def model_variation_maps(base_valid, v_band, dap: formats.DAPMaps, firefly_maps,
 def galaxy_tensors(pipe3d, dap, firefly_maps, rband, n_fibres, size=32, sn_min=3.0):
     """All binned, padded maps of one galaxy, plus full-resolution products for measurements."""
     shape = pipe3d.shape
-    for name, arr in (("DAP MAPS", dap.spx_mflux), ("r-band image", rband), ("FIREFLY map", firefly_maps[0])):
-        if arr.shape != shape:
-            raise GalaxyRejected("", f"{name} shape {arr.shape} differs from the Pipe3D map shape {shape}")
     maps, errors, valid, v_sys = pipe3d_physical_maps(pipe3d, sn_min)
     foot = hexagon_footprint(n_fibres, shape[0]) if shape[0] == shape[1] else np.ones(shape, bool)
     mv, mv_valid = model_variation_maps(valid[..., 0], pipe3d.flux_v, dap, firefly_maps, rband)
@@ -310,8 +307,10 @@ def process_galaxy(plateifu, layout, drp: dict, cat: dict, mdlm: dict, size=32, 
         pipe3d = formats.read_pipe3d_cube(cube)
         current = layout.dap_maps(plateifu)
         dap = formats.read_dap_maps(current)
+        _same_shape(dap.shape, pipe3d.shape, current, "DAP MAPS")
         current = layout.rband_image(plateifu)
         rband = formats.read_rband_image(current)
+        _same_shape(rband.shape, pipe3d.shape, current, "r-band image")
         current = layout.firefly
         ff = _firefly(str(layout.firefly)).maps(plateifu, pipe3d.shape)
         current = cube
@@ -347,6 +346,11 @@ def process_galaxy(plateifu, layout, drp: dict, cat: dict, mdlm: dict, size=32, 
         "ellipticity": 1.0 - axis_ratio, "t_type": float(mdlm.get("t_type", np.nan)),
     }
     return tensors, row
+
+
+def _same_shape(shape, pipe3d_shape, path, what):
+    if shape != pipe3d_shape:
+        raise GalaxyRejected(path, f"{what} shape {shape} differs from the Pipe3D map shape {pipe3d_shape}")
 
 
 def _process(args):
