@@ -100,7 +100,7 @@ def draw_intrinsic(rng: np.random.Generator, population: np.ndarray) -> pd.DataF
     d["sigma_slope"] = np.where(sf, rng.uniform(0.3, 0.6, n), rng.uniform(0.15, 0.4, n))
     # Rotation: Tully-Fisher-like amplitude; slow rotators barely rotate.
     log_v = 2.17 + 0.26 * dm + rng.normal(0, 0.05, n)
-    v_frac = np.where(sf, 1.0, np.where(qf, rng.uniform(0.6, 0.95, n), rng.uniform(0.02, 0.2, n)))
+    v_frac = np.where(sf, rng.uniform(0.75, 1.0, n), np.where(qf, rng.uniform(0.35, 0.8, n), rng.uniform(0.02, 0.2, n)))
     d["v_max"] = 10**log_v * v_frac
     d["r_turn_re"] = np.where(sf, rng.uniform(0.25, 0.7, n), rng.uniform(0.1, 0.4, n))
     # Luminosity-weighted age and [Z/H] at Re (log yr, dex) and gradients per Re.
