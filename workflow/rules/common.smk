@@ -13,10 +13,17 @@ BENCHMARKS = f"benchmarks/{RUN}"
 MOCK = f"resources/{RUN}/mock"
 
 NORMALISATIONS = config["preprocessing"]["normalisations"]
+# The science package, beside the Snakefile.
+PACKAGE = Path(workflow.basedir) / "manga_ssl"
 
 
 wildcard_constraints:
     normalisation="relative|individual",
+
+
+def science_code(*modules):
+    """Package modules behind a step; editing one makes Snakemake redo that step (mtime)."""
+    return [str(PACKAGE / f"{m}.py") for m in modules]
 
 
 def survey_root():

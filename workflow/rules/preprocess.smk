@@ -3,6 +3,9 @@ rule extract_maps:
     2x2 binning, 32x32 padding; model-variation maps; the catalogue of Fig. 2."""
     input:
         **survey_files(),
+        code=science_code(
+            "preprocessing", "measurements", "formats", "ifu", "cosmology", "datasets"
+        ),
     output:
         maps=f"{RESULTS}/preprocess/maps.npz",
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
@@ -25,6 +28,7 @@ rule normalise:
     normalisation, with the noise-augmentation sigma maps and model variations."""
     input:
         maps=f"{RESULTS}/preprocess/maps.npz",
+        code=science_code("preprocessing"),
     output:
         tensors=f"{RESULTS}/tensors/{{normalisation}}.npz",
     log:

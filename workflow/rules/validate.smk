@@ -4,6 +4,7 @@ rule measurements_vs_truth:
     input:
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
         truth=f"{MOCK}/truth.parquet",
+        code=science_code("validation"),
     output:
         table=f"{RESULTS}/validation/measurements_vs_truth.csv",
     log:
@@ -22,6 +23,7 @@ rule mock_vs_real:
         **real_catalogues(),
         truth=f"{MOCK}/truth.parquet",
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
+        code=science_code("validation"),
     output:
         table=f"{RESULTS}/validation/mock_vs_real.md",
     log:
