@@ -16,6 +16,10 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 # Section 2: maps -> 32x32 tensors in two normalisations, and the galaxy catalogue.
 include: "workflow/rules/preprocess.smk"
+# Sections 3.1-3.2: SimCLR replicas (augmentations on the device) and their representations h.
+include: "workflow/rules/train.smk"
+# Sections 4.1-4.2: the PCA-1024 and PCA-10 baselines.
+include: "workflow/rules/baselines.smk"
 # Validation of the embedded mock survey against its ground truth and real catalogues.
 include: "workflow/rules/validate.smk"
 

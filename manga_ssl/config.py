@@ -43,10 +43,40 @@ def validate_config(config: dict, schema_path) -> dict:
     _fill_defaults(config, schema)
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
-    if errors:
-        lines = "\n  - ".join(_describe(e) for e in errors)
-        raise ConfigError(f"invalid configuration ({len(errors)} problem(s)):\n  - {lines}")
+    problems = [_describe(e) for e in errors] or _consistency(config)
+    if problems:
+        lines = "\n  - ".join(problems)
+        raise ConfigError(f"invalid configuration ({len(problems)} problem(s)):\n  - {lines}")
     return config
+
+
+def _consistency(config: dict) -> list[str]:
+    """Rules that tie several keys together, which JSON Schema cannot say."""
+    problems = []
+    simclr = config.get("simclr", {})
+    if len(simclr.get("conv_filters", [])) != len(simclr.get("kernel_sizes", [])):
+        problems.append("config keys 'simclr.conv_filters' and 'simclr.kernel_sizes' must have the same length "
+                        f"(one kernel size per convolution): {simclr.get('conv_filters')} vs "
+                        f"{simclr.get('kernel_sizes')}")
+    sets = config.get("channel_sets", {})
+    for k, variant in enumerate(simclr.get("variants", [])):
+        if variant["channels"] not in sets:
+            problems.append(f"config key 'simclr.variants.{k}.channels': '{variant['channels']}' is not a "
+                            f"channel set (known: {', '.join(sorted(sets))})")
+        if variant["normalisation"] not in config.get("preprocessing", {}).get("normalisations", []):
+            problems.append(f"config key 'simclr.variants.{k}.normalisation': '{variant['normalisation']}' is not "
+                            "in preprocessing.normalisations")
+    for norm in config.get("baselines", {}).get("normalisations", []):
+        if norm not in config.get("preprocessing", {}).get("normalisations", []):
+            problems.append(f"config key 'baselines.normalisations': '{norm}' is not in preprocessing.normalisations")
+    aug = simclr.get("augmentations", {})
+    if aug.get("blur_kernel", 3) % 2 == 0:
+        problems.append(f"config key 'simclr.augmentations.blur_kernel': {aug['blur_kernel']} must be odd")
+    for key in ("resize_range", "blur_sigma"):
+        lo, hi = aug.get(key, (0, 1))
+        if lo > hi:
+            problems.append(f"config key 'simclr.augmentations.{key}': lower bound {lo} exceeds upper bound {hi}")
+    return problems
 
 
 def load_config(path, schema_path) -> dict:

@@ -37,8 +37,9 @@ def write_csv(df, path) -> None:
         df.to_csv(tmp, index=False)
 
 
-def write_parquet(df, path, units: dict | None = None) -> None:
-    """Parquet with the column units stored in the schema metadata (key 'units', JSON)."""
+def write_parquet(df, path, units: dict | None = None, metadata: dict | None = None) -> None:
+    """Parquet with the column units stored in the schema metadata (key 'units', JSON),
+    and any other ``metadata`` (str -> str) beside them."""
     import json
 
     import pyarrow as pa
@@ -47,6 +48,7 @@ def write_parquet(df, path, units: dict | None = None) -> None:
     table = pa.Table.from_pandas(df, preserve_index=False)
     meta = dict(table.schema.metadata or {})
     meta[b"units"] = json.dumps({k: v for k, v in (units or {}).items() if k in df.columns}).encode()
+    meta.update({k.encode(): v.encode() for k, v in (metadata or {}).items()})
     with atomic_output(path) as tmp:
         pq.write_table(table.replace_schema_metadata(meta), tmp)
 

@@ -81,6 +81,33 @@ def test_every_rule_logs_and_benchmarks(tiny_run):
     assert list(rejected.columns) == ["plateifu", "file", "reason"]
 
 
+def test_simclr_replicas_and_baselines(tiny_run):
+    cat = pd.read_parquet(tiny_run / "results/tiny/preprocess/catalogue.parquet")
+    for norm in ("relative", "individual"):
+        for seed in (0, 1):
+            run = tiny_run / f"results/tiny/simclr/{norm}-all/seed{seed}"
+            history = pd.read_csv(run / "history.csv")
+            assert history["epoch"].tolist() == [1, 2] and np.isfinite(history["loss"]).all()
+            for name in ("encoder.keras", "projection_head.keras", "loss.png", "loss.pdf"):
+                assert (run / name).stat().st_size > 0, name
+            assert (tiny_run / f"logs/tiny/train_simclr/{norm}-all-seed{seed}.log").exists()
+            assert (tiny_run / f"benchmarks/tiny/train_simclr/{norm}-all-seed{seed}.tsv").exists()
+            h = pd.read_parquet(tiny_run / f"results/tiny/embeddings/simclr-{norm}-all-seed{seed}.parquet")
+            assert list(h["plateifu"]) == list(cat["plateifu"])
+            assert h.shape[1] == 1 + 8 and h.columns[1] == "h_0000"  # h is the last convolution's width
+            assert np.isfinite(h.iloc[:, 1:].to_numpy()).all()
+    # a finished run leaves no checkpoint behind
+    assert not list((tiny_run / "results/tiny").glob("checkpoints/*.npz"))
+    a = pd.read_parquet(tiny_run / "results/tiny/embeddings/simclr-relative-all-seed0.parquet")
+    b = pd.read_parquet(tiny_run / "results/tiny/embeddings/simclr-relative-all-seed1.parquet")
+    assert not np.allclose(a.iloc[:, 1:], b.iloc[:, 1:])  # replicas differ
+    pca = pd.read_parquet(tiny_run / "results/tiny/embeddings/pca1024-relative.parquet")
+    assert pca.shape == (len(cat), 1 + len(cat))  # components limited by the number of galaxies
+    pca10 = pd.read_parquet(tiny_run / "results/tiny/embeddings/pca10-relative.parquet")
+    assert pca10.shape == (len(cat), 11)
+    assert np.allclose(pca10.iloc[:, 1:].std(ddof=0), 1, atol=1e-4)
+
+
 def test_validation_outputs(tiny_run):
     table = pd.read_csv(tiny_run / "results/tiny/validation/measurements_vs_truth.csv").set_index("parameter")
     assert table.loc["lambda_re", "pearson_r"] > 0.8

@@ -19,6 +19,8 @@ PACKAGE = Path(workflow.basedir) / "manga_ssl"
 
 wildcard_constraints:
     normalisation="relative|individual",
+    channels="[a-z0-9_]+",
+    seed=r"\d+",
 
 
 def science_code(*modules):
@@ -62,11 +64,42 @@ def real_catalogues():
     )
 
 
+def channel_set(wildcards):
+    """The input maps of a channel set (config 'channel_sets'), by name."""
+    return config["channel_sets"][wildcards.channels]
+
+
+def checkpoint_path(wildcards):
+    """Training checkpoint; not a declared output, so Snakemake keeps it when a job dies."""
+    return (
+        f"{RESULTS}/checkpoints/{wildcards.normalisation}-{wildcards.channels}"
+        f"-seed{wildcards.seed}.npz"
+    )
+
+
+def simclr_embeddings():
+    """One representation table per trained replica of every variant."""
+    return [
+        f"{RESULTS}/embeddings/simclr-{v['normalisation']}-{v['channels']}-seed{seed}.parquet"
+        for v in config["simclr"]["variants"]
+        for seed in config["simclr"]["seeds"]
+    ]
+
+
+def pca_embeddings():
+    return expand(
+        f"{RESULTS}/embeddings/{{pca}}-{{normalisation}}.parquet",
+        pca=["pca1024", "pca10"],
+        normalisation=config["baselines"]["normalisations"],
+    )
+
+
 def get_final_output():
     out = expand(
         f"{RESULTS}/tensors/{{normalisation}}.npz", normalisation=NORMALISATIONS
     )
     out.append(f"{RESULTS}/preprocess/catalogue.parquet")
+    out += simclr_embeddings() + pca_embeddings()
     if config["dataset"] == "mock":
         out.append(f"{RESULTS}/validation/measurements_vs_truth.csv")
         if real_catalogues():

@@ -1,0 +1,227 @@
+"""The augmentations of paper Section 3.2, batched and written with ``keras.ops`` only.
+
+One call turns a batch of galaxy indices into two augmented views. The
+survey's tensors live on the device (as non-trainable variables of
+:class:`SurveyAugmenter`), so a training step samples, augments and encodes
+inside one compiled function, whatever the backend (TensorFlow or JAX).
+
+Every geometric transformation is linear and separable on the S x S grid, so
+each view is ``L_y @ X @ L_x^T`` with per-galaxy S x S matrices built from
+
+* a flip (anti-identity) on each axis and an optional transpose: together the
+  eight elements of the dihedral group, i.e. every flip and 90-degree rotation;
+* a cubic-convolution resampling matrix (Keys 1981, a = -0.5) that enlarges or
+  reduces the map about its centre (zero outside the grid, as the padding is);
+* a Gaussian blur matrix: a (2r + 1)-tap kernel, zero padded, which is the
+  separable form of the 2-D Gaussian kernel.
+
+The multiplicative noise is applied first, on the maps' own grid where the
+per-pixel sigma maps are aligned with them; the distribution of the result is
+the same as noise applied after the geometric steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+import keras
+import numpy as np
+from keras import ops
+
+
+@dataclass(frozen=True)
+class AugmentationSettings:
+    """Probabilities and ranges of the augmentations (defaults: the paper's text)."""
+
+    p_model_variation: float = 0.25
+    p_noise: float = 0.5
+    p_resize: float = 0.5
+    resize_range: tuple[float, float] = (0.75, 1.25)  # "up to 25% of the side"
+    p_blur: float = 0.5
+    blur_kernel: int = 3  # pixels; odd
+    blur_sigma: tuple[float, float] = (0.1, 2.0)  # U(0.1, 2) pixels
+    flip_rotate: bool = True  # always applied in the paper
+    # The released code of the paper differs from its text; see paper_code_compat().
+    perturb_first_view: bool = True
+    fixed_model_variation_subset: bool = False
+
+    @classmethod
+    def from_config(cls, cfg: dict) -> "AugmentationSettings":
+        cfg = dict(cfg)
+        compat = cfg.pop("paper_code_compat", False)
+        for key in ("resize_range", "blur_sigma"):
+            if key in cfg:
+                cfg[key] = tuple(cfg[key])
+        settings = cls(**cfg)
+        return settings.paper_code_compat() if compat else settings
+
+    def paper_code_compat(self) -> "AugmentationSettings":
+        """The augmentations of the paper's released code, not of its text.
+
+        A 33x33 blur kernel, scale factors 0.5-1.33, only the second view
+        perturbed (the first is the map as observed), and the model variation
+        used for a subset of 25% of the galaxies drawn once per training run.
+        """
+        return replace(self, blur_kernel=33, resize_range=(0.5, 1.33), perturb_first_view=False,
+                       fixed_model_variation_subset=True)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# --------------------------------------------------------------------------
+# Per-galaxy S x S matrices (batched)
+# --------------------------------------------------------------------------
+
+
+def _grid(size):
+    return ops.arange(size, dtype="float32")
+
+
+def cubic_kernel(x, a=-0.5):
+    """Keys' cubic convolution kernel (the 'bicubic' of image libraries)."""
+    x = ops.abs(x)
+    x2, x3 = x * x, x * x * x
+    near = (a + 2.0) * x3 - (a + 3.0) * x2 + 1.0
+    far = a * x3 - 5.0 * a * x2 + 8.0 * a * x - 4.0 * a
+    return ops.where(x <= 1.0, near, ops.where(x < 2.0, far, ops.zeros_like(x)))
+
+
+def resize_matrices(scale, size):
+    """(B, S, S) matrices that enlarge (scale > 1) or reduce the map about its centre.
+
+    Output pixel i samples the input at c + (i - c) / scale with cubic
+    interpolation; the grid's outside is zero, like the padding.
+    """
+    c = (size - 1) / 2.0
+    i, j = _grid(size), _grid(size)
+    src = c + (i[None, :] - c) / scale[:, None]  # (B, S)
+    return cubic_kernel(src[:, :, None] - j[None, None, :])
+
+
+def blur_matrices(sigma, size, kernel_size):
+    """(B, S, S) convolution by a normalised ``kernel_size``-tap Gaussian of width ``sigma``."""
+    r = kernel_size // 2
+    i, j = _grid(size), _grid(size)
+    d = i[:, None] - j[None, :]  # (S, S)
+    taps = ops.arange(-r, r + 1, dtype="float32")
+    norm = ops.sum(ops.exp(-(taps[None, :] ** 2) / (2.0 * sigma[:, None] ** 2)), axis=1)  # (B,)
+    g = ops.exp(-(d[None] ** 2) / (2.0 * sigma[:, None, None] ** 2)) / norm[:, None, None]
+    return ops.where(ops.abs(d)[None] <= r, g, ops.zeros_like(g))
+
+
+def flip_matrices(flip, size):
+    """(B, S, S): the anti-identity where ``flip`` is true, else the identity."""
+    eye = ops.eye(size, dtype="float32")
+    anti = ops.flip(eye, axis=1)
+    f = ops.cast(flip, "float32")[:, None, None]
+    return f * anti[None] + (1.0 - f) * eye[None]
+
+
+def apply_separable(x, left, right):
+    """out[b] = left[b] @ x[b] @ right[b]^T for every channel of (B, S, S, C) maps."""
+    rows = ops.einsum("bij,bjkc->bikc", left, x)
+    return ops.einsum("bikc,blk->bilc", rows, right)
+
+
+# --------------------------------------------------------------------------
+# One view
+# --------------------------------------------------------------------------
+
+
+def _coin(p, batch, seed):
+    return keras.random.uniform((batch,), seed=seed) < p
+
+
+def augment_view(maps, sigma, model_variation, settings: AugmentationSettings, seed,
+                 use_model_variation=None, perturb=True):
+    """One augmented view of (B, S, S, C) maps; ``seed`` is a keras SeedGenerator.
+
+    ``use_model_variation`` (B,) bool overrides the random draw (paper-code
+    compatibility); ``perturb=False`` returns the maps as they are.
+    """
+    if not perturb:
+        return maps
+    batch, size = ops.shape(maps)[0], maps.shape[1]
+    mv = _coin(settings.p_model_variation, batch, seed) if use_model_variation is None else use_model_variation
+    x = ops.where(mv[:, None, None, None], model_variation, maps)
+
+    noisy = _coin(settings.p_noise, batch, seed)
+    factor = 1.0 + sigma * keras.random.normal(ops.shape(maps), seed=seed)
+    x = ops.where(noisy[:, None, None, None], x * factor, x)
+
+    if settings.flip_rotate:
+        transpose = _coin(0.5, batch, seed)
+        x = ops.where(transpose[:, None, None, None], ops.transpose(x, (0, 2, 1, 3)), x)
+        left = flip_matrices(_coin(0.5, batch, seed), size)
+        right = flip_matrices(_coin(0.5, batch, seed), size)
+    else:
+        left = right = ops.broadcast_to(ops.eye(size, dtype="float32")[None], (batch, size, size))
+
+    lo, hi = settings.resize_range
+    scale = keras.random.uniform((batch,), lo, hi, seed=seed)
+    scale = ops.where(_coin(settings.p_resize, batch, seed), scale, ops.ones_like(scale))
+    resize = resize_matrices(scale, size)
+
+    s_lo, s_hi = settings.blur_sigma
+    width = keras.random.uniform((batch,), s_lo, s_hi, seed=seed)
+    blur = blur_matrices(width, size, settings.blur_kernel)
+    blurred = _coin(settings.p_blur, batch, seed)[:, None, None]
+    eye = ops.eye(size, dtype="float32")[None]
+    blur = ops.where(blurred, blur, eye)
+
+    left = ops.matmul(blur, ops.matmul(resize, left))
+    right = ops.matmul(blur, ops.matmul(resize, right))
+    return apply_separable(x, left, right)
+
+
+class SurveyAugmenter(keras.layers.Layer):
+    """The survey on the device and the two-view augmentation of a batch of indices.
+
+    ``maps``, ``sigma`` and ``model_variation`` are (N, S, S, C) float32 arrays;
+    they become non-trainable variables, so they are copied to the device once.
+    """
+
+    def __init__(self, maps, sigma, model_variation, settings: AugmentationSettings, seed: int, **kwargs):
+        super().__init__(**kwargs)
+        self.settings = settings
+        self.n_galaxies = int(maps.shape[0])
+        self.maps = self._constant("maps", maps)
+        self.sigma = self._constant("sigma", sigma)
+        self.model_variation = self._constant("model_variation", model_variation)
+        subset = np.random.default_rng([seed, 0x5EED]).random(self.n_galaxies) < settings.p_model_variation
+        self.fixed_subset = self._constant("fixed_model_variation_subset", subset.astype("float32"))
+        self.seed_generator = keras.random.SeedGenerator(seed, name="augmentation_seed")
+
+    def _constant(self, name, array):
+        array = np.asarray(array, dtype="float32")
+        return self.add_weight(name=name, shape=array.shape, initializer=_ArrayInitializer(array),
+                               trainable=False, dtype="float32")
+
+    def sample(self, batch_size):
+        """``batch_size`` distinct galaxies, drawn on the device."""
+        order = keras.random.shuffle(ops.arange(self.n_galaxies, dtype="int32"), seed=self.seed_generator)
+        return order[:batch_size]
+
+    def gather(self, indices):
+        take = lambda v: ops.take(v, indices, axis=0)  # noqa: E731
+        return take(self.maps), take(self.sigma), take(self.model_variation)
+
+    def call(self, indices):
+        maps, sigma, mv = self.gather(indices)
+        s = self.settings
+        fixed = ops.take(self.fixed_subset, indices, axis=0) > 0.5 if s.fixed_model_variation_subset else None
+        first = augment_view(maps, sigma, mv, s, self.seed_generator,
+                             use_model_variation=fixed, perturb=s.perturb_first_view)
+        second = augment_view(maps, sigma, mv, s, self.seed_generator, use_model_variation=fixed)
+        return first, second
+
+
+class _ArrayInitializer(keras.initializers.Initializer):
+    """Initialise a variable from a numpy array without embedding it in a config."""
+
+    def __init__(self, array):
+        self.array = array
+
+    def __call__(self, shape, dtype=None):
+        return ops.convert_to_tensor(self.array, dtype=dtype)

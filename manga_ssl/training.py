@@ -1,0 +1,324 @@
+"""Training of one SimCLR replica (paper Sections 3.1, 3.2 and 4.2).
+
+The whole step (sample a batch on the device, augment both views, encode,
+NT-Xent, backward, update) is one compiled function run by ``keras.Model.fit``;
+``steps_per_execution`` runs several of them per call. Every random draw comes
+from the replica's seed: the weights' initialisation, the optimiser and the
+augmentation ``SeedGenerator``, whose state is checkpointed, so a run killed
+and resumed from its checkpoint continues exactly where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .io import atomic_output
+
+log = logging.getLogger(__name__)
+
+
+class TrainingDiverged(RuntimeError):
+    """The contrastive loss stopped being finite."""
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """``simclr`` config section (see config/README.md for the reasons behind the defaults)."""
+
+    conv_filters: tuple = (128, 256, 512, 1024)
+    kernel_sizes: tuple = (5, 3, 3, 3)
+    global_pooling: str = "average"
+    projection_head: tuple = (512, 128, 64)
+    temperature: float = 0.5
+    batch_size: int = 1024
+    epochs: int = 500
+    optimizer: str = "adamw"
+    learning_rate: float = 1e-3
+    weight_decay: float = 1e-6
+    warmup_epochs: int = 10
+    schedule: str = "cosine"
+    checkpoint_every: int = 10
+    steps_per_execution: int = 1
+    augmentations: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, cfg: dict) -> "TrainingSettings":
+        known = {f for f in cls.__dataclass_fields__}
+        kwargs = {k: (tuple(v) if isinstance(v, list) else v) for k, v in cfg.items() if k in known}
+        return cls(**kwargs)
+
+    def fingerprint(self, seed: int, channels, data_digest: str) -> str:
+        """What a checkpoint must match to be resumed (settings, seed, channels, data)."""
+        blob = json.dumps([asdict(self), seed, list(channels), data_digest], sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def select_channels(tensors: dict, channels) -> dict:
+    """Keep ``channels`` (names, in that order) of every (N, S, S, C) array."""
+    names = [str(c) for c in tensors["channels"]]
+    missing = [c for c in channels if c not in names]
+    if missing:
+        raise ValueError(f"unknown channel(s) {missing}; the tensors hold {names}")
+    idx = [names.index(c) for c in channels]
+    out = dict(tensors)
+    for key in ("maps", "sigma", "model_variation"):
+        out[key] = np.ascontiguousarray(tensors[key][..., idx])
+    out["channels"] = np.array(channels)
+    return out
+
+
+def data_digest(tensors: dict) -> str:
+    h = hashlib.sha256()
+    for key in ("maps", "sigma", "model_variation"):
+        h.update(np.ascontiguousarray(tensors[key]).tobytes())
+    return h.hexdigest()[:16]
+
+
+def make_optimizer(settings: TrainingSettings, steps_per_epoch: int):
+    import keras
+
+    total = max(1, settings.epochs * steps_per_epoch)
+    warmup = min(settings.warmup_epochs * steps_per_epoch, total // 2)
+    lr = settings.learning_rate
+    if settings.schedule == "cosine":
+        lr = keras.optimizers.schedules.CosineDecay(
+            0.0 if warmup else lr, decay_steps=total - warmup, warmup_target=lr if warmup else None,
+            warmup_steps=warmup)
+    elif settings.schedule != "constant":
+        raise ValueError(f"unknown simclr.schedule '{settings.schedule}' (use 'cosine' or 'constant')")
+    if settings.optimizer == "adamw":
+        return keras.optimizers.AdamW(lr, weight_decay=settings.weight_decay)
+    if settings.optimizer == "adam":
+        return keras.optimizers.Adam(lr)
+    if settings.optimizer == "sgd":
+        return keras.optimizers.SGD(lr, momentum=0.9)
+    raise ValueError(f"unknown simclr.optimizer '{settings.optimizer}' (use adamw, adam or sgd)")
+
+
+def set_determinism(seed: int) -> None:
+    """Same seed, same weights: seed every generator, deterministic kernels on TensorFlow."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+
+
+def build_simclr(tensors: dict, settings: TrainingSettings, seed: int):
+    """The SimCLR model over the survey's tensors, placed on the device."""
+    from .augmentations import AugmentationSettings, SurveyAugmenter
+    from .model import SimCLR, build_encoder, build_projection_head
+
+    shape = tensors["maps"].shape[1:]
+    encoder = build_encoder(shape, settings.conv_filters, settings.kernel_sizes, settings.global_pooling)
+    head = build_projection_head(settings.conv_filters[-1], settings.projection_head)
+    augmenter = SurveyAugmenter(tensors["maps"], tensors["sigma"], tensors["model_variation"],
+                                AugmentationSettings.from_config(settings.augmentations), seed)
+    return SimCLR(augmenter, encoder, head, settings.batch_size, settings.temperature)
+
+
+# --------------------------------------------------------------------------
+# Checkpoints: weights, optimiser state, augmentation RNG state, history
+# --------------------------------------------------------------------------
+
+
+def _state_variables(model):
+    return {
+        "encoder": model.encoder.weights,
+        "head": model.head.weights,
+        "optimizer": model.optimizer.variables,
+        "rng": [model.augmenter.seed_generator.state],
+    }
+
+
+def save_checkpoint(path: Path, model, epoch: int, history: list, fingerprint: str) -> None:
+    arrays = {f"{group}/{k}": np.asarray(v.numpy() if hasattr(v, "numpy") else v)
+              for group, variables in _state_variables(model).items() for k, v in enumerate(variables)}
+    arrays["meta"] = np.array(json.dumps({"epoch": epoch, "history": history, "fingerprint": fingerprint}))
+    with atomic_output(path) as tmp:
+        np.savez(tmp, **arrays)
+
+
+def load_checkpoint(path: Path, model, fingerprint: str):
+    """Restore a checkpoint into ``model``; returns (epoch, history) or None when unusable."""
+    if not path.exists():
+        return None
+    try:
+        with np.load(path) as npz:
+            meta = json.loads(str(npz["meta"]))
+            if meta["fingerprint"] != fingerprint:
+                log.warning("%s was written with other settings or data; starting afresh", path)
+                return None
+            for group, variables in _state_variables(model).items():
+                for k, v in enumerate(variables):
+                    v.assign(npz[f"{group}/{k}"])
+    except (OSError, KeyError, ValueError) as exc:
+        log.warning("cannot resume from %s (%s); starting afresh", path, exc)
+        return None
+    return meta["epoch"], meta["history"]
+
+
+# --------------------------------------------------------------------------
+# Training
+# --------------------------------------------------------------------------
+
+
+def _callback_base():
+    import keras
+
+    return keras.callbacks.Callback
+
+
+class _Monitor(_callback_base()):
+    """History per epoch (loss, wall time, throughput), NaN guard, checkpoints, progress."""
+
+    def __init__(self, history, steps_per_epoch, batch_size, checkpoint, every, fingerprint, epochs,
+                 stop_after=None):
+        super().__init__()
+        self.history, self.steps, self.batch = history, steps_per_epoch, batch_size
+        self.checkpoint, self.every, self.fingerprint, self.epochs = checkpoint, every, fingerprint, epochs
+        self.stop_after = stop_after
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.t0 = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = float((logs or {}).get("loss", 0.0))
+        if not np.isfinite(loss):
+            raise TrainingDiverged(
+                f"the contrastive loss became {loss} at epoch {self.epoch + 1}, step {batch + 1}; "
+                "check the input tensors for NaN/inf and lower simclr.learning_rate")
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch = epoch + 1
+        wall = time.perf_counter() - self.t0
+        loss = float(logs["loss"])
+        if not np.isfinite(loss):
+            raise TrainingDiverged(f"the contrastive loss became {loss} in epoch {epoch + 1}")
+        self.history.append({"epoch": epoch + 1, "loss": loss, "wall_time_s": wall,
+                             "galaxies_per_s": self.steps * self.batch / wall})
+        log.info("epoch %d/%d  loss %.4f  %.1f s  %.0f galaxies/s", epoch + 1, self.epochs, loss, wall,
+                 self.steps * self.batch / wall)
+        done = epoch + 1 == self.epochs
+        if self.checkpoint and not done and (epoch + 1) % self.every == 0:
+            save_checkpoint(self.checkpoint, self.model, epoch + 1, self.history, self.fingerprint)
+        if self.stop_after is not None and epoch + 1 >= self.stop_after:
+            raise _Stopped(epoch + 1)
+
+    epoch = 0
+
+
+class _Stopped(Exception):
+    """Raised by ``stop_after`` to imitate a job killed after a given epoch (tests)."""
+
+
+def train_simclr(tensors: dict, settings: TrainingSettings, seed: int, checkpoint: Path | None = None,
+                 stop_after: int | None = None):
+    """Train one replica; returns (encoder, projection head, history DataFrame).
+
+    ``checkpoint``: file written every ``settings.checkpoint_every`` epochs and
+    resumed from when it matches these settings, seed and data.
+    ``stop_after``: stop (as if killed) after that epoch, for tests.
+    """
+    import pandas as pd
+
+    set_determinism(seed)
+    n = int(tensors["maps"].shape[0])
+    batch = min(settings.batch_size, n)
+    steps = max(1, n // batch)
+    model = build_simclr(tensors, settings, seed)
+    model.compile(optimizer=make_optimizer(settings, steps), steps_per_execution=settings.steps_per_execution)
+    model.optimizer.build(model.trainable_variables)
+    fingerprint = settings.fingerprint(seed, tensors["channels"], data_digest(tensors))
+
+    start, history = 0, []
+    checkpoint = Path(checkpoint) if checkpoint else None
+    resumed = load_checkpoint(checkpoint, model, fingerprint) if checkpoint else None
+    if resumed:
+        start, history = resumed
+        log.info("resuming from %s at epoch %d/%d", checkpoint, start, settings.epochs)
+    monitor = _Monitor(history, steps, batch, checkpoint, settings.checkpoint_every, fingerprint,
+                       settings.epochs, stop_after)
+    log.info("training %d galaxies, batch %d, %d steps/epoch, epochs %d..%d, seed %d",
+             n, batch, steps, start + 1, settings.epochs, seed)
+    if start < settings.epochs:
+        placeholder = np.zeros((steps, 1), dtype="float32")  # one row per step; the batch is drawn on the device
+        model.fit(placeholder, batch_size=1, epochs=settings.epochs, initial_epoch=start, shuffle=False,
+                  verbose=0, callbacks=[monitor])
+    return model.encoder, model.head, pd.DataFrame(history, columns=["epoch", "loss", "wall_time_s",
+                                                                      "galaxies_per_s"])
+
+
+def embed(encoder, maps: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """The representation h of every galaxy (no augmentation), float32 (N, D)."""
+    out = [np.asarray(encoder(maps[i: i + batch_size], training=False)) for i in range(0, len(maps), batch_size)]
+    return np.concatenate(out).astype(np.float32)
+
+
+def configure_threads(threads: int) -> None:
+    """Use the cores Snakemake gave the job (TensorFlow otherwise takes them all)."""
+    import keras
+
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(int(threads))
+            tf.config.threading.set_inter_op_parallelism_threads(min(2, int(threads)))
+        except RuntimeError:  # already initialised in this process
+            pass
+
+
+def load_tensors(path, channels) -> dict:
+    with np.load(path) as npz:
+        tensors = {k: npz[k] for k in npz.files}
+    bad = ~np.isfinite(tensors["maps"]).all(axis=(1, 2, 3))
+    if bad.any():
+        raise ValueError(f"{path}: non-finite values in the maps of {bad.sum()} galaxies, e.g. "
+                         f"{', '.join(tensors['plateifu'][bad][:5])}")
+    return select_channels(tensors, channels)
+
+
+def train_and_save(tensors_path, channels, simclr_config: dict, seed: int, checkpoint, outputs,
+                   threads: int = 1, label: str = "") -> None:
+    """The train_simclr rule: train one replica, write encoder, head, history and loss curve."""
+    from .figures import loss_curves, save
+
+    configure_threads(threads)
+    tensors = load_tensors(tensors_path, channels)
+    settings = TrainingSettings.from_config(simclr_config)
+    encoder, head, history = train_simclr(tensors, settings, seed, checkpoint=Path(checkpoint))
+    for model, path in ((encoder, outputs.encoder), (head, outputs.head)):
+        with atomic_output(path) as tmp:
+            model.save(tmp)
+    with atomic_output(outputs.history) as tmp:
+        history.to_csv(tmp, index=False)
+    save(loss_curves({f"seed {seed}": history}, title=label), outputs.loss_png, outputs.loss_pdf)
+    Path(checkpoint).unlink(missing_ok=True)  # the run is complete; its outputs replace it
+    log.info("final loss %.4f after %d epochs", history["loss"].iloc[-1], len(history))
+
+
+def embed_and_save(encoder_path, tensors_path, channels, output, seed: int, threads: int = 1) -> None:
+    """The embed_simclr rule: the representation h of every galaxy, as a Parquet table."""
+    import keras
+
+    from .representations import write_representation
+
+    configure_threads(threads)
+    tensors = load_tensors(tensors_path, channels)
+    encoder = keras.models.load_model(encoder_path, compile=False)
+    h = embed(encoder, tensors["maps"])
+    write_representation(output, tensors["plateifu"], h, "h", {
+        "kind": "simclr", "representation": "h (encoder output before the projection head; not z)",
+        "normalisation": str(tensors["normalisation"]), "channels": [str(c) for c in channels],
+        "seed": seed, "encoder": str(encoder_path)})
+    log.info("h of %d galaxies, %d dimensions", *h.shape)

@@ -1,0 +1,144 @@
+"""Augmentations (paper Section 3.2): known answers on constructed maps."""
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+from keras import ops  # noqa: E402
+
+from manga_ssl.augmentations import (  # noqa: E402
+    AugmentationSettings, SurveyAugmenter, augment_view, blur_matrices, cubic_kernel, resize_matrices)
+
+S = 32
+OFF = dict(p_model_variation=0.0, p_noise=0.0, p_resize=0.0, p_blur=0.0, flip_rotate=False)
+
+
+def _np(x):
+    return np.asarray(ops.convert_to_numpy(x))
+
+
+def _view(maps, sigma=None, mv=None, seed=0, **settings):
+    maps = np.asarray(maps, np.float32)
+    sigma = np.zeros_like(maps) if sigma is None else sigma
+    mv = np.zeros_like(maps) if mv is None else mv
+    s = AugmentationSettings(**{**OFF, **settings})
+    return _np(augment_view(maps, sigma, mv, s, keras.random.SeedGenerator(seed)))
+
+
+def _dihedral(x):
+    """The eight flips/rotations of (S, S, C) maps."""
+    out = []
+    for k in range(4):
+        r = np.rot90(x, k, axes=(0, 1))
+        out += [r, r[:, ::-1]]
+    return out
+
+
+def test_no_augmentation_is_the_identity():
+    maps = np.random.default_rng(0).random((4, S, S, 5)).astype(np.float32)
+    assert np.allclose(_view(maps), maps, atol=1e-6)
+
+
+def test_flip_rotate_gives_the_eight_dihedral_images_exactly():
+    rng = np.random.default_rng(1)
+    maps = rng.random((64, S, S, 3)).astype(np.float32)
+    out = _view(maps, flip_rotate=True, seed=3)
+    seen = set()
+    for x, y in zip(maps, out):
+        hits = [k for k, d in enumerate(_dihedral(x)) if np.allclose(d, y, atol=1e-6)]
+        assert len(hits) == 1
+        seen.add(hits[0])
+    assert seen == set(range(8))  # all eight occur over 64 galaxies
+
+
+def test_cubic_kernel_interpolates_and_unit_scale_is_identity():
+    assert np.allclose(_np(cubic_kernel(ops.convert_to_tensor([0.0, 1.0, 2.0, -1.0, 3.0]))), [1, 0, 0, 0, 0])
+    m = _np(resize_matrices(ops.convert_to_tensor([1.0]), S))[0]
+    assert np.allclose(m, np.eye(S), atol=1e-6)
+
+
+@pytest.mark.parametrize("scale", [0.75, 0.9, 1.1, 1.25])
+def test_resize_scales_a_centred_gaussian(scale):
+    y, x = np.mgrid[:S, :S] - (S - 1) / 2
+    width = 3.0
+    blob = np.exp(-(x**2 + y**2) / (2 * width**2)).astype(np.float32)
+    m = _np(resize_matrices(ops.convert_to_tensor([scale]), S))[0]
+    out = m @ blob @ m.T
+    expected = np.exp(-(x**2 + y**2) / (2 * (width * scale) ** 2))
+    assert np.abs(out - expected).max() < 0.02
+    # centred: the first moments stay at the centre
+    assert abs((out * x).sum() / out.sum()) < 1e-4 and abs((out * y).sum() / out.sum()) < 1e-4
+
+
+def test_resize_range_is_respected():
+    blob = np.zeros((200, S, S, 1), np.float32)
+    yy, xx = np.mgrid[:S, :S] - (S - 1) / 2
+    blob[..., 0] = np.exp(-(xx**2 + yy**2) / (2 * 3.0**2))
+    out = _view(blob, p_resize=1.0, resize_range=(0.75, 1.25), seed=5)
+    r2 = lambda im: ((xx**2 + yy**2) * im).sum() / im.sum()  # noqa: E731
+    ratio = np.sqrt(np.array([r2(o[..., 0]) for o in out]) / r2(blob[0, ..., 0]))
+    assert 0.72 < ratio.min() < 0.8 and 1.2 < ratio.max() < 1.28
+    assert abs(np.median(ratio) - 1.0) < 0.06
+
+
+def test_blur_is_a_normalised_gaussian_of_the_right_width():
+    sigma = 1.0
+    m = _np(blur_matrices(ops.convert_to_tensor([sigma]), S, 3))[0]
+    delta = np.zeros((S, S), np.float32)
+    delta[15, 15] = 1
+    out = m @ delta @ m.T
+    k = np.exp(-np.arange(-1, 2) ** 2 / (2 * sigma**2))
+    k /= k.sum()
+    assert np.allclose(out[14:17, 14:17], np.outer(k, k), atol=1e-6)
+    assert np.isclose(out.sum(), 1.0) and np.count_nonzero(out > 1e-9) == 9
+    wide = _np(blur_matrices(ops.convert_to_tensor([sigma]), S, 33))[0]
+    assert np.count_nonzero((wide @ delta @ wide.T) > 1e-9) > 100  # the released code's 33x33 kernel
+
+
+def test_noise_is_multiplicative_with_the_pixel_sigma():
+    maps = np.full((400, S, S, 2), 0.5, np.float32)
+    maps[:, :4] = 0.0  # zero (masked) pixels stay zero
+    sigma = np.zeros_like(maps)
+    sigma[..., 0], sigma[..., 1] = 0.1, 0.02
+    out = _view(maps, sigma=sigma, p_noise=1.0, seed=2)
+    ratio = out[:, 4:] / 0.5
+    assert abs(ratio[..., 0].mean() - 1) < 0.005 and abs(ratio[..., 0].std() - 0.1) < 0.003
+    assert abs(ratio[..., 1].std() - 0.02) < 0.001
+    assert np.all(out[:, :4] == 0)
+    half = _view(maps, sigma=sigma, p_noise=0.5, seed=4)
+    untouched = np.all(half[:, 4:] == 0.5, axis=(1, 2, 3))
+    assert 0.4 < untouched.mean() < 0.6
+
+
+def test_model_variation_replaces_a_quarter_of_the_views():
+    maps = np.zeros((2000, 8, 8, 1), np.float32)
+    mv = np.ones_like(maps)
+    out = _view(maps, mv=mv, p_model_variation=0.25, seed=9)
+    replaced = out.reshape(len(out), -1).mean(axis=1) == 1.0
+    assert abs(replaced.mean() - 0.25) < 0.03
+
+
+def test_augmenter_views_and_paper_code_compat():
+    rng = np.random.default_rng(0)
+    maps = rng.random((50, S, S, 2)).astype(np.float32)
+    aug = SurveyAugmenter(maps, np.full_like(maps, 0.05), 1 - maps, AugmentationSettings(), seed=1)
+    idx = _np(aug.sample(20))
+    assert len(set(idx.tolist())) == 20 and idx.min() >= 0 and idx.max() < 50
+    a, b = (_np(v) for v in aug(ops.convert_to_tensor(idx)))
+    assert a.shape == b.shape == (20, S, S, 2) and not np.allclose(a, b)
+
+    compat = AugmentationSettings().paper_code_compat()
+    assert compat.blur_kernel == 33 and compat.resize_range == (0.5, 1.33) and not compat.perturb_first_view
+    aug = SurveyAugmenter(maps, np.full_like(maps, 0.05), 1 - maps, compat, seed=1)
+    first, _ = (_np(v) for v in aug(ops.convert_to_tensor(np.arange(50, dtype="int32"))))
+    assert np.array_equal(first, maps)  # only the second view is perturbed
+    subset = _np(aug.fixed_subset) > 0.5
+    assert 0.1 < subset.mean() < 0.45  # 25% of the galaxies, drawn once
+
+
+def test_same_seed_same_views():
+    maps = np.random.default_rng(0).random((16, S, S, 3)).astype(np.float32)
+    s = AugmentationSettings(p_noise=1.0, p_resize=1.0, p_blur=1.0)
+    views = [_np(augment_view(maps, np.full_like(maps, 0.1), maps, s, keras.random.SeedGenerator(7)))
+             for _ in range(2)]
+    assert np.array_equal(*views)

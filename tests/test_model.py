@@ -1,0 +1,57 @@
+"""The contrastive model (paper Section 3.1): architecture and equation (1)."""
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+from keras import ops  # noqa: E402
+
+from manga_ssl.model import build_encoder, build_projection_head, nt_xent  # noqa: E402
+
+
+def nt_xent_reference(z, t):
+    """Equation (1) written term by term."""
+    z = z / np.linalg.norm(z, axis=1, keepdims=True)
+    n2 = len(z)
+    n = n2 // 2
+    total = 0.0
+    for i in range(n2):
+        j = (i + n) % n2
+        denom = sum(np.exp(z[i] @ z[k] / t) for k in range(n2) if k != i)
+        total += -np.log(np.exp(z[i] @ z[j] / t) / denom)
+    return total / n2
+
+
+def test_loss_matches_equation_1():
+    z = np.random.default_rng(0).normal(size=(12, 5)).astype(np.float32)
+    for t in (0.5, 0.1, 1.0):
+        assert np.isclose(float(nt_xent(z, t)), nt_xent_reference(z.astype(np.float64), t), rtol=1e-4)
+
+
+def test_loss_known_answer_for_aligned_orthogonal_pairs():
+    n, t = 4, 0.5
+    e = np.eye(n, dtype=np.float32)
+    z = np.concatenate([e, 3 * e])  # norms differ: z is L2-normalised first
+    expected = -np.log(np.exp(1 / t) / (np.exp(1 / t) + 2 * n - 2))
+    assert np.isclose(float(nt_xent(z, t)), expected, rtol=1e-5)
+    # swapping the partners makes the loss larger
+    assert float(nt_xent(np.concatenate([e, e[::-1]]), t)) > expected + 0.5
+
+
+def test_paper_architecture():
+    enc = build_encoder((32, 32, 5))
+    convs = [layer for layer in enc.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert [c.filters for c in convs] == [128, 256, 512, 1024]
+    assert [c.kernel_size for c in convs] == [(5, 5), (3, 3), (3, 3), (3, 3)]
+    assert sum(isinstance(layer, keras.layers.MaxPooling2D) for layer in enc.layers) == 3
+    assert all(c.activation.__name__ == "elu" for c in convs)
+    assert enc.output_shape == (None, 1024)
+    head = build_projection_head(1024)
+    assert [d.units for d in head.layers if isinstance(d, keras.layers.Dense)] == [512, 128, 64]
+    h = enc(np.zeros((2, 32, 32, 5), np.float32))
+    assert tuple(ops.shape(head(h))) == (2, 64)
+
+
+def test_mismatched_widths_are_refused():
+    with pytest.raises(ValueError, match="kernel_sizes"):
+        build_encoder((32, 32, 5), (8, 16), (3,))

@@ -1,0 +1,112 @@
+"""Training of SimCLR replicas: seeded, resumable, loud on NaN; PCA baselines; h tables."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from manga_ssl.baselines import pca_baselines, standardise  # noqa: E402
+from manga_ssl.representations import read_representation, write_representation  # noqa: E402
+from manga_ssl.training import (  # noqa: E402
+    TrainingDiverged, TrainingSettings, _Stopped, embed, select_channels, train_simclr)
+
+CHANNELS = ("v_band_flux", "lw_log_age", "lw_metallicity", "stellar_velocity", "velocity_dispersion")
+TINY = TrainingSettings(conv_filters=(4, 8), kernel_sizes=(3, 3), projection_head=(8, 4), batch_size=8,
+                        epochs=4, warmup_epochs=1, checkpoint_every=2)
+
+
+def survey(n=24, size=16, seed=0):
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:size, :size] - (size - 1) / 2
+    r = np.hypot(xx, yy)
+    scale = rng.uniform(2, 5, n)
+    maps = np.exp(-r[None] / scale[:, None, None])[..., None] * rng.uniform(0.3, 1, (n, 1, 1, 5))
+    maps = np.where(r[None, ..., None] < size / 2, maps, 0).astype(np.float32)
+    return {"plateifu": np.array([f"1000-{i}" for i in range(n)]), "channels": np.array(CHANNELS),
+            "normalisation": np.array("relative"), "maps": maps,
+            "sigma": np.full_like(maps, 0.05), "model_variation": (maps * 0.9).astype(np.float32)}
+
+
+def weights(model):
+    return [np.asarray(w) for w in model.get_weights()]
+
+
+def test_same_seed_same_weights_other_seed_other_weights():
+    data = survey()
+    enc_a, _, hist_a = train_simclr(data, TINY, seed=3)
+    enc_b, _, hist_b = train_simclr(data, TINY, seed=3)
+    enc_c, _, _ = train_simclr(data, TINY, seed=4)
+    assert all(np.array_equal(a, b) for a, b in zip(weights(enc_a), weights(enc_b)))
+    assert np.array_equal(hist_a["loss"], hist_b["loss"])
+    assert not all(np.array_equal(a, c) for a, c in zip(weights(enc_a), weights(enc_c)))
+    assert list(hist_a.columns) == ["epoch", "loss", "wall_time_s", "galaxies_per_s"]
+    assert hist_a["epoch"].tolist() == [1, 2, 3, 4] and (hist_a["galaxies_per_s"] > 0).all()
+
+
+def test_killed_run_resumes_from_its_checkpoint_and_ends_like_an_uninterrupted_one(tmp_path):
+    data = survey()
+    enc_full, _, hist_full = train_simclr(data, TINY, seed=1)
+    ckpt = tmp_path / "ckpt.npz"
+    with pytest.raises(_Stopped):  # "killed" during epoch 3: the last checkpoint is epoch 2
+        train_simclr(data, TINY, seed=1, checkpoint=ckpt, stop_after=3)
+    assert ckpt.exists()
+    enc_resumed, _, hist_resumed = train_simclr(data, TINY, seed=1, checkpoint=ckpt)
+    assert hist_resumed["epoch"].tolist() == [1, 2, 3, 4]
+    assert np.allclose(hist_resumed["loss"], hist_full["loss"], rtol=1e-6)
+    assert all(np.array_equal(a, b) for a, b in zip(weights(enc_full), weights(enc_resumed)))
+
+
+def test_checkpoint_of_other_settings_is_not_resumed(tmp_path):
+    data = survey()
+    ckpt = tmp_path / "ckpt.npz"
+    with pytest.raises(_Stopped):
+        train_simclr(data, TINY, seed=1, checkpoint=ckpt, stop_after=2)
+    other = TrainingSettings(**{**TINY.__dict__, "learning_rate": 0.01})
+    _, _, hist = train_simclr(data, other, seed=1, checkpoint=ckpt)
+    assert len(hist) == 4 and hist["wall_time_s"].notna().all()  # trained from epoch 1
+
+
+def test_nan_loss_stops_with_a_clear_error():
+    data = survey()
+    data["maps"][3, 5, 5, 0] = np.nan
+    with pytest.raises(TrainingDiverged, match="loss became nan"):
+        train_simclr(data, TINY, seed=0)
+
+
+def test_embedding_is_h_of_the_unaugmented_maps(tmp_path):
+    data = survey()
+    enc, _, _ = train_simclr(data, TrainingSettings(**{**TINY.__dict__, "epochs": 1}), seed=0)
+    h = embed(enc, data["maps"], batch_size=5)
+    assert h.shape == (24, 8) and h.dtype == np.float32
+    assert np.allclose(h, np.asarray(enc(data["maps"])), atol=1e-6)
+    path = tmp_path / "h.parquet"
+    write_representation(path, data["plateifu"], h, "h", {"kind": "simclr", "representation": "h"})
+    ids, back, meta = read_representation(path)
+    assert list(ids) == list(data["plateifu"]) and np.array_equal(back, h) and meta["kind"] == "simclr"
+    assert pd.read_parquet(path).columns[1] == "h_0000"
+
+
+def test_channel_sets_select_by_name():
+    data = survey()
+    sub = select_channels(data, ["stellar_velocity", "v_band_flux"])
+    assert sub["maps"].shape[-1] == 2 and np.array_equal(sub["maps"][..., 1], data["maps"][..., 0])
+    with pytest.raises(ValueError, match="unknown channel"):
+        select_channels(data, ["halpha"])
+
+
+def test_pca_baselines_known_structure():
+    rng = np.random.default_rng(0)
+    n = 300
+    # three independent patterns with variances 9, 4, 1, plus tiny noise
+    patterns = rng.normal(size=(3, 8, 8, 2))
+    coef = rng.normal(size=(n, 3)) * [3, 2, 1]
+    maps = np.einsum("nk,kxyc->nxyc", coef, patterns) + 1e-3 * rng.normal(size=(n, 8, 8, 2))
+    out = pca_baselines(maps, n_components=1024, n_small=10)
+    big, ratio = out["pca1024"]
+    assert big.shape == (n, 128)  # as many components as the data allow (8*8*2 < 1024)
+    assert ratio[:3].sum() > 0.999
+    small, _ = out["pca10"]
+    assert small.shape == (n, 10)
+    assert np.allclose(small.mean(axis=0), 0, atol=1e-5) and np.allclose(small.std(axis=0), 1, atol=1e-4)
+    assert np.allclose(standardise(np.ones((5, 2))), 0)

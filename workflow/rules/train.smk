@@ -1,0 +1,48 @@
+rule train_simclr:
+    """Sections 3.1-3.2: one SimCLR replica per seed, for each (normalisation, channel set).
+    Checkpointed; a killed job resumes where it stopped when rerun."""
+    input:
+        tensors=f"{RESULTS}/tensors/{{normalisation}}.npz",
+        code=science_code("training", "model", "augmentations", "figures"),
+    output:
+        encoder=f"{RESULTS}/simclr/{{normalisation}}-{{channels}}/seed{{seed}}/encoder.keras",
+        head=f"{RESULTS}/simclr/{{normalisation}}-{{channels}}/seed{{seed}}/projection_head.keras",
+        history=f"{RESULTS}/simclr/{{normalisation}}-{{channels}}/seed{{seed}}/history.csv",
+        loss_png=f"{RESULTS}/simclr/{{normalisation}}-{{channels}}/seed{{seed}}/loss.png",
+        loss_pdf=f"{RESULTS}/simclr/{{normalisation}}-{{channels}}/seed{{seed}}/loss.pdf",
+    log:
+        f"{LOGS}/train_simclr/{{normalisation}}-{{channels}}-seed{{seed}}.log",
+    benchmark:
+        f"{BENCHMARKS}/train_simclr/{{normalisation}}-{{channels}}-seed{{seed}}.tsv"
+    conda:
+        "../../envs/train.yaml"
+    threads: 8
+    resources:
+        gpu=1,
+    params:
+        simclr=config["simclr"],
+        channels=channel_set,
+        checkpoint=checkpoint_path,
+    script:
+        "../scripts/train_simclr.py"
+
+
+rule embed_simclr:
+    """The representation h (encoder output, 1024-d in the paper) of every galaxy."""
+    input:
+        tensors=f"{RESULTS}/tensors/{{normalisation}}.npz",
+        encoder=f"{RESULTS}/simclr/{{normalisation}}-{{channels}}/seed{{seed}}/encoder.keras",
+        code=science_code("training", "representations"),
+    output:
+        embedding=f"{RESULTS}/embeddings/simclr-{{normalisation}}-{{channels}}-seed{{seed}}.parquet",
+    log:
+        f"{LOGS}/embed_simclr/{{normalisation}}-{{channels}}-seed{{seed}}.log",
+    benchmark:
+        f"{BENCHMARKS}/embed_simclr/{{normalisation}}-{{channels}}-seed{{seed}}.tsv"
+    conda:
+        "../../envs/train.yaml"
+    threads: 2
+    params:
+        channels=channel_set,
+    script:
+        "../scripts/embed_simclr.py"

@@ -1,0 +1,8 @@
+from manga_ssl.runlog import log_to
+from manga_ssl.training import train_and_save
+
+log = log_to(snakemake.log[0])
+train_and_save(
+    snakemake.input.tensors, snakemake.params.channels, snakemake.params.simclr,
+    int(snakemake.wildcards.seed), snakemake.params.checkpoint, snakemake.output, threads=snakemake.threads,
+    label=f"{snakemake.wildcards.normalisation} norm, {snakemake.wildcards.channels} maps, seed {snakemake.wildcards.seed}")
