@@ -142,3 +142,40 @@ def test_same_seed_same_views():
     views = [_np(augment_view(maps, np.full_like(maps, 0.1), maps, s, keras.random.SeedGenerator(7)))
              for _ in range(2)]
     assert np.array_equal(*views)
+
+
+def test_four_quarter_turns_are_the_identity_and_flips_preserve_values():
+    """The dihedral matrices: transpose + flips; values are permuted, never changed."""
+    from manga_ssl.augmentations import flip_matrices
+
+    x = np.random.default_rng(3).random((1, S, S, 2)).astype(np.float32)
+    f = _np(flip_matrices(ops.convert_to_tensor([True]), S))
+    eye = np.eye(S, dtype=np.float32)[None]
+
+    def quarter(m):  # rot90 = transpose then flip the rows
+        t = np.transpose(m, (0, 2, 1, 3))
+        return np.einsum("bij,bjkc,blk->bilc", f, t, eye)
+
+    y = x
+    for _ in range(4):
+        y = quarter(y)
+    assert np.allclose(y, x)
+    assert np.allclose(quarter(x)[0], np.rot90(x[0], 1), atol=0) or np.allclose(quarter(x)[0], np.rot90(x[0], -1))
+    out = _view(np.repeat(x, 16, axis=0), flip_rotate=True, seed=1)
+    assert np.allclose(np.sort(out.reshape(16, -1), axis=1), np.sort(x.reshape(1, -1), axis=1))
+
+
+def test_blur_leaves_a_constant_map_unchanged_inside():
+    ones = np.ones((20, S, S, 1), np.float32)
+    out = _view(ones, p_blur=1.0, seed=1)
+    assert np.allclose(out[:, 1:-1, 1:-1], 1.0, atol=1e-5)  # the edge sees the zero padding
+
+
+def test_resize_keeps_the_zero_padding_zero():
+    maps = np.zeros((50, S, S, 1), np.float32)
+    maps[:, 10:22, 10:22] = 1.0  # a 12x12 footprint in the 32x32 frame
+    out = _view(maps, p_resize=1.0, resize_range=(0.75, 1.25), seed=4)
+    # at most 1.25 x 12 = 15 pixels wide, plus the 2-pixel cubic support
+    border = np.ones((S, S), bool)
+    border[6:26, 6:26] = False
+    assert np.all(np.abs(out[:, border]) < 1e-6)

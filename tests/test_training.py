@@ -110,3 +110,10 @@ def test_pca_baselines_known_structure():
     assert small.shape == (n, 10)
     assert np.allclose(small.mean(axis=0), 0, atol=1e-5) and np.allclose(small.std(axis=0), 1, atol=1e-4)
     assert np.allclose(standardise(np.ones((5, 2))), 0)
+
+
+def test_a_few_epochs_lower_the_loss():
+    data = survey(n=48)
+    s = TrainingSettings(**{**TINY.__dict__, "epochs": 12, "learning_rate": 3e-3})
+    _, _, hist = train_simclr(data, s, seed=0)
+    assert hist["loss"].iloc[-3:].mean() < hist["loss"].iloc[:2].mean() - 0.05
