@@ -20,6 +20,14 @@ include: "workflow/rules/preprocess.smk"
 include: "workflow/rules/train.smk"
 # Sections 4.1-4.2: the PCA-1024 and PCA-10 baselines.
 include: "workflow/rules/baselines.smk"
+# Sections 4.1-4.2, 5 and appendix: UMAP, K-means over the replicas, agreement, overlaps.
+include: "workflow/rules/cluster.smk"
+# Section 4.2: bias regression; Tables 1 and 2.
+include: "workflow/rules/bias.smk"
+# Every figure of the paper, one rule and one script each.
+include: "workflow/rules/figures.smk"
+# The run's configuration and benchmarks, for the report.
+include: "workflow/rules/report.smk"
 # Validation of the embedded mock survey against its ground truth and real catalogues.
 include: "workflow/rules/validate.smk"
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from . import bias, clustering
 from .representations import read_representation
+from .tables import pm, write_table
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ def bias_table(labels: pd.DataFrame, catalogue: pd.DataFrame, k_values, replicas
                     non_phys = bias.standardised(c, bias.NON_PHYSICAL)
                     phys = bias.standardised(c, bias.PHYSICAL)
                 assert list(sub["plateifu"].astype(str)) == order
-                out = bias.division_bias(sub["label"].to_numpy(), k, non_phys, phys, seed + 1000 * int(rid) + s)
+                out = bias.division_bias(sub["label"].to_numpy(), k, non_phys, phys, [int(seed), int(rid), int(s)])
                 rows.append({"k": k, "replica": rid, "kmeans_seed": s, "acc_max_nonphys": out["acc_max_nonphys"],
                              "acc_mean_phys": out["acc_mean_phys"]})
                 for c_idx, w in enumerate(out["contributions"]):
@@ -158,9 +159,188 @@ def accepted_k(table: pd.DataFrame, min_agreement=85.0, max_nonphys=65.0) -> int
 def cross_overlap(a: np.ndarray, b: np.ndarray, ka: int, kb: int) -> np.ndarray:
     """Percentages of each cluster of ``a`` (rows) that fall in each cluster of ``b`` (Fig. 7)."""
     counts = clustering.overlap_matrix(a, b, ka, kb).astype(float)
-    return 100 * counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    total = counts.sum(axis=1, keepdims=True)
+    return np.where(total > 0, 100 * counts / np.where(total > 0, total, 1), np.nan)  # an empty cluster: NaN
 
 
 def matched_overlap(a: np.ndarray, b: np.ndarray, k: int) -> float:
     """Percentage of galaxies in the same cluster after matching ``b``'s labels to ``a`` (appendix)."""
     return float(100 * np.mean(clustering.match_labels(b, a, k) == a))
+
+
+# --------------------------------------------------------------------------
+# Rule-level steps: files in, files out
+# --------------------------------------------------------------------------
+
+
+def representation_kind(name: str) -> str:
+    """'simclr-relative-all' -> 'simclr'; 'pca1024-relative' -> 'pca1024'."""
+    return name.split("-")[0]
+
+
+def run_kmeans(tables, name, k_values, kmeans_seeds, catalogue_path, labels_out, agreement_out,
+               threshold=0.9) -> None:
+    from .io import write_csv, write_parquet
+
+    kind = representation_kind(name)
+    plateifu, features, metas = load_replicas(list(tables))
+    replica_ids = [int(m.get("seed", 0)) for m in metas]
+    cat = bias.derived_columns(pd.read_parquet(catalogue_path)).set_index("plateifu")
+    sigma = cat["log_sigma_cen"].reindex(plateifu).to_numpy()
+    labels, agreement = cluster_runs(features, kind, k_values, kmeans_seeds, replica_ids, sigma, threshold)
+    write_parquet(labels_frame(plateifu, labels), labels_out,
+                  {"label": "cluster, matched to the reference replica and numbered by increasing "
+                            "median log sigma_cen"},
+                  metadata={"representation": name, "reference_replica": str(replica_ids[0])})
+    agreement.insert(0, "representation", name)
+    write_csv(agreement, agreement_out)
+    log.info("agreement per k:\n%s", agreement.groupby("k")["agreement"].agg(["mean", "std"]).to_string())
+
+
+def run_bias(labels_path, catalogue_path, name, k_values, n_replicas, n_seeds, seed, accuracy_out,
+             contributions_out) -> None:
+    from .io import write_csv
+
+    labels = pd.read_parquet(labels_path)
+    replicas = sorted(labels["replica"].unique())[:n_replicas]
+    seeds = sorted(labels["kmeans_seed"].unique())[:n_seeds]
+    accuracy, contributions = bias_table(labels, pd.read_parquet(catalogue_path), k_values, replicas, seeds, seed)
+    accuracy.insert(0, "representation", name)
+    contributions.insert(0, "representation", name)
+    write_csv(accuracy, accuracy_out)
+    write_csv(contributions, contributions_out)
+    log.info("bias per k:\n%s", accuracy.groupby("k")[["acc_max_nonphys", "acc_mean_phys"]].mean().to_string())
+
+
+TABLE1_CAPTION = ("Table 1. Cluster divisions performance: agreement score over the training replicas "
+                  "(mean ± std over K-means seeds), the largest validation accuracy of the fit to "
+                  "non-physical parameters among the clusters, and the mean accuracy of the fit to physical "
+                  "parameters (mean ± std over replicas x K-means seeds), in percent.")
+
+
+def make_table1(performance: dict, stem, min_agreement=85.0, max_nonphys=65.0) -> dict:
+    """Table 1 from {representation: (agreement csv, accuracy csv)}; returns the accepted k of each."""
+    numbers, shown, accepted = [], [], {}
+    for name, (agreement_path, accuracy_path) in performance.items():
+        table = division_performance(pd.read_csv(agreement_path), pd.read_csv(accuracy_path))
+        table.insert(0, "representation", name)
+        kind = representation_kind(name)
+        accepted[name] = accepted_k(table, min_agreement, max_nonphys) if kind == "simclr" else None
+        numbers.append(table)
+        for _, r in table.iterrows():
+            shown.append({"representation": name, "N clusters": int(r["k"]),
+                          "% Agree": pm(r["agreement"], r["agreement_std"]) if kind == "simclr" else "",
+                          "Acc_max Non-phys": pm(r["acc_max_nonphys"], r["acc_max_nonphys_std"]),
+                          "Acc_mean Phys": pm(r["acc_mean_phys"], r["acc_mean_phys_std"])})
+
+    notes = "; ".join(f"{k}: largest accepted k = {v}" for k, v in accepted.items() if representation_kind(k) == "simclr")
+    write_table(pd.concat(numbers, ignore_index=True), pd.DataFrame(shown), stem,
+                f"{TABLE1_CAPTION} Accepted: agreement >= {min_agreement:g}% and Acc_max non-phys <= "
+                f"{max_nonphys:g}%. {notes}.")
+    return accepted
+
+
+def make_table2(contributions_path, k: int, stem) -> None:
+    """Table 2: each physical parameter's contribution (%) to each cluster of the k-division."""
+
+    c = pd.read_csv(contributions_path)
+    c = c[c["k"] == k]
+    params = list(bias.PHYSICAL)
+    stats = c.groupby("cluster")[params].agg(["mean", "std"])
+    numbers = pd.DataFrame({"cluster": stats.index})
+    shown = pd.DataFrame({"Cluster": stats.index})
+    for p in params:
+        numbers[p] = stats[(p, "mean")].to_numpy()
+        numbers[f"{p}_std"] = stats[(p, "std")].to_numpy()
+        shown[bias.PHYSICAL[p]] = [pm(m, s, 1) + "%" for m, s in zip(stats[(p, "mean")], stats[(p, "std")])]
+    name = c["representation"].iloc[0] if len(c) else ""
+    write_table(numbers, shown, stem,
+                f"Table 2. Dependence of the {k} clusters of {name} on integrated parameters: normalised "
+                "|coefficient| of each standardised parameter in the linear fit of cluster membership, "
+                "mean ± std over replicas x K-means seeds. Clusters are numbered by increasing median "
+                "central velocity dispersion.")
+
+
+def consensus_by_seed(labels_path, k: int) -> tuple[np.ndarray, dict]:
+    """(plateifu, {K-means seed: consensus labels}) of one representation's labels file."""
+    labels = pd.read_parquet(labels_path)
+    sub = labels[labels["k"] == k]
+    first = sub[(sub["replica"] == sub["replica"].iloc[0]) & (sub["kmeans_seed"] == sub["kmeans_seed"].iloc[0])]
+    plateifu = first["plateifu"].astype(str).to_numpy()
+    return plateifu, {int(s): consensus_labels(sub, k, s, plateifu) for s in sorted(sub["kmeans_seed"].unique())}
+
+
+def make_overlaps(comparisons: list[dict], out_csv, matrix_stem=None, matrix_pair=None) -> None:
+    """Overlaps between divisions of two representations.
+
+    ``comparisons``: dicts with keys a, b (names), a_labels, b_labels (paths), ka, kb.
+    When ka == kb the overlap is the percentage of galaxies in the same matched
+    cluster (appendix); otherwise it is the overlap matrix (Fig. 7), percentages
+    over the clusters of a. Mean and std over K-means seeds.
+    """
+    from .io import write_csv
+
+    rows = []
+    for comp in comparisons:
+        ids_a, cons_a = consensus_by_seed(comp["a_labels"], comp["ka"])
+        ids_b, cons_b = consensus_by_seed(comp["b_labels"], comp["kb"])
+        order = pd.Index(ids_b).get_indexer(ids_a)
+        seeds = sorted(set(cons_a) & set(cons_b))
+        if comp["ka"] == comp["kb"]:
+            values = [matched_overlap(cons_a[s], cons_b[s][order], comp["ka"]) for s in seeds]
+            rows.append({"a": comp["a"], "ka": comp["ka"], "b": comp["b"], "kb": comp["kb"], "cluster_a": "all",
+                         "cluster_b": "same", "overlap": np.mean(values), "overlap_std": np.std(values)})
+        else:
+            mats = np.stack([cross_overlap(cons_a[s], cons_b[s][order], comp["ka"], comp["kb"]) for s in seeds])
+            for i in range(comp["ka"]):
+                for j in range(comp["kb"]):
+                    rows.append({"a": comp["a"], "ka": comp["ka"], "b": comp["b"], "kb": comp["kb"],
+                                 "cluster_a": str(i + 1), "cluster_b": "AB"[j] if comp["kb"] <= 2 else str(j + 1),
+                                 "overlap": np.nanmean(mats[:, i, j]),
+                                 "overlap_std": np.nanstd(mats[:, i, j])})
+    table = pd.DataFrame(rows)
+    write_csv(table, out_csv)
+    if matrix_stem and matrix_pair:
+        m = table[(table["a"] == matrix_pair[0]) & (table["b"] == matrix_pair[1])]
+        numbers = m.pivot(index="cluster_a", columns="cluster_b", values="overlap").reset_index()
+        shown = m.assign(v=[pm(a, b, 1) for a, b in zip(m["overlap"], m["overlap_std"])]).pivot(
+            index="cluster_a", columns="cluster_b", values="v").reset_index()
+        write_table(numbers, shown, matrix_stem,
+                    f"Overlap (%) of the clusters of {matrix_pair[0]} (rows) with those of {matrix_pair[1]} "
+                    "(columns), over the row clusters; consensus labels of the replicas, mean ± std over "
+                    "K-means seeds (Fig. 7).")
+
+
+def run_umap(table_path, name, seed, out, n_neighbors=15, min_dist=0.1) -> None:
+    from .io import write_parquet
+    from .projection import umap_2d
+
+    plateifu, features, _ = read_representation(table_path)
+    xy = umap_2d(features, representation_kind(name), seed, n_neighbors, min_dist)
+    write_parquet(pd.DataFrame({"plateifu": plateifu, "umap_x": xy[:, 0], "umap_y": xy[:, 1]}), out,
+                  {"umap_x": "UMAP coordinate (visualisation only)", "umap_y": "UMAP coordinate"},
+                  metadata={"representation": name, "seed": str(seed)})
+
+
+def division(labels_path, k: int, reference=None) -> tuple[np.ndarray, np.ndarray]:
+    """(plateifu, consensus labels of the first K-means seed) of a representation's k-division;
+    with ``reference`` (plateifu, labels) the clusters are renamed to match it."""
+    plateifu, by_seed = consensus_by_seed(labels_path, k)
+    labels = by_seed[min(by_seed)]
+    if reference is not None:
+        ref_ids, ref_labels = reference
+        order = pd.Index(plateifu).get_indexer(ref_ids)
+        labels, plateifu = labels[order], np.asarray(ref_ids)
+        labels = clustering.match_labels(labels, ref_labels, k) if k == int(ref_labels.max()) + 1 else labels
+    return plateifu, labels
+
+
+def nearest_to_centroids(features: np.ndarray, labels: np.ndarray, k: int, n: int = 5) -> dict:
+    """{cluster: indices of the n galaxies nearest its centroid} in the L2-normalised space."""
+    x = clustering.l2_normalise(features)
+    out = {}
+    for c in range(k):
+        idx = np.flatnonzero(labels == c)
+        centre = x[idx].mean(axis=0)
+        out[c] = idx[np.argsort(np.linalg.norm(x[idx] - centre, axis=1))[:n]]
+    return out

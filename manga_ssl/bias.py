@@ -60,24 +60,25 @@ def cluster_fit(members: np.ndarray, params: np.ndarray, seed: int, test_fractio
     p = params.shape[1]
     if n < 5:
         return np.nan, np.full(p, np.nan)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed)  # an int or a sequence of ints
     chosen = np.concatenate([rng.choice(inside, n, replace=False), rng.choice(outside, n, replace=False)])
     y = np.r_[np.ones(n), np.zeros(n)]
     x_train, x_test, y_train, y_test = train_test_split(params[chosen], y, test_size=test_fraction,
-                                                        random_state=seed, stratify=y)
+                                                        random_state=int(rng.integers(2**31)), stratify=y)
     model = LogisticRegression(max_iter=1000).fit(x_train, y_train)
     coef = np.abs(model.coef_[0])
     total = coef.sum()
     return float(model.score(x_test, y_test)), (100 * coef / total if total > 0 else np.full(p, 100 / p))
 
 
-def division_bias(labels: np.ndarray, k: int, non_physical: np.ndarray, physical: np.ndarray, seed: int) -> dict:
+def division_bias(labels: np.ndarray, k: int, non_physical: np.ndarray, physical: np.ndarray, seed) -> dict:
     """Acc_max non-phys, Acc_mean phys and per-cluster physical contributions of one division."""
     acc_non, acc_phys, contrib = [], [], []
     for c in range(k):
         members = labels == c
-        a, _ = cluster_fit(members, non_physical, seed + 7919 * c)
-        b, w = cluster_fit(members, physical, seed + 7919 * c)
+        key = [*np.atleast_1d(seed).tolist(), c]
+        a, _ = cluster_fit(members, non_physical, key)
+        b, w = cluster_fit(members, physical, key)
         acc_non.append(a), acc_phys.append(b), contrib.append(w)
     return {"acc_max_nonphys": float(np.nanmax(acc_non)) if np.isfinite(acc_non).any() else np.nan,
             "acc_mean_phys": float(np.nanmean(acc_phys)) if np.isfinite(acc_phys).any() else np.nan,

@@ -69,6 +69,15 @@ def _consistency(config: dict) -> list[str]:
     for norm in config.get("baselines", {}).get("normalisations", []):
         if norm not in config.get("preprocessing", {}).get("normalisations", []):
             problems.append(f"config key 'baselines.normalisations': '{norm}' is not in preprocessing.normalisations")
+    analysis = config.get("analysis", {})
+    for norm, k in analysis.get("k_chosen", {}).items():
+        if k not in analysis.get("k_values", [k]):
+            problems.append(f"config key 'analysis.k_chosen.{norm}': {k} is not in analysis.k_values")
+    truth_k = analysis.get("truth_k")
+    if truth_k is not None and not (truth_k in analysis.get("k_values", [truth_k])
+                                    and truth_k in analysis.get("pca_k_values", [truth_k])):
+        problems.append(f"config key 'analysis.truth_k': {truth_k} must be in analysis.k_values and "
+                        "analysis.pca_k_values")
     aug = simclr.get("augmentations", {})
     if aug.get("blur_kernel", 3) % 2 == 0:
         problems.append(f"config key 'simclr.augmentations.blur_kernel': {aug['blur_kernel']} must be odd")

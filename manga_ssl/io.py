@@ -60,3 +60,40 @@ def read_parquet_units(path) -> dict:
 
     meta = pq.read_schema(path).metadata or {}
     return json.loads(meta.get(b"units", b"{}"))
+
+
+def write_json(data, path, digits: int = 3) -> None:
+    """JSON with floats rounded to ``digits`` decimals (the numbers quoted in captions)."""
+    import json
+
+    def rounded(x):
+        if isinstance(x, dict):
+            return {str(k): rounded(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)):
+            return [rounded(v) for v in x]
+        if hasattr(x, "item") and not isinstance(x, (str, bytes)):
+            x = x.item()
+        return round(x, digits) if isinstance(x, float) else x
+
+    with atomic_output(path) as tmp:
+        tmp.write_text(json.dumps(rounded(data), indent=1))
+
+
+class JsonNumbers:
+    """Numbers of a JSON file written by the run, read only when asked for.
+
+    Used as a rule parameter so that report captions (rendered after the run) can quote
+    the key numbers: ``{{ snakemake.params.numbers["agreement"] }}``.
+    """
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __getitem__(self, key):
+        import json
+
+        with open(self.path) as fh:
+            return json.load(fh)[key]
+
+    def __repr__(self):
+        return f"JsonNumbers({self.path!r})"

@@ -1,5 +1,6 @@
 """End to end: the real Snakefile on the tiny config, as a user runs it."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,17 @@ def run_snakemake(workdir: Path, *args):
     cmd = [str(SNAKEMAKE), *args, "--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir),
            "--cores", "2", "--configfile", str(workdir / "config.yaml")]
     return subprocess.run(cmd, capture_output=True, text=True, cwd=workdir)
+
+
+def planned_jobs(output: str) -> set:
+    """Rule names in the 'Job stats' table of a dry run."""
+    lines = output[output.index("Job stats:"):].splitlines()[3:]
+    names = set()
+    for line in lines:
+        if not line.strip() or line.startswith("total"):
+            break
+        names.add(line.split()[0])
+    return names
 
 
 def make_workdir(path: Path) -> Path:
@@ -73,7 +85,8 @@ def test_catalogue_columns_and_units(tiny_run):
 
 
 def test_every_rule_logs_and_benchmarks(tiny_run):
-    for rule in ("mock_survey", "extract_maps", "normalise_relative", "normalise_individual", "measurements_vs_truth"):
+    for rule in ("mock_survey", "extract_maps", "normalise_relative", "normalise_individual", "measurements_vs_truth",
+                 "table1", "cluster_overlaps", "figures/fig3_physical_planes", "kmeans/simclr-relative-all"):
         assert (tiny_run / f"logs/tiny/{rule}.log").exists(), rule
         assert (tiny_run / f"benchmarks/tiny/{rule}.tsv").exists(), rule
     assert "preprocessed" in (tiny_run / "logs/tiny/extract_maps.log").read_text()
@@ -108,12 +121,94 @@ def test_simclr_replicas_and_baselines(tiny_run):
     assert np.allclose(pca10.iloc[:, 1:].std(ddof=0), 1, atol=1e-4)
 
 
+def test_analysis_tables(tiny_run):
+    res = tiny_run / "results/tiny"
+    table1 = pd.read_csv(res / "tables/table1.csv")
+    names = set(table1["representation"])
+    assert names == {"simclr-relative-all", "simclr-individual-all", "simclr-relative-no_vband",
+                     "simclr-individual-no_vband", "simclr-relative-vband_kinematics",
+                     "pca1024-relative", "pca10-relative"}
+    simclr = table1[table1["representation"] == "simclr-relative-all"]
+    assert simclr["k"].tolist() == [2, 3, 4]
+    assert simclr["agreement"].between(0, 100).all()
+    md = (res / "tables/table1.md").read_text()
+    assert "% Agree" in md and "Acc_max Non-phys" in md and "Acc_mean Phys" in md
+    assert (res / "tables/table1.tex").read_text().startswith("\\begin{table}")
+    labels = pd.read_parquet(res / "clusters/simclr-relative-all/labels.parquet")
+    assert set(labels["replica"]) == {0, 1} and set(labels["kmeans_seed"]) == {0, 1, 2}
+    n = len(pd.read_parquet(res / "preprocess/catalogue.parquet"))
+    assert len(labels) == n * 3 * 2 * 3  # galaxies x k x replicas x K-means seeds
+    t2 = pd.read_csv(res / "tables/table2-relative.csv")
+    assert t2["cluster"].tolist() == [1, 2, 3]
+    overlaps = pd.read_csv(res / "tables/overlaps.csv")
+    fig7 = overlaps[(overlaps["a"] == "simclr-relative-all") & (overlaps["b"] == "simclr-individual-all")]
+    assert np.allclose(fig7.groupby("cluster_a")["overlap"].sum(), 100)
+    assert "simclr-relative-no_vband" in set(overlaps["b"])
+    for name in ("simclr-relative-all", "simclr-individual-all", "pca1024-relative"):
+        umap = pd.read_parquet(res / f"umap/{name}.parquet")
+        assert len(umap) == n and np.isfinite(umap[["umap_x", "umap_y"]].to_numpy()).all()
+    truth = pd.read_csv(res / "validation/representations_vs_truth.csv")
+    assert set(truth["representation"]) == {"simclr-relative-all", "pca1024-relative", "pca10-relative"}
+    assert truth["ari"].between(-1, 1).all()
+
+
+FIGURES = ["fig1_augmentations", "fig2_umap_pca_vs_simclr", "fig3_physical_planes", "fig4_ttype",
+           "fig5_umap_normalisations", "fig6_centroid_examples", "fig7_overlap", "fig8_ttype_appendix",
+           "fig9_cluster_properties", "loss_curves", "division_performance"]
+
+
+def test_every_figure_and_the_report(tiny_run, tmp_path):
+    for name in FIGURES:
+        pdf = tiny_run / f"results/tiny/figures/{name}.pdf"
+        png = tiny_run / f"results/tiny/figures/{name}.png"
+        assert pdf.read_bytes()[:4] == b"%PDF" and png.read_bytes()[:4] == b"\x89PNG", name
+        assert png.stat().st_size > 10_000, name
+    bench = pd.read_csv(tiny_run / "results/tiny/report/benchmarks.csv")
+    assert {"train_simclr", "kmeans", "fig3_physical_planes"} <= set(bench["rule"])
+    report = tmp_path / "report.html"
+    res = run_snakemake(tiny_run, "--report", str(report))
+    assert res.returncode == 0, res.stderr[-3000:]
+    html = report.read_text()
+    assert "Largest accepted k" in html and "Fraction of early types" in html
+    for name in FIGURES:
+        assert f"{name}.png" in html, name
+
+
+def test_figure_change_replots_only_that_figure(tiny_run):
+    script = ROOT / "workflow/scripts/fig4_ttype.py"
+    before, stat = script.read_text(), script.stat()
+    try:
+        script.write_text(before + "\n# changed\n")
+        res = run_snakemake(tiny_run, "--dry-run")
+        out = res.stdout + res.stderr
+        assert res.returncode == 0, out[-3000:]
+        jobs = planned_jobs(out)
+        assert jobs == {"fig4_ttype", "run_summary", "all"}, jobs
+    finally:  # Snakemake compares a script's mtime, so restore it too
+        script.write_text(before)
+        os.utime(script, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
 def test_validation_outputs(tiny_run):
     table = pd.read_csv(tiny_run / "results/tiny/validation/measurements_vs_truth.csv").set_index("parameter")
     assert table.loc["lambda_re", "pearson_r"] > 0.8
     if REAL.exists():
         md = (tiny_run / "results/tiny/validation/mock_vs_real.md").read_text()
         assert "| z |" in md and "127-fibre" in md
+
+
+def test_analysis_change_reruns_only_the_analysis(tiny_run, tmp_path):
+    cfg = yaml.safe_load((tiny_run / "config.yaml").read_text())
+    cfg["analysis"]["k_values"] = [2, 3]
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(yaml.safe_dump(cfg))
+    cmd = [str(SNAKEMAKE), "--dry-run", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(tiny_run),
+           "--cores", "2", "--configfile", str(changed)]
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=tiny_run)
+    assert out.returncode == 0, out.stderr[-3000:]
+    planned = planned_jobs(out.stdout + out.stderr)
+    assert {"kmeans", "bias_regression", "table1", "fig3_physical_planes"} <= planned
+    assert not planned & {"train_simclr", "embed_simclr", "extract_maps", "pca_baselines", "umap"}, planned
 
 
 def test_nothing_to_do_on_rerun(tiny_run):

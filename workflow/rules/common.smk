@@ -2,6 +2,7 @@
 from pathlib import Path
 
 from manga_ssl.config import validate_config
+from manga_ssl.io import JsonNumbers
 
 validate_config(config, workflow.source_path("../schemas/config.schema.yaml"))
 
@@ -21,6 +22,7 @@ wildcard_constraints:
     normalisation="relative|individual",
     channels="[a-z0-9_]+",
     seed=r"\d+",
+    representation=r"simclr-(relative|individual)-[a-z0-9_]+|pca(1024|10)-(relative|individual)",
 
 
 def science_code(*modules):
@@ -94,14 +96,158 @@ def pca_embeddings():
     )
 
 
-def get_final_output():
+def simclr_variant_names():
+    return [
+        f"simclr-{v['normalisation']}-{v['channels']}" for v in config["simclr"]["variants"]
+    ]
+
+
+def pca_names():
+    return [
+        f"{pca}-{norm}"
+        for norm in config["baselines"]["normalisations"]
+        for pca in ("pca1024", "pca10")
+    ]
+
+
+def representation_names():
+    return simclr_variant_names() + pca_names()
+
+
+def representation_tables(wildcards):
+    """Every replica's table of a representation (one table for a PCA baseline)."""
+    return tables_of(wildcards.representation)
+
+
+def tables_of(name):
+    if name.startswith("simclr-"):
+        return [
+            f"{RESULTS}/embeddings/{name}-seed{seed}.parquet"
+            for seed in config["simclr"]["seeds"]
+        ]
+    return [f"{RESULTS}/embeddings/{name}.parquet"]
+
+
+def first_table(wildcards):
+    """The reference replica's table (the first seed), shown in the UMAP figures."""
+    return tables_of(wildcards.representation)[0]
+
+
+def k_values(wildcards):
+    key = "k_values" if wildcards.representation.startswith("simclr-") else "pca_k_values"
+    return config["analysis"][key]
+
+
+def table1_inputs():
+    names = simclr_variant_names() + pca_names()
+    return {
+        "agreement": [f"{RESULTS}/clusters/{n}/agreement.csv" for n in names],
+        "accuracy": [f"{RESULTS}/bias/{n}/accuracy.csv" for n in names],
+    }
+
+
+def overlap_comparisons():
+    """Fig. 7 (relative vs individual, five maps) and the appendix's channel sets vs five maps."""
+    names = set(simclr_variant_names())
+    k = config["analysis"]["k_chosen"]
+    comps = []
+    if {"simclr-relative-all", "simclr-individual-all"} <= names:
+        comps.append(("simclr-relative-all", k["relative"], "simclr-individual-all", k["individual"]))
+    for v in config["simclr"]["variants"]:
+        base = f"simclr-{v['normalisation']}-all"
+        if v["channels"] != "all" and base in names:
+            kk = k[v["normalisation"]]
+            comps.append((base, kk, f"simclr-{v['normalisation']}-{v['channels']}", kk))
+    return comps
+
+
+def input_key(name):
+    """A representation name as an input name ('simclr-relative-all' -> 'simclr__relative__all')."""
+    return name.replace("-", "__")
+
+
+def overlap_labels():
+    names = sorted({n for a, _, b, _ in overlap_comparisons() for n in (a, b)})
+    return {input_key(n): f"{RESULTS}/clusters/{n}/labels.parquet" for n in names}
+
+
+def truth_labels():
+    return {
+        input_key(n): f"{RESULTS}/clusters/{n}/labels.parquet"
+        for n in truth_representations()
+    }
+
+
+def analysis_outputs():
+    out = [f"{RESULTS}/tables/table1.md"]
+    out += expand(
+        f"{RESULTS}/tables/table2-{{normalisation}}.md",
+        normalisation=[
+            v["normalisation"] for v in config["simclr"]["variants"] if v["channels"] == "all"
+        ],
+    )
+    if overlap_comparisons():
+        out.append(f"{RESULTS}/tables/overlaps.csv")
+    out += expand(f"{RESULTS}/umap/{{name}}.parquet", name=umap_names())
+    if config["dataset"] == "mock" and truth_representations():
+        out.append(f"{RESULTS}/validation/representations_vs_truth.md")
+    return out
+
+
+def umap_names():
+    """Every representation (its reference replica) in 2-D; Figs. 2 and 5 show some."""
+    return representation_names()
+
+
+def truth_tables():
+    return [t for n in truth_representations() for t in tables_of(n)]
+
+
+def truth_representations():
+    """SimCLR relative (five maps) and the PCA baselines, when they are part of the run."""
+    names = [n for n in representation_names() if n == "simclr-relative-all" or n.startswith("pca")]
+    return names if "simclr-relative-all" in names else []
+
+
+def history_files(wildcards):
+    """Every replica's loss history, named for the legend."""
+    return {
+        f"{v['normalisation']} {v['channels']} seed {seed}": f"{RESULTS}/simclr/{v['normalisation']}-{v['channels']}/seed{seed}/history.csv"
+        for v in config["simclr"]["variants"]
+        for seed in config["simclr"]["seeds"]
+    }
+
+
+def figure_outputs():
+    """The paper's figures whose representations this run trains."""
+    names = set(simclr_variant_names())
+    pca = "pca1024-relative" in pca_names()
+    figs = ["loss_curves", "division_performance"]
+    if "simclr-relative-all" in names:
+        figs += ["fig1_augmentations", "fig4_ttype"] + (["fig2_umap_pca_vs_simclr"] if pca else [])
+    if {"simclr-relative-all", "simclr-individual-all"} <= names:
+        figs += ["fig5_umap_normalisations", "fig6_centroid_examples", "fig7_overlap"]
+        figs += ["fig3_physical_planes"] if pca else []
+        if {"simclr-relative-no_vband", "simclr-individual-no_vband"} <= names:
+            figs.append("fig8_ttype_appendix")
+    if {"simclr-relative-all", "simclr-relative-no_vband", "simclr-relative-vband_kinematics"} <= names:
+        figs.append("fig9_cluster_properties")
+    return [f"{RESULTS}/figures/{f}.png" for f in figs]
+
+
+def run_products():
+    """Everything the run makes except its summary (which must come last)."""
     out = expand(
         f"{RESULTS}/tensors/{{normalisation}}.npz", normalisation=NORMALISATIONS
     )
     out.append(f"{RESULTS}/preprocess/catalogue.parquet")
-    out += simclr_embeddings() + pca_embeddings()
+    out += simclr_embeddings() + pca_embeddings() + analysis_outputs() + figure_outputs()
     if config["dataset"] == "mock":
         out.append(f"{RESULTS}/validation/measurements_vs_truth.csv")
         if real_catalogues():
             out.append(f"{RESULTS}/validation/mock_vs_real.md")
     return out
+
+
+def get_final_output():
+    return run_products() + [f"{RESULTS}/report/benchmarks.csv"]

@@ -3,7 +3,7 @@ rule train_simclr:
     Checkpointed; a killed job resumes where it stopped when rerun."""
     input:
         tensors=f"{RESULTS}/tensors/{{normalisation}}.npz",
-        code=science_code("training", "model", "augmentations", "figures"),
+        code=science_code("training", "model", "augmentations"),
     output:
         encoder=f"{RESULTS}/simclr/{{normalisation}}-{{channels}}/seed{{seed}}/encoder.keras",
         head=f"{RESULTS}/simclr/{{normalisation}}-{{channels}}/seed{{seed}}/projection_head.keras",

@@ -34,3 +34,33 @@ rule mock_vs_real:
         "../../envs/science.yaml"
     script:
         "../scripts/mock_vs_real.py"
+
+
+rule representations_vs_truth:
+    """Mock survey only: ARI/NMI of the clusters against the true populations and linear
+    probes to physical and instrumental parameters, SimCLR against both PCA baselines."""
+    input:
+        tables=truth_tables(),
+        **truth_labels(),
+        catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
+        truth=f"{MOCK}/truth.parquet",
+        code=science_code("validation", "probes", "analysis"),
+    output:
+        csv=report(
+            f"{RESULTS}/validation/representations_vs_truth.csv",
+            caption="../report/representations_vs_truth.rst",
+            category="Tables",
+        ),
+        table=multiext(f"{RESULTS}/validation/representations_vs_truth", ".md", ".tex"),
+    log:
+        f"{LOGS}/representations_vs_truth.log",
+    benchmark:
+        f"{BENCHMARKS}/representations_vs_truth.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        names=truth_representations(),
+        k=config["analysis"]["truth_k"],
+        seed=config["analysis"]["bias_seed"],
+    script:
+        "../scripts/representations_vs_truth.py"

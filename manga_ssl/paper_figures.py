@@ -1,0 +1,165 @@
+"""Each paper figure from the files the analysis wrote: load, plot (figures.py), save,
+and return the key numbers its report caption quotes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import analysis, figures
+from .io import write_json
+
+
+def _save(fig, outputs):
+    figures.save(fig, outputs.pdf, outputs.png)
+
+
+def _umap(path, name):
+    frame = pd.read_parquet(path)
+    frame.attrs["name"] = name
+    return frame
+
+
+def _sizes(labels, k):
+    return [int(np.sum(labels == c)) for c in range(k)]
+
+
+def fig1(tensors_path, catalogue_path, outputs, seed=0):
+    """The five maps of the best-covered 127-fibre galaxy and each augmentation."""
+    cat = pd.read_parquet(catalogue_path)
+    with np.load(tensors_path) as npz:
+        ids = list(npz["plateifu"])
+        pool = cat[cat["n_fibres"] == cat["n_fibres"].max()]
+        pid = pool.sort_values("n_zero_pixels")["plateifu"].iloc[0]
+        i = ids.index(pid)
+        fig = figures.augmentation_examples(npz["maps"][i], npz["sigma"][i], npz["model_variation"][i],
+                                            [str(c) for c in npz["channels"]], pid, seed)
+    _save(fig, outputs)
+    write_json({"plateifu": pid, "n_galaxies": len(ids)}, outputs.numbers)
+
+
+def fig2(pca_umap, simclr_umap, catalogue_path, outputs):
+    cat = pd.read_parquet(catalogue_path)
+    pca, simclr = _umap(pca_umap, "PCA-1024"), _umap(simclr_umap, "SimCLR")
+    fig = figures.umap_grid([("a", pca, figures.INSTRUMENTAL_LABELS), ("b", simclr, figures.INSTRUMENTAL_LABELS),
+                             ("a", pca, figures.PHYSICAL_LABELS), ("b", simclr, figures.PHYSICAL_LABELS)], cat,
+                            "UMAP of PCA-1024 (a) and SimCLR (b): instrumental (left), physical (right)")
+    _save(fig, outputs)
+    write_json({"n_galaxies": len(simclr)}, outputs.numbers)
+
+
+def fig5(relative_umap, individual_umap, catalogue_path, outputs):
+    cat = pd.read_parquet(catalogue_path)
+    rel, ind = _umap(relative_umap, "relative norm"), _umap(individual_umap, "individual norm")
+    fig = figures.umap_grid([("R", rel, figures.PHYSICAL_LABELS), ("I", ind, figures.PHYSICAL_LABELS)], cat,
+                            "SimCLR UMAP, relative (R) and individual (I) normalisation")
+    _save(fig, outputs)
+    write_json({"n_galaxies": len(rel)}, outputs.numbers)
+
+
+def fig3(simclr_rel_labels, pca_labels, simclr_ind_labels, catalogue_path, k_rel, k_ind, outputs):
+    cat = pd.read_parquet(catalogue_path)
+    rows, numbers = {}, {}
+    for title, path, k, letters, key in (
+            (f"SimCLR, relative norm ({k_rel} clusters)", simclr_rel_labels, k_rel, False, "simclr_relative"),
+            (f"PCA-1024 ({k_rel} clusters)", pca_labels, k_rel, False, "pca1024"),
+            (f"SimCLR, individual norm ({k_ind} clusters)", simclr_ind_labels, k_ind, True, "simclr_individual")):
+        if path is None:
+            continue
+        ids, labels = analysis.division(path, k)
+        rows[title] = (ids, labels, k, letters)
+        sub = cat.set_index("plateifu").reindex(ids)
+        numbers[key] = {"sizes": _sizes(labels, k),
+                        "mean_log_mass": [float(np.nanmean(sub["log_mass"][labels == c])) for c in range(k)],
+                        "mean_age": [float(np.nanmean(sub["age_lw_re"][labels == c])) for c in range(k)],
+                        "mean_zh": [float(np.nanmean(sub["zh_lw_re"][labels == c])) for c in range(k)]}
+    _save(figures.physical_planes(cat, rows), outputs)
+    write_json(numbers, outputs.numbers)
+
+
+def fig4(labels_path, catalogue_path, k, outputs):
+    cat = pd.read_parquet(catalogue_path)
+    ids, labels = analysis.division(labels_path, k)
+    fig = figures.ttype_histograms(cat, {"SimCLR, relative norm": [(ids, labels, k, False, "-", "")]})
+    _save(fig, outputs)
+    t = cat.set_index("plateifu").reindex(ids)["t_type"].to_numpy()
+    early = np.isfinite(t) & (t < 0)
+    write_json({"early_type_fraction_per_cluster": [float(np.mean(early[labels == c])) for c in range(k)],
+                "sizes": _sizes(labels, k)}, outputs.numbers)
+
+
+def fig6(embedding_path, labels_path, tensors_path, k, outputs, n=5):
+    from .representations import read_representation
+
+    ids_h, h, _ = read_representation(embedding_path)
+    ids, labels = analysis.division(labels_path, k)
+    h = h[pd.Index(ids_h).get_indexer(ids)]
+    nearest = analysis.nearest_to_centroids(h, labels, k, n)
+    with np.load(tensors_path) as npz:
+        order = pd.Index(npz["plateifu"]).get_indexer(ids)
+        examples = {f"cluster {figures.cluster_name(c, k, True)}": [(ids[i], order[i]) for i in idx]
+                    for c, idx in nearest.items()}
+        fig = figures.centroid_examples(npz["maps"], [str(c) for c in npz["channels"]], examples)
+    _save(fig, outputs)
+    write_json({name: [p for p, _ in gal] for name, gal in examples.items()}, outputs.numbers)
+
+
+def fig7(overlaps_path, outputs):
+    o = pd.read_csv(overlaps_path, dtype={"cluster_a": str, "cluster_b": str})
+    o = o[o["ka"] != o["kb"]]
+    rows, cols = sorted(o["cluster_a"].unique()), sorted(o["cluster_b"].unique())
+    m = o.pivot(index="cluster_a", columns="cluster_b", values="overlap").loc[rows, cols].to_numpy()
+    s = o.pivot(index="cluster_a", columns="cluster_b", values="overlap_std").loc[rows, cols].to_numpy()
+    fig = figures.overlap_matrix_figure(m, s, [f"cluster {r}" for r in rows], [f"cluster {c}" for c in cols],
+                                        "relative norm", "individual norm")
+    _save(fig, outputs)
+    write_json({"overlap": {r: dict(zip(cols, map(float, row))) for r, row in zip(rows, m)}}, outputs.numbers)
+
+
+def fig8(catalogue_path, panels: dict, outputs):
+    """``panels``: {title: (five-map labels, no-V-band labels, k, letters)}."""
+    cat = pd.read_parquet(catalogue_path)
+    plot, numbers = {}, {}
+    for title, (base, variant, k, letters) in panels.items():
+        ids, labels = analysis.division(base, k)
+        v_ids, v_labels = analysis.division(variant, k, reference=(ids, labels))
+        plot[title] = [(ids, labels, k, letters, ":", " (5 maps)"), (v_ids, v_labels, k, letters, "-", " (no V band)")]
+        numbers[title] = float(100 * np.mean(labels == v_labels))
+    _save(figures.ttype_histograms(cat, plot), outputs)
+    write_json({"same_cluster_percent": numbers}, outputs.numbers)
+
+
+def fig9(catalogue_path, divisions: dict, k, outputs):
+    """``divisions``: {label: labels path}, the first the five-map reference."""
+    cat = pd.read_parquet(catalogue_path)
+    items = list(divisions.items())
+    ref = analysis.division(items[0][1], k)
+    plot, numbers = {}, {}
+    for label, path in items:
+        ids, labels = analysis.division(path, k, reference=ref)
+        plot[label] = (ids, labels, k, False)
+        numbers[label] = float(100 * np.mean(labels == ref[1]))
+    _save(figures.cluster_properties(cat, plot), outputs)
+    write_json({"same_cluster_percent": numbers}, outputs.numbers)
+
+
+def loss_curves(histories: dict, outputs):
+    frames = {label: pd.read_csv(path) for label, path in histories.items()}
+    _save(figures.loss_curves(frames, title="SimCLR training, every replica"), outputs)
+    write_json({"final_loss": {k: float(v["loss"].iloc[-1]) for k, v in frames.items()},
+                "epochs": int(max(len(v) for v in frames.values()))}, outputs.numbers)
+
+
+def table1_figure(table1_csv, accepted_json, outputs, min_agreement, max_nonphys):
+    import json
+
+    table = pd.read_csv(table1_csv)
+    _save(figures.division_performance_figure(table, min_agreement, max_nonphys), outputs)
+    rel = table[table["representation"] == table["representation"].iloc[0]].set_index("k")
+    with open(accepted_json) as fh:
+        accepted = json.load(fh)
+    pca = table[table["representation"].str.startswith("pca")]
+    write_json({"accepted": accepted, "agreement": {int(k): float(v) for k, v in rel["agreement"].items()},
+                "acc_max_nonphys": {int(k): float(v) for k, v in rel["acc_max_nonphys"].items()},
+                "pca_acc_max_nonphys_min": float(pca["acc_max_nonphys"].min()) if len(pca) else None},
+               outputs.numbers)

@@ -1,0 +1,97 @@
+"""Figure functions on small inputs: the panels, labels and legend entries they must hold."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from manga_ssl import figures
+
+rng = np.random.default_rng(0)
+N = 120
+CHANNELS = ["v_band_flux", "lw_log_age", "lw_metallicity", "stellar_velocity", "velocity_dispersion"]
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    cat = pd.DataFrame({"plateifu": [f"8000-{i}" for i in range(N)]})
+    for col in list(figures.INSTRUMENTAL_LABELS) + list(figures.PHYSICAL_LABELS) + [
+            "log_mass", "log_sfr", "ellipticity", "t_type"]:
+        cat[col] = rng.normal(size=N)
+    cat["sigma_cen"] = rng.uniform(50, 250, N)
+    return cat
+
+
+def umap_frame(cat):
+    return pd.DataFrame({"plateifu": cat["plateifu"], "umap_x": rng.normal(size=N), "umap_y": rng.normal(size=N)})
+
+
+def texts(fig):
+    return [t.get_text() for ax in fig.axes for t in ax.texts] + [ax.get_title() for ax in fig.axes]
+
+
+def test_fig2_has_fourteen_panels_per_representation(catalogue):
+    a, b = umap_frame(catalogue), umap_frame(catalogue)
+    fig = figures.umap_grid([("a", a, figures.INSTRUMENTAL_LABELS), ("b", b, figures.INSTRUMENTAL_LABELS),
+                             ("a", a, figures.PHYSICAL_LABELS), ("b", b, figures.PHYSICAL_LABELS)], catalogue)
+    labels = texts(fig)
+    for name in ("a1", "a7", "a8", "a14", "b1", "b14"):
+        assert name in labels
+    colourbars = [ax.get_ylabel() for ax in fig.axes if ax.get_ylabel()]
+    assert "N fibres" in colourbars and r"$\lambda_{R_e}$" in colourbars
+
+
+def test_fig3_planes_with_cluster_means(catalogue):
+    labels = rng.integers(0, 3, N)
+    two = rng.integers(0, 2, N)
+    fig = figures.physical_planes(catalogue, {"SimCLR": (catalogue["plateifu"], labels, 3, False),
+                                              "individual": (catalogue["plateifu"], two, 2, True)})
+    axes = fig.axes
+    assert len(axes) == 8
+    assert [ax.get_xlabel() for ax in axes[:4]][1] == r"$\epsilon$"
+    legend = [t.get_text() for t in axes[3].get_legend().get_texts()]
+    assert legend == ["cluster 1", "cluster 2", "cluster 3"]
+    assert [t.get_text() for t in axes[7].get_legend().get_texts()] == ["cluster A", "cluster B"]
+
+
+def test_fig4_ttype_histograms(catalogue):
+    labels = rng.integers(0, 3, N)
+    fig = figures.ttype_histograms(catalogue, {"p": [(catalogue["plateifu"], labels, 3, False, "-", "")]})
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend == ["all galaxies", "cluster 1", "cluster 2", "cluster 3"]
+    assert fig.axes[0].get_xlabel() == "T-Type"
+
+
+def test_fig1_and_fig6_show_every_map():
+    maps = rng.random((32, 32, 5)).astype(np.float32)
+    fig = figures.augmentation_examples(maps, np.full_like(maps, 0.1), maps[::-1].copy(), CHANNELS, "8000-1")
+    assert len(fig.axes) == 30
+    titles = [ax.get_title() for ax in fig.axes[:6]]
+    assert titles == ["original", "model variation", "rotation", "resize", "noise", "blur"]
+    assert fig.axes[0].get_ylabel() == "V band" and fig.axes[24].get_ylabel() == "dispersion"
+    stack = rng.random((10, 32, 32, 5))
+    fig6 = figures.centroid_examples(stack, CHANNELS, {"cluster A": [("p1", 0), ("p2", 3)], "cluster B": [("p3", 5)]})
+    assert len(fig6.axes) == 2 * 5 * 2
+    assert "cluster A: p1" in [ax.get_title() for ax in fig6.axes]
+
+
+def test_fig7_overlap_matrix_annotations():
+    m = np.array([[80.0, 20.0], [30.0, 70.0], [65.0, 35.0]])
+    fig = figures.overlap_matrix_figure(m, np.ones_like(m), ["1", "2", "3"], ["A", "B"], "relative", "individual")
+    assert "80±1%" in texts(fig) and fig.axes[0].get_xlabel() == "individual"
+
+
+def test_division_performance_figure():
+    t = pd.DataFrame({"representation": ["simclr"] * 3 + ["pca1024"] * 3, "k": [2, 3, 4] * 2,
+                      "agreement": [90, 93, 60, np.nan, np.nan, np.nan], "agreement_std": [1] * 6,
+                      "acc_max_nonphys": [60, 61, 70, 95, 94, 93], "acc_max_nonphys_std": [1] * 6,
+                      "acc_mean_phys": [90, 88, 85, 70, 70, 65], "acc_mean_phys_std": [1] * 6})
+    fig = figures.division_performance_figure(t)
+    assert len(fig.axes) == 3
+    assert [x.get_text() for x in fig.axes[2].get_legend().get_texts()] == ["simclr", "pca1024"]
+
+
+def test_save_writes_pdf_and_png(tmp_path):
+    fig = figures.loss_curves({"seed 0": pd.DataFrame({"epoch": [1, 2], "loss": [6.0, 5.5]})})
+    figures.save(fig, tmp_path / "f.pdf", tmp_path / "f.png")
+    assert (tmp_path / "f.pdf").read_bytes()[:4] == b"%PDF"
+    assert (tmp_path / "f.png").read_bytes()[:4] == b"\x89PNG"

@@ -1,0 +1,64 @@
+rule kmeans:
+    """Section 4.2: K-means on every replica for every k and K-means seed; labels matched
+    to the reference replica; the agreement score."""
+    input:
+        tables=representation_tables,
+        catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
+        code=science_code("clustering", "analysis", "bias"),
+    output:
+        labels=f"{RESULTS}/clusters/{{representation}}/labels.parquet",
+        agreement=f"{RESULTS}/clusters/{{representation}}/agreement.csv",
+    log:
+        f"{LOGS}/kmeans/{{representation}}.log",
+    benchmark:
+        f"{BENCHMARKS}/kmeans/{{representation}}.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 2
+    params:
+        k_values=k_values,
+        kmeans_seeds=config["analysis"]["kmeans_seeds"],
+        agreement_fraction=config["analysis"]["agreement_fraction"],
+    script:
+        "../scripts/kmeans.py"
+
+
+rule umap:
+    """Sections 4.1, 5.1: the reference replica's representation in two dimensions."""
+    input:
+        table=first_table,
+        code=science_code("projection", "analysis"),
+    output:
+        umap=f"{RESULTS}/umap/{{representation}}.parquet",
+    log:
+        f"{LOGS}/umap/{{representation}}.log",
+    benchmark:
+        f"{BENCHMARKS}/umap/{{representation}}.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        seed=config["analysis"]["umap_seed"],
+        n_neighbors=config["analysis"]["umap_n_neighbors"],
+        min_dist=config["analysis"]["umap_min_dist"],
+    script:
+        "../scripts/umap.py"
+
+
+rule cluster_overlaps:
+    """Fig. 7 (relative vs individual clusters) and the appendix's channel-set overlaps."""
+    input:
+        **overlap_labels(),
+        code=science_code("analysis", "clustering"),
+    output:
+        overlaps=f"{RESULTS}/tables/overlaps.csv",
+        fig7=multiext(f"{RESULTS}/tables/fig7_overlap", ".csv", ".md", ".tex"),
+    log:
+        f"{LOGS}/cluster_overlaps.log",
+    benchmark:
+        f"{BENCHMARKS}/cluster_overlaps.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        comparisons=overlap_comparisons(),
+    script:
+        "../scripts/cluster_overlaps.py"

@@ -1,0 +1,27 @@
+rule run_summary:
+    """The configuration this run used and every rule's benchmark, for the report."""
+    input:
+        done=run_products(),
+        code=science_code("runlog", "io"),
+    output:
+        config=report(
+            f"{RESULTS}/report/config.yaml",
+            caption="../report/config.rst",
+            category="Run",
+        ),
+        benchmarks=report(
+            f"{RESULTS}/report/benchmarks.csv",
+            caption="../report/benchmarks.rst",
+            category="Run",
+        ),
+    log:
+        f"{LOGS}/run_summary.log",
+    benchmark:
+        f"{BENCHMARKS}/run_summary.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        config=config,
+        benchmarks=BENCHMARKS,
+    script:
+        "../scripts/run_summary.py"

@@ -1,0 +1,5 @@
+from manga_ssl import paper_figures
+from manga_ssl.runlog import log_to
+
+log_to(snakemake.log[0])
+paper_figures.fig4(snakemake.input.labels, snakemake.input.catalogue, snakemake.params.k, snakemake.output)

@@ -1,0 +1,7 @@
+from manga_ssl import paper_figures
+from manga_ssl.runlog import log_to
+
+log_to(snakemake.log[0])
+i = snakemake.input
+paper_figures.fig9(i.catalogue, {"five maps": i.all, "no V band": i.no_vband, "V band + kinematics": i.vband_kinematics},
+                   snakemake.params.k, snakemake.output)

@@ -1,0 +1,6 @@
+from manga_ssl.runlog import collect_benchmarks, log_to, write_config
+
+log = log_to(snakemake.log[0])
+write_config(snakemake.params.config, snakemake.output.config)
+table = collect_benchmarks(snakemake.params.benchmarks, snakemake.output.benchmarks)
+log.info("%d rule benchmarks, %.0f s in all", len(table), table["s"].sum())
