@@ -38,6 +38,7 @@ def main():
     p.add_argument("--galaxies", type=int, default=9507)
     p.add_argument("--replicas", type=int, default=10)
     p.add_argument("--dims", type=int, default=1024)
+    p.add_argument("--kmeans-seeds", type=int, default=10)
     p.add_argument("--workdir", default="/tmp/manga-ssl-bench-analysis")
     args = p.parse_args()
     work = Path(args.workdir)
@@ -79,9 +80,11 @@ def main():
     for name, tables in reps.items():
         ks = list(range(2, 16)) if name.startswith("simclr") else [2, 3, 4, 5]
         t0 = time.perf_counter()
-        analysis.run_kmeans(tables, name, ks, list(range(10)), cat_path, work / f"{name}-labels.parquet",
+        analysis.run_kmeans(tables, name, ks, list(range(args.kmeans_seeds)), cat_path, work / f"{name}-labels.parquet",
                             work / f"{name}-agreement.csv")
         timings[f"kmeans {name}"] = time.perf_counter() - t0
+        n_fits = len(tables) * len(ks) * args.kmeans_seeds
+        print(f"{name}: {n_fits} K-means fits, {timings[f'kmeans {name}'] / n_fits:.2f} s per fit", flush=True)
         t0 = time.perf_counter()
         analysis.run_bias(work / f"{name}-labels.parquet", cat_path, name, ks, 5, 5, 0,
                           work / f"{name}-accuracy.csv", work / f"{name}-contributions.csv")
