@@ -57,8 +57,8 @@ def _col(table: Table, name: str):
     return np.asarray(table[lower[name.lower()]], dtype=float)
 
 
-def mock_vs_real(truth: pd.DataFrame, catalogue: pd.DataFrame, real: dict) -> pd.DataFrame:
-    """Medians and 16-84% ranges of the mock (truth and map measurements) and of
+def mock_vs_real(catalogue: pd.DataFrame, real: dict) -> pd.DataFrame:
+    """Medians and 16-84% ranges of the mock (as the pipeline measures it) and of
     real catalogues: DR14 Pipe3D, MPL-5 drpall, MPL-9 drpcomplete, MDLM DR15."""
     pipe3d = Table.read(real["pipe3d"])
     drpall = Table.read(real["drpall"])

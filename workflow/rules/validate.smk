@@ -1,6 +1,6 @@
 rule measurements_vs_truth:
     """Mock survey only: parameters measured from the maps against the ground truth.
-    The only rule that reads the truth table."""
+    Only the validation rules read the truth table."""
     input:
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
         truth=f"{MOCK}/truth.parquet",
@@ -21,7 +21,6 @@ rule mock_vs_real:
     """Calibration check: medians and 16-84% ranges of the mock against real MaNGA catalogues."""
     input:
         **real_catalogues(),
-        truth=f"{MOCK}/truth.parquet",
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
         code=science_code("validation"),
     output:

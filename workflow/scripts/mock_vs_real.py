@@ -6,7 +6,7 @@ from manga_ssl.validation import mock_vs_real, to_markdown
 
 log = log_to(snakemake.log[0])
 real = {k: snakemake.input[k] for k in ("pipe3d", "drpall", "drpcomplete", "mdlm")}
-table = mock_vs_real(pd.read_parquet(snakemake.input.truth), pd.read_parquet(snakemake.input.catalogue), real)
+table = mock_vs_real(pd.read_parquet(snakemake.input.catalogue), real)
 with atomic_output(snakemake.output.table) as tmp:
     tmp.write_text(to_markdown(table))
 log.info("mock vs real:\n%s", table.to_string(index=False))
