@@ -111,27 +111,26 @@ def bias_table(labels: pd.DataFrame, catalogue: pd.DataFrame, k_values, replicas
                seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per (k, replica, K-means seed): Acc_max non-phys, Acc_mean phys; and the physical
     contributions per cluster (long format)."""
-    cat = bias.derived_columns(catalogue).set_index("plateifu")
-    non_phys = None
+    wanted = labels[labels["k"].isin(k_values) & labels["replica"].isin(replicas)
+                    & labels["kmeans_seed"].isin(kmeans_seeds)]
+    groups = wanted.groupby(["k", "replica", "kmeans_seed"], sort=True)
     rows, contrib = [], []
-    for k in k_values:
-        for rid in replicas:
-            for s in kmeans_seeds:
-                sub = labels_of(labels, k, rid, s)
-                if sub.empty:
-                    continue
-                if non_phys is None:
-                    c = cat.loc[list(sub["plateifu"].astype(str))]
-                    order = list(sub["plateifu"].astype(str))
-                    non_phys = bias.standardised(c, bias.NON_PHYSICAL)
-                    phys = bias.standardised(c, bias.PHYSICAL)
-                assert list(sub["plateifu"].astype(str)) == order
-                out = bias.division_bias(sub["label"].to_numpy(), k, non_phys, phys, [int(seed), int(rid), int(s)])
-                rows.append({"k": k, "replica": rid, "kmeans_seed": s, "acc_max_nonphys": out["acc_max_nonphys"],
-                             "acc_mean_phys": out["acc_mean_phys"]})
-                for c_idx, w in enumerate(out["contributions"]):
-                    contrib.append({"k": k, "replica": rid, "kmeans_seed": s, "cluster": c_idx + 1,
-                                    **dict(zip(bias.PHYSICAL, w))})
+    if not len(wanted):
+        return pd.DataFrame(rows), pd.DataFrame(contrib)
+    # every division lists the galaxies in the same order (labels_frame), so one set of
+    # standardised parameters serves them all
+    order = next(iter(groups))[1]["plateifu"].astype(str).to_numpy()
+    cat = bias.derived_columns(catalogue).set_index("plateifu").loc[order]
+    non_phys = bias.standardised(cat, bias.NON_PHYSICAL)
+    phys = bias.standardised(cat, bias.PHYSICAL)
+    for (k, rid, s), sub in groups:
+        assert np.array_equal(sub["plateifu"].astype(str).to_numpy(), order)
+        out = bias.division_bias(sub["label"].to_numpy(), int(k), non_phys, phys, [int(seed), int(rid), int(s)])
+        rows.append({"k": k, "replica": rid, "kmeans_seed": s, "acc_max_nonphys": out["acc_max_nonphys"],
+                     "acc_mean_phys": out["acc_mean_phys"]})
+        for c_idx, w in enumerate(out["contributions"]):
+            contrib.append({"k": k, "replica": rid, "kmeans_seed": s, "cluster": c_idx + 1,
+                            **dict(zip(bias.PHYSICAL, w))})
     return pd.DataFrame(rows), pd.DataFrame(contrib)
 
 
@@ -261,13 +260,15 @@ def make_table2(contributions_path, k: int, stem) -> None:
                 "central velocity dispersion.")
 
 
-def consensus_by_seed(labels_path, k: int) -> tuple[np.ndarray, dict]:
-    """(plateifu, {K-means seed: consensus labels}) of one representation's labels file."""
+def consensus_by_seed(labels_path, k: int, first_only: bool = False) -> tuple[np.ndarray, dict]:
+    """(plateifu, {K-means seed: consensus labels}) of one representation's labels file,
+    for every K-means seed or only the first."""
     labels = pd.read_parquet(labels_path)
     sub = labels[labels["k"] == k]
     first = sub[(sub["replica"] == sub["replica"].iloc[0]) & (sub["kmeans_seed"] == sub["kmeans_seed"].iloc[0])]
     plateifu = first["plateifu"].astype(str).to_numpy()
-    return plateifu, {int(s): consensus_labels(sub, k, s, plateifu) for s in sorted(sub["kmeans_seed"].unique())}
+    seeds = sorted(sub["kmeans_seed"].unique())[: 1 if first_only else None]
+    return plateifu, {int(s): consensus_labels(sub, k, s, plateifu) for s in seeds}
 
 
 def make_overlaps(comparisons: list[dict], out_csv, matrix_stem=None, matrix_pair=None) -> None:
@@ -325,13 +326,12 @@ def run_umap(table_path, name, seed, out, n_neighbors=15, min_dist=0.1) -> None:
 def division(labels_path, k: int, reference=None) -> tuple[np.ndarray, np.ndarray]:
     """(plateifu, consensus labels of the first K-means seed) of a representation's k-division;
     with ``reference`` (plateifu, labels) the clusters are renamed to match it."""
-    plateifu, by_seed = consensus_by_seed(labels_path, k)
-    labels = by_seed[min(by_seed)]
+    plateifu, by_seed = consensus_by_seed(labels_path, k, first_only=True)
+    (labels,) = by_seed.values()
     if reference is not None:
         ref_ids, ref_labels = reference
         order = pd.Index(plateifu).get_indexer(ref_ids)
-        labels, plateifu = labels[order], np.asarray(ref_ids)
-        labels = clustering.match_labels(labels, ref_labels, k) if k == int(ref_labels.max()) + 1 else labels
+        labels, plateifu = clustering.match_labels(labels[order], ref_labels, k), np.asarray(ref_ids)
     return plateifu, labels
 
 

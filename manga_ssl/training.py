@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .io import atomic_output
+from .io import atomic_output, write_csv
 
 log = logging.getLogger(__name__)
 
@@ -191,19 +191,14 @@ class _Monitor(_callback_base()):
     def on_epoch_begin(self, epoch, logs=None):
         self.t0 = time.perf_counter()
 
-    def on_train_batch_end(self, batch, logs=None):
-        loss = float((logs or {}).get("loss", 0.0))
-        if not np.isfinite(loss):
-            raise TrainingDiverged(
-                f"the contrastive loss became {loss} at epoch {self.epoch + 1}, step {batch + 1}; "
-                "check the input tensors for NaN/inf and lower simclr.learning_rate")
-
+    # No per-step hook: reading the loss every step would make the host wait for the
+    # device at each step. A NaN is caught at the end of its epoch.
     def on_epoch_end(self, epoch, logs=None):
-        self.epoch = epoch + 1
         wall = time.perf_counter() - self.t0
         loss = float(logs["loss"])
         if not np.isfinite(loss):
-            raise TrainingDiverged(f"the contrastive loss became {loss} in epoch {epoch + 1}")
+            raise TrainingDiverged(f"the contrastive loss became {loss} in epoch {epoch + 1}; check the input "
+                                   "tensors for NaN/inf and lower simclr.learning_rate")
         self.history.append({"epoch": epoch + 1, "loss": loss, "wall_time_s": wall,
                              "galaxies_per_s": self.steps * self.batch / wall})
         log.info("epoch %d/%d  loss %.4f  %.1f s  %.0f galaxies/s", epoch + 1, self.epochs, loss, wall,
@@ -213,8 +208,6 @@ class _Monitor(_callback_base()):
             save_checkpoint(self.checkpoint, self.model, epoch + 1, self.history, self.fingerprint)
         if self.stop_after is not None and epoch + 1 >= self.stop_after:
             raise _Stopped(epoch + 1)
-
-    epoch = 0
 
 
 class _Stopped(Exception):
@@ -238,11 +231,11 @@ def train_simclr(tensors: dict, settings: TrainingSettings, seed: int, checkpoin
     model = build_simclr(tensors, settings, seed)
     model.compile(optimizer=make_optimizer(settings, steps), steps_per_execution=settings.steps_per_execution)
     model.optimizer.build(model.trainable_variables)
-    fingerprint = settings.fingerprint(seed, tensors["channels"], data_digest(tensors))
-
-    start, history = 0, []
+    start, history, fingerprint, resumed = 0, [], None, None
     checkpoint = Path(checkpoint) if checkpoint else None
-    resumed = load_checkpoint(checkpoint, model, fingerprint) if checkpoint else None
+    if checkpoint:  # hashing the data costs a pass over it: only when it is checked
+        fingerprint = settings.fingerprint(seed, tensors["channels"], data_digest(tensors))
+        resumed = load_checkpoint(checkpoint, model, fingerprint)
     if resumed:
         start, history = resumed
         log.info("resuming from %s at epoch %d/%d", checkpoint, start, settings.epochs)
@@ -300,8 +293,7 @@ def train_and_save(tensors_path, channels, simclr_config: dict, seed: int, check
     for model, path in ((encoder, outputs.encoder), (head, outputs.head)):
         with atomic_output(path) as tmp:
             model.save(tmp)
-    with atomic_output(outputs.history) as tmp:
-        history.to_csv(tmp, index=False)
+    write_csv(history, outputs.history)
     save(loss_curves({f"seed {seed}": history}, title=label), outputs.loss_png, outputs.loss_pdf)
     Path(checkpoint).unlink(missing_ok=True)  # the run is complete; its outputs replace it
     log.info("final loss %.4f after %d epochs", history["loss"].iloc[-1], len(history))

@@ -43,7 +43,7 @@ rule table1:
     conda:
         "../../envs/analysis.yaml"
     params:
-        names=simclr_variant_names() + pca_names(),
+        names=representation_names(),
         min_agreement=config["analysis"]["min_agreement"],
         max_nonphys=config["analysis"]["max_nonphysical_accuracy"],
     script:

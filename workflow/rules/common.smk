@@ -79,23 +79,6 @@ def checkpoint_path(wildcards):
     )
 
 
-def simclr_embeddings():
-    """One representation table per trained replica of every variant."""
-    return [
-        f"{RESULTS}/embeddings/simclr-{v['normalisation']}-{v['channels']}-seed{seed}.parquet"
-        for v in config["simclr"]["variants"]
-        for seed in config["simclr"]["seeds"]
-    ]
-
-
-def pca_embeddings():
-    return expand(
-        f"{RESULTS}/embeddings/{{pca}}-{{normalisation}}.parquet",
-        pca=["pca1024", "pca10"],
-        normalisation=config["baselines"]["normalisations"],
-    )
-
-
 def simclr_variant_names():
     return [
         f"simclr-{v['normalisation']}-{v['channels']}" for v in config["simclr"]["variants"]
@@ -112,6 +95,11 @@ def pca_names():
 
 def representation_names():
     return simclr_variant_names() + pca_names()
+
+
+def embedding_tables():
+    """Every representation table: one per trained replica, one per PCA baseline."""
+    return [t for n in representation_names() for t in tables_of(n)]
 
 
 def representation_tables(wildcards):
@@ -139,7 +127,7 @@ def k_values(wildcards):
 
 
 def table1_inputs():
-    names = simclr_variant_names() + pca_names()
+    names = representation_names()
     return {
         "agreement": [f"{RESULTS}/clusters/{n}/agreement.csv" for n in names],
         "accuracy": [f"{RESULTS}/bias/{n}/accuracy.csv" for n in names],
@@ -166,16 +154,17 @@ def input_key(name):
     return name.replace("-", "__")
 
 
-def overlap_labels():
-    names = sorted({n for a, _, b, _ in overlap_comparisons() for n in (a, b)})
+def labels_inputs(names):
+    """Named inputs: the K-means labels of each representation."""
     return {input_key(n): f"{RESULTS}/clusters/{n}/labels.parquet" for n in names}
 
 
+def overlap_labels():
+    return labels_inputs(sorted({n for a, _, b, _ in overlap_comparisons() for n in (a, b)}))
+
+
 def truth_labels():
-    return {
-        input_key(n): f"{RESULTS}/clusters/{n}/labels.parquet"
-        for n in truth_representations()
-    }
+    return labels_inputs(truth_representations())
 
 
 def analysis_outputs():
@@ -188,15 +177,10 @@ def analysis_outputs():
     )
     if overlap_comparisons():
         out.append(f"{RESULTS}/tables/overlaps.csv")
-    out += expand(f"{RESULTS}/umap/{{name}}.parquet", name=umap_names())
+    out += expand(f"{RESULTS}/umap/{{name}}.parquet", name=representation_names())
     if config["dataset"] == "mock" and truth_representations():
         out.append(f"{RESULTS}/validation/representations_vs_truth.md")
     return out
-
-
-def umap_names():
-    """Every representation (its reference replica) in 2-D; Figs. 2 and 5 show some."""
-    return representation_names()
 
 
 def truth_tables():
@@ -241,7 +225,7 @@ def run_products():
         f"{RESULTS}/tensors/{{normalisation}}.npz", normalisation=NORMALISATIONS
     )
     out.append(f"{RESULTS}/preprocess/catalogue.parquet")
-    out += simclr_embeddings() + pca_embeddings() + analysis_outputs() + figure_outputs()
+    out += embedding_tables() + analysis_outputs() + figure_outputs()
     if config["dataset"] == "mock":
         out.append(f"{RESULTS}/validation/measurements_vs_truth.csv")
         if real_catalogues():

@@ -137,7 +137,7 @@ rule fig5_umap_normalisations:
 rule fig6_centroid_examples:
     """Fig. 6: the galaxies nearest each individual-norm centroid."""
     input:
-        embedding=f"{RESULTS}/embeddings/simclr-individual-all-seed{config['simclr']['seeds'][0]}.parquet",
+        embedding=tables_of("simclr-individual-all")[0],
         labels=f"{RESULTS}/clusters/simclr-individual-all/labels.parquet",
         tensors=f"{RESULTS}/tensors/individual.npz",
         code=science_code("figures", "paper_figures", "analysis"),
