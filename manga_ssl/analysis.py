@@ -37,38 +37,25 @@ def load_replicas(paths) -> tuple[np.ndarray, list[np.ndarray], list[dict]]:
     return plateifu, features, metas
 
 
-def compact_basis(x: np.ndarray, keep: float = 1 - 1e-6) -> np.ndarray:
-    """``x`` rotated onto its principal axes, dropping the axes with (almost) no variance.
-
-    A rotation preserves every Euclidean distance, and the dropped axes carry
-    less than ``1 - keep`` of the variance, so K-means sees the same geometry
-    at a fraction of the cost (representations have far fewer effective
-    dimensions than 1024).
-    """
-    centred = x - x.mean(axis=0)
-    _, s, vt = np.linalg.svd(centred, full_matrices=False)
-    var = s**2
-    n = int(np.searchsorted(np.cumsum(var) / max(var.sum(), 1e-30), keep) + 1)
-    return (centred @ vt[:n].T).astype(np.float32)
-
-
 def cluster_runs(features: list[np.ndarray], kind: str, k_values, kmeans_seeds, replica_ids,
-                 order_values=None, threshold=0.9):
+                 order_values=None, threshold=0.9, warm_start_dims=0):
     """K-means on every replica for every k and seed; labels matched to replica 0.
 
     Returns (labels long DataFrame without plateifu, agreement DataFrame).
     ``order_values`` (N,) names the reference clusters by increasing median
     (e.g. log sigma_cen) so that cluster numbers mean the same across k and seeds.
     """
-    xs = [compact_basis(clustering.prepare(f, kind)) for f in features]
-    log.info("K-means on %d replica(s) of %d galaxies (%s dims after rotation)", len(xs), len(xs[0]),
-             "/".join(str(x.shape[1]) for x in xs))
+    xs = [clustering.prepare(f, kind) for f in features]
+    starts = [clustering.leading_axes(x, warm_start_dims) if 0 < warm_start_dims < x.shape[1] else None
+              for x in xs]
+    log.info("K-means on %d replica(s) of %d galaxies x %d dims%s", len(xs), len(xs[0]), xs[0].shape[1],
+             f", started on the {warm_start_dims} leading axes" if starts[0] is not None else "")
     n = len(xs[0])
     rows, scores = [], []
     t0 = time.perf_counter()
     for k in k_values:
         for seed in kmeans_seeds:
-            labels = [clustering.kmeans_labels(x, k, seed) for x in xs]
+            labels = [clustering.kmeans_labels(x, k, seed, start=s) for x, s in zip(xs, starts)]
             reference = labels[0]
             if order_values is not None:
                 reference = clustering.order_by(reference, order_values, k)
@@ -178,7 +165,11 @@ def representation_kind(name: str) -> str:
 
 
 def run_kmeans(tables, name, k_values, kmeans_seeds, catalogue_path, labels_out, agreement_out,
-               threshold=0.9) -> None:
+               threshold=0.9, warm_start_dims=0, threads=1) -> None:
+    """The kmeans rule. ``threads`` caps the BLAS/OpenMP threads: these small products run
+    faster single-threaded, with Snakemake running other jobs on the other cores."""
+    from threadpoolctl import threadpool_limits
+
     from .io import write_csv, write_parquet
 
     kind = representation_kind(name)
@@ -186,7 +177,9 @@ def run_kmeans(tables, name, k_values, kmeans_seeds, catalogue_path, labels_out,
     replica_ids = [int(m.get("seed", 0)) for m in metas]
     cat = bias.derived_columns(pd.read_parquet(catalogue_path)).set_index("plateifu")
     sigma = cat["log_sigma_cen"].reindex(plateifu).to_numpy()
-    labels, agreement = cluster_runs(features, kind, k_values, kmeans_seeds, replica_ids, sigma, threshold)
+    with threadpool_limits(threads):
+        labels, agreement = cluster_runs(features, kind, k_values, kmeans_seeds, replica_ids, sigma, threshold,
+                                         warm_start_dims)
     write_parquet(labels_frame(plateifu, labels), labels_out,
                   {"label": "cluster, matched to the reference replica and numbered by increasing "
                             "median log sigma_cen"},
@@ -265,6 +258,9 @@ def consensus_by_seed(labels_path, k: int, first_only: bool = False) -> tuple[np
     for every K-means seed or only the first."""
     labels = pd.read_parquet(labels_path)
     sub = labels[labels["k"] == k]
+    if sub.empty:
+        raise ValueError(f"{labels_path}: no K-means division with k = {k} (it has k = "
+                         f"{', '.join(str(v) for v in sorted(labels['k'].unique()))})")
     first = sub[(sub["replica"] == sub["replica"].iloc[0]) & (sub["kmeans_seed"] == sub["kmeans_seed"].iloc[0])]
     plateifu = first["plateifu"].astype(str).to_numpy()
     seeds = sorted(sub["kmeans_seed"].unique())[: 1 if first_only else None]

@@ -45,15 +45,13 @@ def standardised(catalogue: pd.DataFrame, columns) -> np.ndarray:
     return (x - mean) / np.where(std > 0, std, 1.0)
 
 
-def cluster_fit(members: np.ndarray, params: np.ndarray, seed: int, test_fraction: float = 0.2):
+def cluster_fit(members: np.ndarray, params: np.ndarray, seed, test_fraction: float = 0.2):
     """(validation accuracy, contributions in % (P,)) of members vs random non-members.
 
     Galaxies with a missing parameter are left out; both classes are the same
-    size (the smaller of the two sets).
+    size (the smaller of the two sets) and each is split 80/20 on its own, so
+    the held-out set stays balanced.
     """
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import train_test_split
-
     ok = np.isfinite(params).all(axis=1)
     inside, outside = np.flatnonzero(members & ok), np.flatnonzero(~members & ok)
     n = min(len(inside), len(outside))
@@ -61,14 +59,41 @@ def cluster_fit(members: np.ndarray, params: np.ndarray, seed: int, test_fractio
     if n < 5:
         return np.nan, np.full(p, np.nan)
     rng = np.random.default_rng(seed)  # an int or a sequence of ints
-    chosen = np.concatenate([rng.choice(inside, n, replace=False), rng.choice(outside, n, replace=False)])
-    y = np.r_[np.ones(n), np.zeros(n)]
-    x_train, x_test, y_train, y_test = train_test_split(params[chosen], y, test_size=test_fraction,
-                                                        random_state=int(rng.integers(2**31)), stratify=y)
-    model = LogisticRegression(max_iter=1000).fit(x_train, y_train)
-    coef = np.abs(model.coef_[0])
+    n_test = max(1, int(round(test_fraction * n)))
+    train, test = [], []
+    for group in (inside, outside):
+        chosen = rng.choice(group, n, replace=False)  # in random order: the first n_test are held out
+        test.append(chosen[:n_test]), train.append(chosen[n_test:])
+    y_train = np.r_[np.ones(n - n_test), np.zeros(n - n_test)]
+    y_test = np.r_[np.ones(n_test), np.zeros(n_test)]
+    w, b = logistic_fit(params[np.concatenate(train)], y_train)
+    predicted = (params[np.concatenate(test)] @ w + b) > 0
+    coef = np.abs(w)
     total = coef.sum()
-    return float(model.score(x_test, y_test)), (100 * coef / total if total > 0 else np.full(p, 100 / p))
+    return float(np.mean(predicted == y_test)), (100 * coef / total if total > 0 else np.full(p, 100 / p))
+
+
+def logistic_fit(x: np.ndarray, y: np.ndarray, c: float = 1.0, tol: float = 1e-10, max_iter: int = 100):
+    """(weights, intercept) of an L2-regularised logistic regression, by Newton's method.
+
+    Minimises |w|^2 / 2 + c * sum(log-loss), the intercept unpenalised: the
+    objective of scikit-learn's ``LogisticRegression()`` (tested to agree with
+    it), without its per-call validation, which cost 10x the fit itself on
+    these 7-parameter problems run ~10^4 times per representation.
+    """
+    design = np.column_stack([x, np.ones(len(x))])
+    penalty = np.ones(design.shape[1])
+    penalty[-1] = 0.0
+    beta = np.zeros(design.shape[1])
+    for _ in range(max_iter):
+        prob = 0.5 * (1 + np.tanh(0.5 * (design @ beta)))  # the logistic function, overflow-free
+        gradient = c * design.T @ (prob - y) + penalty * beta
+        hessian = c * (design.T * (prob * (1 - prob))) @ design + np.diag(penalty)
+        step = np.linalg.solve(hessian + 1e-12 * np.eye(len(beta)), gradient)
+        beta -= step
+        if np.max(np.abs(step)) < tol * max(1.0, np.max(np.abs(beta))):
+            break
+    return beta[:-1], float(beta[-1])
 
 
 def division_bias(labels: np.ndarray, k: int, non_physical: np.ndarray, physical: np.ndarray, seed) -> dict:

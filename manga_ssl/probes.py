@@ -23,14 +23,13 @@ def cluster_scores(labels: np.ndarray, truth: np.ndarray) -> dict:
 def linear_probe_r2(features: np.ndarray, targets: np.ndarray, seed: int = 0, folds: int = 5) -> np.ndarray:
     """Cross-validated R^2 (mean over ``folds``) of a ridge regression from the features to
     each column of ``targets`` (N, T); the regularisation of each target is chosen by
-    efficient leave-one-out CV inside the training folds. Galaxies with a missing target
-    are left out (of every target, so one SVD serves all).
+    efficient leave-one-out CV inside the training folds (:func:`ridge_loo`). Galaxies
+    with a missing target are left out (of every target, so one decomposition serves all).
 
     The features are centred and divided by one common scale, not standardised one by
     one: standardising would inflate PCA's noise components to the weight of the leading
     ones, while ridge should shrink the directions of little variance.
     """
-    from sklearn.linear_model import RidgeCV
     from sklearn.model_selection import KFold
 
     targets = np.asarray(targets, np.float64).reshape(len(targets), -1)
@@ -43,13 +42,43 @@ def linear_probe_r2(features: np.ndarray, targets: np.ndarray, seed: int = 0, fo
         centre = x[train].mean(axis=0)
         scale = np.sqrt(np.mean(np.sum((x[train] - centre) ** 2, axis=1))) or 1.0
         xt, xv = (x[train] - centre) / scale, (x[test] - centre) / scale
-        model = RidgeCV(alphas=len(train) * np.logspace(-7, 1, 17), alpha_per_target=True)
-        model.fit(xt, y[train])
-        pred = model.predict(xv).reshape(len(test), -1)
+        weights, offset = ridge_loo(xt, y[train], len(train) * np.logspace(-7, 1, 17))
+        pred = xv @ weights + offset
         resid = ((y[test] - pred) ** 2).sum(axis=0)
         total = ((y[test] - y[test].mean(axis=0)) ** 2).sum(axis=0)
         scores.append(1 - resid / np.where(total > 0, total, np.nan))
     return np.nanmean(np.array(scores), axis=0)
+
+
+def ridge_loo(x: np.ndarray, y: np.ndarray, alphas) -> tuple[np.ndarray, np.ndarray]:
+    """Ridge regression of each column of ``y`` on centred ``x`` (N, D), its penalty chosen
+    among ``alphas`` by exact leave-one-out error; returns (weights (D, T), intercepts (T,)).
+
+    The same choice as scikit-learn's ``RidgeCV(alpha_per_target=True)`` (tested), from
+    one eigendecomposition of the D x D covariance instead of an SVD of the N x D data,
+    ~3x faster for N >> D. Leave-one-out residuals: (y - y_hat) / (1 - h) with the hat
+    matrix diagonal h = 1/N (the intercept) + sum_j u_j^2 s_j^2 / (s_j^2 + alpha).
+    """
+    n = len(x)
+    y_mean = y.mean(axis=0)
+    yc = y - y_mean
+    s2, v = np.linalg.eigh(x.T @ x)
+    keep = s2 > s2.max() * 1e-12
+    s2, v = s2[keep], v[:, keep]
+    u = (x @ v) / np.sqrt(s2)
+    uty = u.T @ yc
+    u2 = u**2
+    best_err = np.full(y.shape[1], np.inf)
+    best = np.zeros((len(s2), y.shape[1]))
+    for alpha in alphas:
+        shrink = s2 / (s2 + alpha)
+        fitted = u @ (shrink[:, None] * uty)
+        hat = 1.0 / n + u2 @ shrink
+        err = np.mean(((yc - fitted) / (1 - hat)[:, None]) ** 2, axis=0)
+        better = err < best_err
+        best_err[better] = err[better]
+        best[:, better] = (np.sqrt(s2) / (s2 + alpha))[:, None] * uty[:, better]
+    return v @ best, y_mean
 
 
 #: Probe targets: physical ones from the mock's truth, instrumental ones as observed.

@@ -50,13 +50,18 @@ def test_kmeans_on_separated_blobs_and_l2_normalisation():
     assert np.array_equal(clustering.prepare(x, "pca1024"), x.astype(np.float32))
 
 
-def test_compact_basis_keeps_distances():
+def test_leading_axes_are_the_largest_variance_directions():
     rng = np.random.default_rng(3)
-    x = rng.normal(size=(300, 6)) @ rng.normal(size=(6, 64))  # rank 6 in 64 dimensions
-    y = analysis.compact_basis(x.astype(np.float32))
-    assert y.shape[1] <= 7
-    d = lambda a: np.linalg.norm(a[:50, None] - a[None, :50], axis=-1)  # noqa: E731
-    assert np.allclose(d(x), d(y), rtol=1e-3, atol=1e-3)
+    scales = np.array([5.0, 3.0, 2.0, 0.1, 0.1, 0.1])
+    rotation, _ = np.linalg.qr(rng.normal(size=(6, 6)))
+    x = (rng.normal(size=(4000, 6)) * scales) @ rotation.T + 7.0
+    lead = clustering.leading_axes(x.astype(np.float32), 3)
+    assert lead.shape == (4000, 3) and np.allclose(lead.mean(axis=0), 0, atol=1e-3)
+    assert np.allclose(lead.std(axis=0), scales[:3], rtol=0.05)  # in decreasing order
+    # the coordinates are the projection on the first three rotated axes, up to sign
+    truth = (x - x.mean(axis=0)) @ rotation[:, :3]
+    assert np.allclose(np.abs(np.sum(lead * truth, axis=0) / np.linalg.norm(lead, axis=0)
+                              / np.linalg.norm(truth, axis=0)), 1, atol=1e-3)
 
 
 def test_clusters_are_named_by_increasing_sigma():
@@ -90,6 +95,20 @@ def test_planted_instrumental_cluster_is_caught_and_random_one_is_not():
     random = np.random.default_rng(5).random(len(cat)) < 0.3
     acc_random = np.mean([bias.cluster_fit(random, non_phys, seed=s)[0] for s in range(5)])
     assert abs(acc_random - 0.5) < 0.05
+
+
+def test_logistic_fit_matches_scikit_learn_logistic_regression():
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(600, 7))
+    y = (x @ np.linspace(-1, 2, 7) + 0.4 + rng.normal(size=600) > 0).astype(float)
+    w, b = bias.logistic_fit(x, y)
+    ref = LogisticRegression(tol=1e-10, max_iter=10000).fit(x, y)
+    assert np.allclose(w, ref.coef_[0], atol=1e-5) and np.isclose(b, ref.intercept_[0], atol=1e-5)
+    # separable classes: the penalty keeps the weights finite and the fit exact
+    w, b = bias.logistic_fit(x, (x[:, 0] > 0).astype(float))
+    assert np.all(np.isfinite(w)) and np.mean(((x @ w + b) > 0) == (x[:, 0] > 0)) > 0.99
 
 
 def test_division_bias_uses_the_largest_nonphysical_and_mean_physical_accuracy():
@@ -142,3 +161,87 @@ def test_linear_probe_recovers_a_linear_target_and_not_noise():
     y = np.c_[x[:, 0] - 2 * x[:, 1] + 0.1 * rng.normal(size=600), rng.normal(size=600)]
     r2 = linear_probe_r2(x, y)
     assert r2[0] > 0.98 and r2[1] < 0.05
+
+
+def test_nearest_neighbours_match_brute_force_in_blocks():
+    from scipy.spatial.distance import cdist
+
+    from manga_ssl.neighbours import nearest_neighbours
+
+    x = np.random.default_rng(4).normal(size=(300, 12)).astype(np.float32)
+    idx, dist = nearest_neighbours(x, 6, block=64)  # several blocks, a ragged last one
+    full = cdist(x, x)
+    expected = np.argsort(full, axis=1, kind="stable")[:, :6]
+    assert np.array_equal(idx[:, 0], np.arange(300)) and np.allclose(dist[:, 0], 0, atol=1e-3)
+    assert np.array_equal(np.sort(idx, axis=1), np.sort(expected, axis=1))
+    assert np.allclose(dist, np.take_along_axis(full, idx, axis=1), atol=1e-4)
+    assert np.all(np.diff(dist, axis=1) >= 0)
+    idx_all, _ = nearest_neighbours(x[:5], 5)  # k = N: everyone, the row itself first
+    assert np.array_equal(idx_all[:, 0], np.arange(5)) and np.array_equal(np.sort(idx_all, 1), np.tile(np.arange(5), (5, 1)))
+
+
+def test_warm_started_kmeans_ends_at_a_full_space_lloyd_fixed_point():
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import adjusted_rand_score
+
+    rng = np.random.default_rng(7)
+    truth = rng.integers(0, 4, 2000)
+    # four clusters apart in the leading axes, plus many weak axes
+    x = np.concatenate([rng.normal(size=(2000, 8)) * 0.3 + 4 * np.eye(4, 8)[truth],
+                        0.05 * rng.normal(size=(2000, 120))], axis=1)
+    lead = clustering.leading_axes(x, 4)
+    labels = clustering.kmeans_labels(x, 4, seed=0, start=lead)
+    assert adjusted_rand_score(truth, labels) == 1.0
+    # a partition where Lloyd stops: one more full-space step from its centroids moves nobody
+    again = KMeans(4, init=clustering.centroids(x, labels, 4), n_init=1, max_iter=1).fit(x).labels_
+    assert np.array_equal(again, labels)
+    plain = clustering.kmeans_labels(x, 4, seed=0)
+    assert adjusted_rand_score(plain, labels) == 1.0
+
+
+def test_bounded_lloyd_gives_the_labels_of_the_plain_iteration():
+    def plain_lloyd(x, centres):
+        labels = None
+        while True:
+            new = ((centres**2).sum(axis=1) - 2 * (x @ centres.T)).argmin(axis=1)
+            if labels is not None and np.array_equal(new, labels):
+                return labels
+            labels, centres = new, clustering.centroids(x, new, len(centres))
+
+    rng = np.random.default_rng(11)
+    blobs = rng.integers(0, 6, 3000)
+    x = clustering.l2_normalise(rng.normal(size=(3000, 64)) + 2.5 * rng.normal(size=(6, 64))[blobs])
+    for k in (2, 5, 12):
+        start = x[rng.choice(len(x), k, replace=False)]
+        labels = clustering.lloyd(x, start)
+        assert np.array_equal(labels, plain_lloyd(x, start)), k
+        # and a fixed point in exact arithmetic: every galaxy is nearest its own centroid
+        x64 = x.astype(np.float64)
+        centres = clustering.centroids(x64, labels, k)
+        assert np.array_equal(((x64[:, None] - centres[None]) ** 2).sum(-1).argmin(1), labels), k
+
+
+def test_lloyd_refills_an_emptied_cluster():
+    x = np.array([[0.0], [0.1], [0.2], [10.0], [10.1]], dtype=np.float32)
+    labels = clustering.lloyd(x, np.array([[0.1], [10.0], [100.0]], dtype=np.float32))
+    assert np.all(np.bincount(labels, minlength=3) > 0)
+    centres = clustering.centroids(x, labels, 3)
+    assert np.array_equal(np.abs(x - centres.T).argmin(axis=1), labels)
+
+
+def test_ridge_loo_chooses_and_fits_as_scikit_learn_ridgecv():
+    from sklearn.linear_model import RidgeCV
+
+    from manga_ssl.probes import ridge_loo
+
+    rng = np.random.default_rng(0)
+    n, d = 1500, 40
+    x = rng.normal(size=(n, d)) @ rng.normal(size=(d, d)) * 0.3
+    x -= x.mean(axis=0)
+    y = np.column_stack([x @ rng.normal(size=d) + noise * rng.normal(size=n) for noise in (0.1, 5, 50)]) + 3.0
+    alphas = n * np.logspace(-7, 1, 17)
+    weights, offset = ridge_loo(x, y, alphas)
+    reference = RidgeCV(alphas=alphas, alpha_per_target=True).fit(x, y)
+    assert len(set(reference.alpha_)) == 3  # three noise levels, three different penalties
+    assert np.allclose(weights, reference.coef_.T, rtol=1e-8, atol=1e-10)
+    assert np.allclose(offset, reference.intercept_)

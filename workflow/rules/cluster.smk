@@ -14,11 +14,13 @@ rule kmeans:
         f"{BENCHMARKS}/kmeans/{{representation}}.tsv"
     conda:
         "../../envs/analysis.yaml"
-    threads: 2
+    # single-threaded products are the fastest here; representations run side by side
+    threads: 1
     params:
         k_values=k_values,
         kmeans_seeds=config["analysis"]["kmeans_seeds"],
         agreement_fraction=config["analysis"]["agreement_fraction"],
+        warm_start_dims=config["analysis"]["kmeans_warm_start_dims"],
     script:
         "../scripts/kmeans.py"
 
@@ -27,7 +29,7 @@ rule umap:
     """Sections 4.1, 5.1: the reference replica's representation in two dimensions."""
     input:
         table=first_table,
-        code=science_code("projection", "analysis"),
+        code=science_code("projection", "neighbours", "analysis"),
     output:
         umap=f"{RESULTS}/umap/{{representation}}.parquet",
     log:
