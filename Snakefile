@@ -26,6 +26,8 @@ include: "workflow/rules/cluster.smk"
 include: "workflow/rules/bias.smk"
 # Every figure of the paper, one rule and one script each.
 include: "workflow/rules/figures.smk"
+# The survey explorer: an interactive page to browse the representations.
+include: "workflow/rules/explorer.smk"
 # The run's configuration and benchmarks, for the report.
 include: "workflow/rules/report.smk"
 # Validation of the embedded mock survey against its ground truth and real catalogues.

@@ -78,6 +78,18 @@ def _consistency(config: dict) -> list[str]:
                                     and truth_k in analysis.get("pca_k_values", [truth_k])):
         problems.append(f"config key 'analysis.truth_k': {truth_k} must be in analysis.k_values and "
                         "analysis.pca_k_values")
+    names = [f"simclr-{v['normalisation']}-{v['channels']}" for v in simclr.get("variants", [])]
+    names += [f"{pca}-{norm}" for norm in config.get("baselines", {}).get("normalisations", [])
+              for pca in ("pca1024", "pca10")]
+    for name in config.get("explorer", {}).get("representations", []):
+        if name not in names:
+            problems.append(f"config key 'explorer.representations': '{name}' is not a representation of this run "
+                            f"(known: {', '.join(names)})")
+        elif name.startswith("pca"):
+            k = analysis.get("k_chosen", {}).get(name.split("-")[1])
+            if k is not None and k not in analysis.get("pca_k_values", [k]):
+                problems.append(f"config key 'explorer.representations': '{name}' is shown at "
+                                f"analysis.k_chosen = {k}, which is not in analysis.pca_k_values")
     aug = simclr.get("augmentations", {})
     if aug.get("blur_kernel", 3) % 2 == 0:
         problems.append(f"config key 'simclr.augmentations.blur_kernel': {aug['blur_kernel']} must be odd")

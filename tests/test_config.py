@@ -57,3 +57,13 @@ def test_config_readme_documents_every_key():
         assert f"`{key}`" in readme, key
         for inner in sub.get("properties", {}):
             assert f"`{key}.{inner}`" in readme, f"{key}.{inner}"
+
+
+def test_explorer_representations_must_be_part_of_the_run():
+    with pytest.raises(ConfigError, match="'simclr-relative-nope' is not a representation of this run"):
+        validate_config({"explorer": {"representations": ["simclr-relative-nope"]}}, SCHEMA)
+    with pytest.raises(ConfigError, match="'pca1024-relative' is shown at analysis.k_chosen = 3"):
+        validate_config({"explorer": {"representations": ["pca1024-relative"]},
+                         "analysis": {"pca_k_values": [2]}}, SCHEMA)
+    cfg = validate_config({"explorer": {"representations": ["pca1024-relative", "simclr-relative-all"]}}, SCHEMA)
+    assert cfg["explorer"]["neighbours"] == 10

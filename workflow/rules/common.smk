@@ -81,7 +81,8 @@ def checkpoint_path(wildcards):
 
 def simclr_variant_names():
     return [
-        f"simclr-{v['normalisation']}-{v['channels']}" for v in config["simclr"]["variants"]
+        f"simclr-{v['normalisation']}-{v['channels']}"
+        for v in config["simclr"]["variants"]
     ]
 
 
@@ -122,8 +123,14 @@ def first_table(wildcards):
 
 
 def k_values(wildcards):
-    key = "k_values" if wildcards.representation.startswith("simclr-") else "pca_k_values"
-    return config["analysis"][key]
+    """Table 1's k range; the appendix's channel sets only at the division they are compared at."""
+    name = wildcards.representation
+    if not name.startswith("simclr-"):
+        return config["analysis"]["pca_k_values"]
+    _, normalisation, channels = name.split("-", 2)
+    if channels != "all":
+        return [config["analysis"]["k_chosen"][normalisation]]
+    return config["analysis"]["k_values"]
 
 
 def table1_inputs():
@@ -140,7 +147,14 @@ def overlap_comparisons():
     k = config["analysis"]["k_chosen"]
     comps = []
     if {"simclr-relative-all", "simclr-individual-all"} <= names:
-        comps.append(("simclr-relative-all", k["relative"], "simclr-individual-all", k["individual"]))
+        comps.append(
+            (
+                "simclr-relative-all",
+                k["relative"],
+                "simclr-individual-all",
+                k["individual"],
+            )
+        )
     for v in config["simclr"]["variants"]:
         base = f"simclr-{v['normalisation']}-all"
         if v["channels"] != "all" and base in names:
@@ -160,7 +174,9 @@ def labels_inputs(names):
 
 
 def overlap_labels():
-    return labels_inputs(sorted({n for a, _, b, _ in overlap_comparisons() for n in (a, b)}))
+    return labels_inputs(
+        sorted({n for a, _, b, _ in overlap_comparisons() for n in (a, b)})
+    )
 
 
 def truth_labels():
@@ -172,7 +188,9 @@ def analysis_outputs():
     out += expand(
         f"{RESULTS}/tables/table2-{{normalisation}}.md",
         normalisation=[
-            v["normalisation"] for v in config["simclr"]["variants"] if v["channels"] == "all"
+            v["normalisation"]
+            for v in config["simclr"]["variants"]
+            if v["channels"] == "all"
         ],
     )
     if overlap_comparisons():
@@ -189,7 +207,11 @@ def truth_tables():
 
 def truth_representations():
     """SimCLR relative (five maps) and the PCA baselines, when they are part of the run."""
-    names = [n for n in representation_names() if n == "simclr-relative-all" or n.startswith("pca")]
+    names = [
+        n
+        for n in representation_names()
+        if n == "simclr-relative-all" or n.startswith("pca")
+    ]
     return names if "simclr-relative-all" in names else []
 
 
@@ -208,15 +230,46 @@ def figure_outputs():
     pca = "pca1024-relative" in pca_names()
     figs = ["loss_curves", "division_performance"]
     if "simclr-relative-all" in names:
-        figs += ["fig1_augmentations", "fig4_ttype"] + (["fig2_umap_pca_vs_simclr"] if pca else [])
+        figs += ["fig1_augmentations", "fig4_ttype"] + (
+            ["fig2_umap_pca_vs_simclr"] if pca else []
+        )
     if {"simclr-relative-all", "simclr-individual-all"} <= names:
         figs += ["fig5_umap_normalisations", "fig6_centroid_examples", "fig7_overlap"]
         figs += ["fig3_physical_planes"] if pca else []
         if {"simclr-relative-no_vband", "simclr-individual-no_vband"} <= names:
             figs.append("fig8_ttype_appendix")
-    if {"simclr-relative-all", "simclr-relative-no_vband", "simclr-relative-vband_kinematics"} <= names:
+    if {
+        "simclr-relative-all",
+        "simclr-relative-no_vband",
+        "simclr-relative-vband_kinematics",
+    } <= names:
         figs.append("fig9_cluster_properties")
     return [f"{RESULTS}/figures/{f}.png" for f in figs]
+
+
+def explorer_representations():
+    """The explorer's representations: as configured, else every five-map SimCLR one and PCA-1024."""
+    chosen = config["explorer"]["representations"]
+    if chosen:
+        return chosen
+    return [n for n in simclr_variant_names() if n.endswith("-all")] + [
+        n for n in pca_names() if n.startswith("pca1024-")
+    ]
+
+
+def explorer_k(name):
+    """The division shown for a representation: the chosen k of its normalisation."""
+    normalisation = name.split("-")[1]
+    return config["analysis"]["k_chosen"][normalisation]
+
+
+def explorer_inputs():
+    names = explorer_representations()
+    return {
+        "umaps": [f"{RESULTS}/umap/{n}.parquet" for n in names],
+        "labels": [f"{RESULTS}/clusters/{n}/labels.parquet" for n in names],
+        "tables": [tables_of(n)[0] for n in names],
+    }
 
 
 def run_products():
@@ -226,6 +279,8 @@ def run_products():
     )
     out.append(f"{RESULTS}/preprocess/catalogue.parquet")
     out += embedding_tables() + analysis_outputs() + figure_outputs()
+    if explorer_representations():
+        out.append(f"{RESULTS}/explorer/explorer.html")
     if config["dataset"] == "mock":
         out.append(f"{RESULTS}/validation/measurements_vs_truth.csv")
         if real_catalogues():

@@ -1,0 +1,24 @@
+rule explorer:
+    """The survey explorer: UMAP coloured by any catalogue column, hover with the input maps,
+    cluster filter and nearest-neighbour search, in one self-contained HTML page."""
+    input:
+        **explorer_inputs(),
+        catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
+        tensors=f"{RESULTS}/tensors/{NORMALISATIONS[0]}.npz",
+        code=science_code("explorer", "neighbours", "analysis"),
+    output:
+        html=f"{RESULTS}/explorer/explorer.html",
+    log:
+        f"{LOGS}/explorer.log",
+    benchmark:
+        f"{BENCHMARKS}/explorer.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        names=explorer_representations(),
+        k_values=[explorer_k(n) for n in explorer_representations()],
+        neighbours=config["explorer"]["neighbours"],
+        colour=config["explorer"]["colour"],
+        title=f"manga-ssl survey explorer: run '{RUN}'",
+    script:
+        "../scripts/explorer.py"
