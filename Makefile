@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 CORES  ?= all
 CONFIG ?= config/demo.yaml
 
-.PHONY: venv demo paper test lint clean
+.PHONY: venv browser demo paper test lint clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,15 @@ demo: venv
 paper: venv
 	$(BIN)/snakemake --cores $(CORES) --resources gpu=1 --configfile config/config.yaml
 
-test: venv
+# The explorer's browser test drives Debian's Chromium through Playwright (no browser download).
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's chromium for the explorer's browser test"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium not found and not root: the explorer's browser test will be skipped"; fi
+
+test: venv browser
 	$(BIN)/python -m pytest -q
 
 lint: venv

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -281,12 +282,31 @@ def load_tensors(path, channels) -> dict:
     return select_channels(tensors, channels)
 
 
+def _devices() -> str:
+    import keras
+
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return ", ".join(d.device_type + ":" + d.name.split(":")[-1] for d in tf.config.list_logical_devices())
+    if keras.backend.backend() == "jax":
+        import jax
+
+        return ", ".join(str(d) for d in jax.devices())
+    return "?"
+
+
 def train_and_save(tensors_path, channels, simclr_config: dict, seed: int, checkpoint, outputs,
                    threads: int = 1, label: str = "") -> None:
     """The train_simclr rule: train one replica, write encoder, head, history and loss curve."""
     from .figures import loss_curves, save
 
     configure_threads(threads)
+    import keras
+
+    # which accelerator this job got (a scheduler sets CUDA_VISIBLE_DEVICES for a GPU job)
+    log.info("Keras backend %s; devices %s; CUDA_VISIBLE_DEVICES=%s", keras.backend.backend(), _devices(),
+             os.environ.get("CUDA_VISIBLE_DEVICES", "(unset)"))
     tensors = load_tensors(tensors_path, channels)
     settings = TrainingSettings.from_config(simclr_config)
     encoder, head, history = train_simclr(tensors, settings, seed, checkpoint=Path(checkpoint))

@@ -174,6 +174,21 @@ def test_every_figure_and_the_report(tiny_run, tmp_path):
         assert f"{name}.png" in html, name
 
 
+def test_explorer_page_of_the_run(tiny_run):
+    from tests.test_explorer import explorer_in_chromium
+
+    html = tiny_run / "results/tiny/explorer/explorer.html"
+    catalogue = pd.read_parquet(tiny_run / "results/tiny/preprocess/catalogue.parquet")
+    text = html.read_text()
+    assert all(p in text for p in catalogue["plateifu"])
+    with explorer_in_chromium(html) as (page, errors):
+        shown = page.evaluate("() => { const d = Bokeh.documents[0]; return "
+                              "[d.get_model_by_name('galaxies').data.x.length, "
+                              "d.get_model_by_name('representation').options]; }")
+    assert errors == []
+    assert shown == [len(catalogue), ["simclr-relative-all", "simclr-individual-all", "pca1024-relative"]]
+
+
 def test_figure_change_replots_only_that_figure(tiny_run):
     script = ROOT / "workflow/scripts/fig4_ttype.py"
     before, stat = script.read_text(), script.stat()
@@ -242,3 +257,127 @@ def test_lint_is_clean():
                          capture_output=True, text=True, cwd=ROOT)
     out = res.stdout + res.stderr
     assert res.returncode == 0 and "Lints for" not in out, out[-3000:]
+
+
+def test_snakefmt_check_is_clean():
+    snakefmt = Path(sys.executable).parent / "snakefmt"
+    res = subprocess.run([str(snakefmt), "--check", "Snakefile", "workflow/rules"], capture_output=True, text=True,
+                         cwd=ROOT)
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+
+
+def pinned(requirement: str) -> tuple[str, str] | None:
+    """('name', 'version') of a 'name==version' (pip) or 'name=version' (conda) pin."""
+    import re
+
+    match = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)(?:\[[^]]*\])?\s*==?\s*([^\s=#]+)\s*(?:#.*)?", requirement)
+    if not match:
+        return None
+    name = match.group(1).lower().replace("_", "-")
+    # the envs install GPU TensorFlow; the lock holds the CPU build of the same release
+    return {"tensorflow-cpu": "tensorflow"}.get(name, name), match.group(2)
+
+
+def test_rule_environments_pin_the_locked_versions():
+    lock = dict(filter(None, (pinned(line) for line in (ROOT / "requirements.lock").read_text().splitlines()
+                              if line.strip() and not line.startswith("#"))))
+    used = {line.split('"')[1].split("/")[-1] for rules in (ROOT / "workflow/rules").glob("*.smk")
+            for line in rules.read_text().splitlines() if "envs/" in line}
+    assert used == {p.name for p in (ROOT / "envs").glob("*.yaml")}  # every env used, none missing
+    for env in (ROOT / "envs").glob("*.yaml"):
+        spec = yaml.safe_load(env.read_text())
+        deps = [d for d in spec["dependencies"] if isinstance(d, str)]
+        deps += [d for group in spec["dependencies"] if isinstance(group, dict) for d in group.get("pip", [])]
+        checked = 0
+        for dep in deps:
+            pin = pinned(dep)
+            if pin is None or pin[0] == "python":
+                continue
+            assert pin[0] in lock, f"{env.name}: {pin[0]} is not in requirements.lock"
+            assert lock[pin[0]] == pin[1], f"{env.name}: {pin[0]} {pin[1]} but requirements.lock has {lock[pin[0]]}"
+            checked += 1
+        assert checked >= 3, env.name
+
+
+def test_slurm_profile_dry_run_plans_the_whole_workflow(tmp_path):
+    work = make_workdir(tmp_path / "dry")
+    res = run_snakemake(work, "--dry-run", "--profile", str(ROOT / "profiles/slurm"))
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out[-3000:]
+    assert {"train_simclr", "kmeans", "explorer", "fig3_physical_planes", "all"} <= planned_jobs(out)
+
+
+def test_profile_resources_name_existing_rules():
+    """A typo in set-resources would silently leave a rule with the defaults."""
+    import re
+
+    profile = yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text())
+    rules = {m for f in [ROOT / "Snakefile", *(ROOT / "workflow/rules").glob("*.smk")]
+             for m in re.findall(r"^rule (\w+):", f.read_text(), flags=re.M)}
+    assert set(profile["set-resources"]) <= rules, set(profile["set-resources"]) - rules
+    assert "gpu=1" in (ROOT / "workflow/rules/train.smk").read_text().replace(" ", "")
+
+
+def local_slurm_cluster():
+    """Start the single-node test cluster; skip (never in CI) where this machine cannot."""
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        reason = "the SLURM test cluster needs root and apt-get (tests/slurm/local_cluster.sh)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    res = subprocess.run(["bash", str(ROOT / "tests/slurm/local_cluster.sh"), "start"], capture_output=True,
+                         text=True, timeout=900)
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+
+
+@pytest.fixture
+def slurm_cluster():
+    local_slurm_cluster()
+    yield
+    subprocess.run(["bash", str(ROOT / "tests/slurm/local_cluster.sh"), "stop"], timeout=60)
+
+
+def test_tiny_workflow_runs_on_a_slurm_cluster(tiny_run, slurm_cluster, tmp_path):
+    import re
+
+    work = make_workdir(tmp_path / "slurm")
+    # the shipped profile with this cluster's site settings: partition, small memory, fast polling
+    profile = yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text())
+    cores = os.cpu_count()
+    profile["default-resources"].update(slurm_partition="debug", mem_mb=1000)
+    profile["set-resources"] = {rule: {k: (min(v, 1000) if k == "mem_mb" else min(v, cores) if k == "cpus_per_task"
+                                           else v) for k, v in res.items()}
+                                for rule, res in profile["set-resources"].items()}
+    profile.update({"slurm-init-seconds-before-status-checks": 5, "max-threads": cores, "latency-wait": 5})
+    (tmp_path / "profile").mkdir()
+    (tmp_path / "profile" / "config.yaml").write_text(yaml.safe_dump(profile))
+    res = run_snakemake(work, "--profile", str(tmp_path / "profile"))
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out[-5000:]
+
+    # every job went through SLURM: one job id per submitted job
+    submitted = [line for line in out.splitlines() if "submitted with SLURM jobid" in line]
+    stats = out[out.index("Job stats:"):].splitlines()
+    total = int(next(line for line in stats if line.startswith("total")).split()[1])
+    assert len(submitted) == total - 1, (len(submitted), total)  # all but the local target rule 'all'
+    # SLURM knows each job by its rule, and gave the training jobs a GPU
+    job_ids = [int(re.search(r"SLURM jobid (\d+)", line).group(1)) for line in submitted]
+    jobs = {}
+    for job_id in job_ids:
+        shown = subprocess.run(["scontrol", "show", "job", str(job_id)], capture_output=True, text=True).stdout
+        jobs[job_id] = (re.search(r"Comment=(rule_\w+?)(?:_wildcards|\s)", shown).group(1), shown)
+    rules = {rule for rule, _ in jobs.values()}
+    assert {"rule_train_simclr", "rule_kmeans", "rule_explorer", "rule_fig3_physical_planes"} <= rules, rules
+    for rule, shown in jobs.values():
+        assert ("gres:gpu:1" in shown) == (rule == "rule_train_simclr"), rule
+    # the training jobs asked for the GPU: SLURM gave them the (fake) device
+    train_logs = list((work / "logs/tiny/train_simclr").rglob("*.log"))
+    assert train_logs and all("CUDA_VISIBLE_DEVICES=0" in p.read_text() for p in train_logs)
+    # the same results as the local run
+    for name in ("relative", "individual"):
+        a, b = (np.load(w / f"results/tiny/tensors/{name}.npz") for w in (tiny_run, work))
+        assert all(np.array_equal(a[key], b[key]) for key in a.files), name
+    pd.testing.assert_frame_equal(pd.read_parquet(tiny_run / "results/tiny/preprocess/catalogue.parquet"),
+                                  pd.read_parquet(work / "results/tiny/preprocess/catalogue.parquet"))
+    pd.testing.assert_frame_equal(pd.read_csv(tiny_run / "results/tiny/tables/table1.csv"),
+                                  pd.read_csv(work / "results/tiny/tables/table1.csv"))

@@ -44,7 +44,7 @@ rule fig2_umap_pca_vs_simclr:
     benchmark:
         f"{BENCHMARKS}/figures/fig2_umap_pca_vs_simclr.tsv"
     conda:
-        "../../envs/analysis.yaml"
+        "../../envs/figures.yaml"
     params:
         numbers=JsonNumbers(f"{RESULTS}/figures/fig2_umap_pca_vs_simclr.json"),
     script:
@@ -72,7 +72,7 @@ rule fig3_physical_planes:
     benchmark:
         f"{BENCHMARKS}/figures/fig3_physical_planes.tsv"
     conda:
-        "../../envs/analysis.yaml"
+        "../../envs/figures.yaml"
     params:
         numbers=JsonNumbers(f"{RESULTS}/figures/fig3_physical_planes.json"),
         k=config["analysis"]["k_chosen"],
@@ -99,7 +99,7 @@ rule fig4_ttype:
     benchmark:
         f"{BENCHMARKS}/figures/fig4_ttype.tsv"
     conda:
-        "../../envs/analysis.yaml"
+        "../../envs/figures.yaml"
     params:
         numbers=JsonNumbers(f"{RESULTS}/figures/fig4_ttype.json"),
         k=config["analysis"]["k_chosen"]["relative"],
@@ -127,7 +127,7 @@ rule fig5_umap_normalisations:
     benchmark:
         f"{BENCHMARKS}/figures/fig5_umap_normalisations.tsv"
     conda:
-        "../../envs/analysis.yaml"
+        "../../envs/figures.yaml"
     params:
         numbers=JsonNumbers(f"{RESULTS}/figures/fig5_umap_normalisations.json"),
     script:
@@ -154,7 +154,7 @@ rule fig6_centroid_examples:
     benchmark:
         f"{BENCHMARKS}/figures/fig6_centroid_examples.tsv"
     conda:
-        "../../envs/analysis.yaml"
+        "../../envs/figures.yaml"
     params:
         numbers=JsonNumbers(f"{RESULTS}/figures/fig6_centroid_examples.json"),
         k=config["analysis"]["k_chosen"]["individual"],
@@ -180,7 +180,7 @@ rule fig7_overlap:
     benchmark:
         f"{BENCHMARKS}/figures/fig7_overlap.tsv"
     conda:
-        "../../envs/analysis.yaml"
+        "../../envs/figures.yaml"
     params:
         numbers=JsonNumbers(f"{RESULTS}/figures/fig7_overlap.json"),
     script:
@@ -209,7 +209,7 @@ rule fig8_ttype_appendix:
     benchmark:
         f"{BENCHMARKS}/figures/fig8_ttype_appendix.tsv"
     conda:
-        "../../envs/analysis.yaml"
+        "../../envs/figures.yaml"
     params:
         numbers=JsonNumbers(f"{RESULTS}/figures/fig8_ttype_appendix.json"),
         k=config["analysis"]["k_chosen"],
@@ -238,7 +238,7 @@ rule fig9_cluster_properties:
     benchmark:
         f"{BENCHMARKS}/figures/fig9_cluster_properties.tsv"
     conda:
-        "../../envs/analysis.yaml"
+        "../../envs/figures.yaml"
     params:
         numbers=JsonNumbers(f"{RESULTS}/figures/fig9_cluster_properties.json"),
         k=config["analysis"]["k_chosen"]["relative"],
@@ -264,7 +264,7 @@ rule loss_curves:
     benchmark:
         f"{BENCHMARKS}/figures/loss_curves.tsv"
     conda:
-        "../../envs/analysis.yaml"
+        "../../envs/figures.yaml"
     params:
         numbers=JsonNumbers(f"{RESULTS}/figures/loss_curves.json"),
     script:
@@ -290,7 +290,7 @@ rule division_performance:
     benchmark:
         f"{BENCHMARKS}/figures/division_performance.tsv"
     conda:
-        "../../envs/analysis.yaml"
+        "../../envs/figures.yaml"
     params:
         numbers=JsonNumbers(f"{RESULTS}/figures/division_performance.json"),
         min_agreement=config["analysis"]["min_agreement"],

@@ -19,7 +19,7 @@ rule run_summary:
     benchmark:
         f"{BENCHMARKS}/run_summary.tsv"
     conda:
-        "../../envs/analysis.yaml"
+        "../../envs/figures.yaml"
     params:
         config=config,
         benchmarks=BENCHMARKS,

@@ -37,10 +37,11 @@ rule mock_vs_real:
 
 rule representations_vs_truth:
     """Mock survey only: ARI/NMI of the clusters against the true populations and linear
-    probes to physical and instrumental parameters, SimCLR against both PCA baselines."""
+    probes to physical and instrumental parameters, SimCLR against both PCA baselines.
+    """
     input:
-        tables=truth_tables(),
         **truth_labels(),
+        tables=truth_tables(),
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
         truth=f"{MOCK}/truth.parquet",
         code=science_code("validation", "probes", "analysis"),
