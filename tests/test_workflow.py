@@ -226,6 +226,22 @@ def test_analysis_change_reruns_only_the_analysis(tiny_run, tmp_path):
     assert not planned & {"train_simclr", "embed_simclr", "extract_maps", "pca_baselines", "umap"}, planned
 
 
+def test_training_change_reruns_training_and_everything_after(tiny_run, tmp_path):
+    cfg = yaml.safe_load((tiny_run / "config.yaml").read_text())
+    cfg["simclr"]["epochs"] += 1
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(yaml.safe_dump(cfg))
+    cmd = [str(SNAKEMAKE), "--dry-run", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(tiny_run),
+           "--cores", "2", "--configfile", str(changed)]
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=tiny_run)
+    assert out.returncode == 0, out.stderr[-3000:]
+    planned = planned_jobs(out.stdout + out.stderr)
+    assert {"train_simclr", "embed_simclr", "kmeans", "umap", "bias_regression", "table1", "explorer",
+            "fig3_physical_planes", "loss_curves", "run_summary"} <= planned, planned
+    # the data and the PCA baselines do not depend on the SimCLR settings
+    assert not planned & {"mock_survey", "extract_maps", "normalise", "pca_baselines"}, planned
+
+
 def test_nothing_to_do_on_rerun(tiny_run):
     res = run_snakemake(tiny_run, "--dry-run")
     assert res.returncode == 0
