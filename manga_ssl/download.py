@@ -1,0 +1,179 @@
+"""Robust downloads of survey products over HTTP (the SAS of SDSS DR17).
+
+One file: retried with exponential back-off on connection errors, time-outs and
+server errors; resumed with an HTTP range request where the server honours it
+(restarted where it does not); checked against the server's size and by a
+validator (gzip integrity, FITS extensions) before it is renamed to its final
+name, so a final name always holds a complete, valid file. A file already
+present and valid is not fetched again. A 4xx answer (404: no such product)
+fails at once with the URL and the status.
+
+Many files: a thread pool with a configurable limit; each file's failure is
+reported, not raised, so one missing galaxy never stops the others.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+class DownloadError(RuntimeError):
+    """A product that could not be fetched; the message names the URL and the reason."""
+
+
+class _Retry(Exception):
+    """A transfer that may succeed when tried again."""
+
+
+def check_gzip(path) -> None:
+    """Raise ValueError unless ``path`` is a complete gzip stream (CRC and length checked)."""
+    try:
+        with gzip.open(path, "rb") as f:
+            while f.read(1 << 22):
+                pass
+    except (OSError, EOFError) as err:
+        raise ValueError(f"{path}: corrupt or truncated gzip ({err})") from err
+
+
+def check_fits(path, extensions=(), gzipped: bool | None = None) -> None:
+    """Raise ValueError unless ``path`` (plain or gzipped) opens as FITS with these extensions."""
+    from astropy.io import fits
+
+    if gzipped if gzipped is not None else str(path).endswith(".gz"):
+        check_gzip(path)
+    try:
+        with fits.open(path, memmap=False) as hdul:
+            names = {h.name.upper() for h in hdul}
+    except Exception as err:  # astropy raises several types for a damaged file
+        raise ValueError(f"{path}: does not open as FITS ({err})") from err
+    missing = [e for e in extensions if e.upper() not in names]
+    if missing:
+        raise ValueError(f"{path}: FITS file lacks extension(s) {', '.join(missing)} "
+                         f"(has {', '.join(sorted(names))})")
+
+
+def product_validator(name: str, extensions=()):
+    """The check for a product called ``name``: FITS with ``extensions``, else gzip, else none.
+
+    The check runs on the partial file before its rename, so it looks at ``name``,
+    not at the path it is given (astropy and gzip recognise compression by content).
+    """
+    def validate(path):
+        if name.endswith((".fits", ".fits.gz")):
+            check_fits(path, extensions, gzipped=name.endswith(".gz"))
+        elif name.endswith(".gz"):
+            check_gzip(path)
+    return validate
+
+
+def fetch(url: str, dest, *, validate=None, timeout: float = 60, retries: int = 5, backoff: float = 1.0,
+          session=None, chunk: int = 1 << 20) -> Path:
+    """Download ``url`` to ``dest`` (see the module docstring); returns ``dest``."""
+    import requests
+
+    dest = Path(dest)
+    if dest.exists():
+        try:
+            if validate:
+                validate(dest)
+            return dest
+        except ValueError as err:
+            log.warning("%s: present but invalid, fetching again (%s)", dest, err)
+            dest.unlink()
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    session = session or requests.Session()
+    last = None
+    for attempt in range(retries + 1):
+        if attempt:
+            time.sleep(backoff * 2 ** (attempt - 1))
+        try:
+            _transfer(session, url, part, timeout, chunk)
+            if validate:
+                try:
+                    validate(part)
+                except ValueError as err:
+                    part.unlink(missing_ok=True)  # corrupt: start again from nothing
+                    raise _Retry(str(err)) from err
+            os.replace(part, dest)
+            return dest
+        except requests.HTTPError as err:
+            status = err.response.status_code
+            if 400 <= status < 500 and status not in (408, 429):
+                part.unlink(missing_ok=True)
+                raise DownloadError(f"{url}: HTTP {status} {err.response.reason}") from err
+            last = f"HTTP {status}"
+        except _Retry as err:
+            last = str(err)
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                OSError) as err:
+            last = f"{type(err).__name__}: {err}"
+        except Exception as err:  # urllib3 errors raised while streaming the body
+            if type(err).__module__.startswith("urllib3"):
+                last = f"{type(err).__name__}: {err}"
+            else:
+                raise
+        log.info("%s: attempt %d/%d failed (%s)", url, attempt + 1, retries + 1, last)
+    raise DownloadError(f"{url}: failed after {retries + 1} attempts; last error: {last}")
+
+
+def _transfer(session, url, part: Path, timeout: float, chunk: int) -> None:
+    have = part.stat().st_size if part.exists() else 0
+    headers = {"Range": f"bytes={have}-", "Accept-Encoding": "identity"} if have else {"Accept-Encoding": "identity"}
+    with session.get(url, stream=True, timeout=timeout, headers=headers) as response:
+        if response.status_code == 416:  # the partial file is not a prefix the server knows: restart
+            part.unlink(missing_ok=True)
+            raise _Retry("range not satisfiable")
+        response.raise_for_status()
+        if have and response.status_code == 206:
+            mode, start = "ab", have
+            total = response.headers.get("Content-Range", "").rpartition("/")[2]
+        else:  # no range support (or a fresh start): the whole file again
+            mode, start = "wb", 0
+            total = response.headers.get("Content-Length")
+        with open(part, mode) as f:
+            for block in response.raw.stream(chunk, decode_content=False):
+                f.write(block)
+    size = part.stat().st_size
+    if total and total.isdigit() and size != int(total):
+        raise _Retry(f"incomplete: {size} of {total} bytes (resuming from {start})")
+
+
+def fetch_many(jobs, *, max_workers: int = 4, **options) -> dict:
+    """Fetch every (url, dest, validate) of ``jobs`` with at most ``max_workers`` at once.
+
+    Returns {dest: None when fetched or already present, else the reason it failed}.
+    """
+    import requests
+
+    local = threading.local()
+
+    def one(job):
+        url, dest, validate = job
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+        try:
+            fetch(url, dest, validate=validate, session=local.session, **options)
+            return str(dest), None
+        except DownloadError as err:
+            log.warning("%s", err)
+            return str(dest), str(err)
+
+    jobs = list(jobs)
+    results, done = {}, 0
+    with ThreadPoolExecutor(max_workers=max_workers) as pool:
+        for dest, error in pool.map(one, jobs):
+            results[dest] = error
+            done += 1
+            if done % 100 == 0 or done == len(jobs):
+                log.info("downloads: %d/%d done, %d failed", done, len(jobs),
+                         sum(e is not None for e in results.values()))
+    return results

@@ -1,0 +1,193 @@
+"""Downloads against a real HTTP server on the loopback interface, with injected faults."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
+import pytest
+from astropy.io import fits
+
+from manga_ssl.download import DownloadError, check_fits, fetch, fetch_many, product_validator
+
+FAST = {"timeout": 0.5, "retries": 4, "backoff": 0.01}
+
+
+class SurveyServer:
+    """Serves ``files`` {path: bytes}; ``faults`` {path: [fault per request, ...]} are used up in
+    order: '500', '404', 'drop' (half the body, then the connection closes), 'slow' (2 s before
+    answering), 'truncated' (a cut gzip, announced with its cut length)."""
+
+    def __init__(self, ranges: bool = True):
+        self.files, self.faults, self.requests = {}, {}, []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                server.requests.append((self.path, self.headers.get("Range")))
+                body = server.files.get(self.path)
+                plan = server.faults.get(self.path, [])
+                fault = plan.pop(0) if plan else None
+                if body is None or fault == "404":
+                    return self.answer(404, b"not found")
+                if fault == "500":
+                    return self.answer(500, b"server error")
+                if fault == "slow":
+                    time.sleep(2)
+                if fault == "truncated":
+                    return self.answer(200, body[: len(body) // 2])
+                start = 0
+                if ranges and self.headers.get("Range"):
+                    start = int(self.headers["Range"].removeprefix("bytes=").split("-")[0])
+                    if start >= len(body):
+                        return self.answer(416, b"")
+                status = 206 if start else 200
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body) - start))
+                if ranges:
+                    self.send_header("Accept-Ranges", "bytes")
+                if start:
+                    self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+                self.end_headers()
+                if fault == "drop":
+                    self.wfile.write(body[start: start + (len(body) - start) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                self.wfile.write(body[start:])
+
+            def answer(self, status, body):
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def maps_file(extensions=("SPX_MFLUX", "STELLAR_VEL", "STELLAR_SIGMA"), size=64) -> bytes:
+    """A gzipped FITS file with named image extensions, in the DAP MAPS manner."""
+    rng = np.random.default_rng(0)
+    hdus = [fits.PrimaryHDU()] + [fits.ImageHDU(rng.normal(size=(size, size)).astype(np.float32), name=e)
+                                  for e in extensions]
+    raw = io.BytesIO()
+    fits.HDUList(hdus).writeto(raw)
+    return gzip.compress(raw.getvalue(), mtime=0)
+
+
+PATH = "/sas/dr17/manga/spectro/analysis/v3_1_1/3.1.0/HYB10-MILESHC-MASTARSSP/8485/1901/" \
+       "manga-8485-1901-MAPS-HYB10-MILESHC-MASTARSSP.fits.gz"
+EXT = ("SPX_MFLUX", "STELLAR_VEL", "STELLAR_SIGMA")
+
+
+def get(server, tmp_path, faults=(), **options):
+    server.files[PATH] = body = maps_file()
+    server.faults[PATH] = list(faults)
+    dest = tmp_path / "maps.fits.gz"
+    fetch(server.url + PATH, dest, validate=product_validator(dest.name, EXT), **{**FAST, **options})
+    return dest, body
+
+
+def test_server_errors_are_retried(tmp_path):
+    with SurveyServer() as server:
+        dest, body = get(server, tmp_path, ["500", "500"])
+    assert dest.read_bytes() == body and len(server.requests) == 3
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_dropped_connection_resumes_with_a_range_request(tmp_path):
+    with SurveyServer(ranges=True) as server:
+        dest, body = get(server, tmp_path, ["drop"])
+    assert dest.read_bytes() == body
+    (_, first), (_, second) = server.requests
+    assert first is None and second == f"bytes={len(body) // 2}-"
+
+
+def test_dropped_connection_restarts_where_ranges_are_not_served(tmp_path):
+    with SurveyServer(ranges=False) as server:
+        dest, body = get(server, tmp_path, ["drop", "drop"])
+    assert dest.read_bytes() == body and len(server.requests) == 3
+
+
+def test_truncated_gzip_is_detected_and_fetched_again(tmp_path):
+    with SurveyServer() as server:
+        dest, body = get(server, tmp_path, ["truncated"])
+    assert dest.read_bytes() == body and len(server.requests) == 2
+    check_fits(dest, EXT)
+
+
+def test_slow_answer_times_out_then_succeeds(tmp_path):
+    with SurveyServer() as server:
+        dest, body = get(server, tmp_path, ["slow"])
+    assert dest.read_bytes() == body and len(server.requests) == 2
+
+
+def test_missing_product_fails_at_once_naming_url_and_status(tmp_path):
+    with SurveyServer() as server:
+        with pytest.raises(DownloadError, match=r"8485-1901-MAPS.*HTTP 404"):
+            get(server, tmp_path, ["404"])
+    assert len(server.requests) == 1 and not list(tmp_path.iterdir())
+
+
+def test_persistent_failure_names_the_last_error_and_leaves_no_final_file(tmp_path):
+    with SurveyServer() as server:
+        with pytest.raises(DownloadError, match="failed after 3 attempts; last error: HTTP 500"):
+            get(server, tmp_path, ["500"] * 5, retries=2)
+    assert not (tmp_path / "maps.fits.gz").exists()
+
+
+def test_present_valid_file_is_not_fetched_again_and_an_invalid_one_is(tmp_path):
+    with SurveyServer() as server:
+        dest, body = get(server, tmp_path)
+        get(server, tmp_path)
+        assert len(server.requests) == 1
+        dest.write_bytes(body[:100])  # damaged since
+        get(server, tmp_path)
+    assert dest.read_bytes() == body and len(server.requests) == 2
+
+
+def test_wrong_fits_extensions_are_refused(tmp_path):
+    with SurveyServer() as server:
+        server.files[PATH] = maps_file(extensions=("SPX_MFLUX",))
+        dest = tmp_path / "maps.fits.gz"
+        with pytest.raises(DownloadError, match="lacks extension.*STELLAR_VEL"):
+            fetch(server.url + PATH, dest, validate=product_validator(dest.name, EXT), **{**FAST, "retries": 1})
+    assert not dest.exists()
+
+
+def test_many_files_in_parallel_one_missing_galaxy_is_listed_and_the_rest_complete(tmp_path):
+    with SurveyServer() as server:
+        jobs = []
+        for i, ifu in enumerate((1901, 1902, 3701, 3702)):
+            path = PATH.replace("1901", str(ifu))
+            if ifu != 3701:
+                server.files[path] = maps_file(size=32 + i)
+            server.faults[path] = ["500"] if ifu == 1902 else []
+            dest = tmp_path / f"8485-{ifu}.fits.gz"
+            jobs.append((server.url + path, dest, product_validator(dest.name, EXT)))
+        results = fetch_many(jobs, max_workers=3, **FAST)
+    failed = {d: e for d, e in results.items() if e}
+    assert list(failed) == [str(tmp_path / "8485-3701.fits.gz")] and "HTTP 404" in failed[str(tmp_path / "8485-3701.fits.gz")]
+    for ifu in (1901, 1902, 3702):
+        check_fits(tmp_path / f"8485-{ifu}.fits.gz", EXT)
