@@ -78,6 +78,7 @@ def fetch(url: str, dest, *, validate=None, timeout: float = 60, retries: int = 
           session=None, chunk: int = 1 << 20) -> Path:
     """Download ``url`` to ``dest`` (see the module docstring); returns ``dest``."""
     import requests
+    import urllib3
 
     dest = Path(dest)
     if dest.exists():
@@ -113,14 +114,9 @@ def fetch(url: str, dest, *, validate=None, timeout: float = 60, retries: int = 
             last = f"HTTP {status}"
         except _Retry as err:
             last = str(err)
-        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
-                OSError) as err:
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as err:
+            # urllib3's errors (a dropped connection, a read time-out) surface while streaming the body
             last = f"{type(err).__name__}: {err}"
-        except Exception as err:  # urllib3 errors raised while streaming the body
-            if type(err).__module__.startswith("urllib3"):
-                last = f"{type(err).__name__}: {err}"
-            else:
-                raise
         log.info("%s: attempt %d/%d failed (%s)", url, attempt + 1, retries + 1, last)
     raise DownloadError(f"{url}: failed after {retries + 1} attempts; last error: {last}")
 

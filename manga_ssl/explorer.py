@@ -71,12 +71,8 @@ def thumbnails(maps: np.ndarray, channels, gap: int = 2) -> list[str]:
 
 def colour_columns(catalogue: pd.DataFrame) -> list[str]:
     """Numeric catalogue columns with at least two distinct finite values."""
-    cols = []
-    for col in catalogue.columns:
-        values = pd.to_numeric(catalogue[col], errors="coerce") if catalogue[col].dtype.kind in "biuf" else None
-        if values is not None and values.dropna().nunique() > 1:
-            cols.append(col)
-    return cols
+    return [col for col in catalogue.columns
+            if catalogue[col].dtype.kind in "biuf" and catalogue[col].dropna().nunique() > 1]
 
 
 def _range(values: np.ndarray) -> list[float]:
@@ -87,8 +83,8 @@ def _range(values: np.ndarray) -> list[float]:
     return [float(lo), float(hi if hi > lo else lo + 1)]
 
 
-CALLBACKS = {
-    "show": """
+#: Redraws the page from the widgets' state: representation, colour, cluster filter, search.
+SHOW = """
 const d = source.data;
 const r = rep_select.options.indexOf(rep_select.value);
 d.x = d['x_' + r]; d.y = d['y_' + r]; d.cluster = d['cluster_' + r];
@@ -126,8 +122,7 @@ if (i >= 0) {
 }
 highlight.data = nb;
 query.data = me;
-""",
-}
+"""
 
 
 def explorer_page(out_html, plateifu, catalogue: pd.DataFrame, representations: dict, thumbs: list[str],
@@ -179,8 +174,8 @@ def explorer_page(out_html, plateifu, catalogue: pd.DataFrame, representations: 
                                                                      dtype=np.int32).ravel()
                                    for i, name in enumerate(names)}, name="neighbours")
     n_clusters = int(max(np.max(rep["cluster"]) for rep in representations.values()))
-    cluster_palette = list(Category10[10][:max(n_clusters, 3)])[:n_clusters] if n_clusters <= 10 \
-        else list(Viridis256[:: max(1, 256 // n_clusters)])[:n_clusters]
+    cluster_palette = (list(Category10[10][:n_clusters]) if n_clusters <= 10
+                       else list(Viridis256[:: max(1, 256 // n_clusters)])[:n_clusters])
     ranges = {col: _range(data[col]) for col in columns}
     titles = {col: col for col in columns} | {"cluster": "cluster"}
     mapper = LinearColorMapper(palette=Viridis256 if default != "cluster" else cluster_palette,
@@ -225,7 +220,7 @@ def explorer_page(out_html, plateifu, catalogue: pd.DataFrame, representations: 
                               colour_select=colour_select, cluster_filter=cluster_filter, search=search,
                               status=status, k=k, ranges=ranges, titles=titles, cluster_palette=cluster_palette,
                               continuous_palette=list(Viridis256)),
-                    code=CALLBACKS["show"])
+                    code=SHOW)
     for widget, attr in ((rep_select, "value"), (colour_select, "value"), (search, "value"),
                          (cluster_filter, "active")):
         widget.js_on_change(attr, show)

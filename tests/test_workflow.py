@@ -212,30 +212,27 @@ def test_validation_outputs(tiny_run):
         assert "| z |" in md and "127-fibre" in md
 
 
-def test_analysis_change_reruns_only_the_analysis(tiny_run, tmp_path):
+def planned_after(tiny_run, tmp_path, change) -> set:
+    """Rules a dry run plans once ``change`` has edited the tiny run's configuration."""
     cfg = yaml.safe_load((tiny_run / "config.yaml").read_text())
-    cfg["analysis"]["k_values"] = [2, 3]
+    change(cfg)
     changed = tmp_path / "changed.yaml"
     changed.write_text(yaml.safe_dump(cfg))
     cmd = [str(SNAKEMAKE), "--dry-run", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(tiny_run),
            "--cores", "2", "--configfile", str(changed)]
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=tiny_run)
     assert out.returncode == 0, out.stderr[-3000:]
-    planned = planned_jobs(out.stdout + out.stderr)
+    return planned_jobs(out.stdout + out.stderr)
+
+
+def test_analysis_change_reruns_only_the_analysis(tiny_run, tmp_path):
+    planned = planned_after(tiny_run, tmp_path, lambda cfg: cfg["analysis"].update(k_values=[2, 3]))
     assert {"kmeans", "bias_regression", "table1", "fig3_physical_planes"} <= planned
     assert not planned & {"train_simclr", "embed_simclr", "extract_maps", "pca_baselines", "umap"}, planned
 
 
 def test_training_change_reruns_training_and_everything_after(tiny_run, tmp_path):
-    cfg = yaml.safe_load((tiny_run / "config.yaml").read_text())
-    cfg["simclr"]["epochs"] += 1
-    changed = tmp_path / "changed.yaml"
-    changed.write_text(yaml.safe_dump(cfg))
-    cmd = [str(SNAKEMAKE), "--dry-run", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(tiny_run),
-           "--cores", "2", "--configfile", str(changed)]
-    out = subprocess.run(cmd, capture_output=True, text=True, cwd=tiny_run)
-    assert out.returncode == 0, out.stderr[-3000:]
-    planned = planned_jobs(out.stdout + out.stderr)
+    planned = planned_after(tiny_run, tmp_path, lambda cfg: cfg["simclr"].update(epochs=cfg["simclr"]["epochs"] + 1))
     assert {"train_simclr", "embed_simclr", "kmeans", "umap", "bias_regression", "table1", "explorer",
             "fig3_physical_planes", "loss_curves", "run_summary"} <= planned, planned
     # the data and the PCA baselines do not depend on the SimCLR settings
