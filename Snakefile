@@ -14,6 +14,7 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 # Section 2, Data: the survey products (embedded mock survey or DR17 downloads).
 include: "workflow/rules/data.smk"
+include: "workflow/rules/download.smk"
 # Section 2: maps -> 32x32 tensors in two normalisations, and the galaxy catalogue.
 include: "workflow/rules/preprocess.smk"
 # Sections 3.1-3.2: SimCLR replicas (augmentations on the device) and their representations h.

@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 class DownloadError(RuntimeError):
     """A product that could not be fetched; the message names the URL and the reason."""
 
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status  # the HTTP status of a refusal (4xx), else None
+
 
 class _Retry(Exception):
     """A transfer that may succeed when tried again."""
@@ -43,12 +47,26 @@ def check_gzip(path) -> None:
         raise ValueError(f"{path}: corrupt or truncated gzip ({err})") from err
 
 
+def check_bz2(path) -> None:
+    """Raise ValueError unless ``path`` is a complete bzip2 stream."""
+    import bz2
+
+    try:
+        with bz2.open(path, "rb") as f:
+            while f.read(1 << 22):
+                pass
+    except (OSError, EOFError, ValueError) as err:
+        raise ValueError(f"{path}: corrupt or truncated bzip2 ({err})") from err
+
+
 def check_fits(path, extensions=(), gzipped: bool | None = None) -> None:
     """Raise ValueError unless ``path`` (plain or gzipped) opens as FITS with these extensions."""
     from astropy.io import fits
 
     if gzipped if gzipped is not None else str(path).endswith(".gz"):
         check_gzip(path)
+    elif str(path).endswith(".bz2"):
+        check_bz2(path)
     try:
         with fits.open(path, memmap=False) as hdul:
             names = {h.name.upper() for h in hdul}
@@ -67,7 +85,10 @@ def product_validator(name: str, extensions=()):
     not at the path it is given (astropy and gzip recognise compression by content).
     """
     def validate(path):
-        if name.endswith((".fits", ".fits.gz")):
+        if name.endswith(".fits.bz2"):
+            check_bz2(path)
+            check_fits(path, extensions, gzipped=False)
+        elif name.endswith((".fits", ".fits.gz")):
             check_fits(path, extensions, gzipped=name.endswith(".gz"))
         elif name.endswith(".gz"):
             check_gzip(path)
@@ -78,7 +99,6 @@ def fetch(url: str, dest, *, validate=None, timeout: float = 60, retries: int = 
           session=None, chunk: int = 1 << 20) -> Path:
     """Download ``url`` to ``dest`` (see the module docstring); returns ``dest``."""
     import requests
-    import urllib3
 
     dest = Path(dest)
     if dest.exists():
@@ -92,33 +112,105 @@ def fetch(url: str, dest, *, validate=None, timeout: float = 60, retries: int = 
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
     session = session or requests.Session()
+
+    def attempt():
+        _transfer(session, url, part, timeout, chunk)
+        if validate:
+            try:
+                validate(part)
+            except ValueError as err:
+                part.unlink(missing_ok=True)  # corrupt: start again from nothing
+                raise _Retry(str(err)) from err
+        os.replace(part, dest)
+        return dest
+
+    try:
+        return _retrying(url, attempt, retries, backoff)
+    except DownloadError as err:
+        if err.status is not None:
+            part.unlink(missing_ok=True)
+        raise
+
+
+def _retrying(url: str, attempt, retries: int, backoff: float):
+    """Run ``attempt()`` until it succeeds, retrying what may be transient; 4xx fails at once."""
+    import requests
+    import urllib3
+
     last = None
-    for attempt in range(retries + 1):
-        if attempt:
-            time.sleep(backoff * 2 ** (attempt - 1))
+    for k in range(retries + 1):
+        if k:
+            time.sleep(backoff * 2 ** (k - 1))
         try:
-            _transfer(session, url, part, timeout, chunk)
-            if validate:
-                try:
-                    validate(part)
-                except ValueError as err:
-                    part.unlink(missing_ok=True)  # corrupt: start again from nothing
-                    raise _Retry(str(err)) from err
-            os.replace(part, dest)
-            return dest
+            return attempt()
         except requests.HTTPError as err:
             status = err.response.status_code
             if 400 <= status < 500 and status not in (408, 429):
-                part.unlink(missing_ok=True)
-                raise DownloadError(f"{url}: HTTP {status} {err.response.reason}") from err
+                raise DownloadError(f"{url}: HTTP {status} {err.response.reason}", status) from err
             last = f"HTTP {status}"
         except _Retry as err:
             last = str(err)
         except (requests.RequestException, urllib3.exceptions.HTTPError) as err:
             # urllib3's errors (a dropped connection, a read time-out) surface while streaming the body
             last = f"{type(err).__name__}: {err}"
-        log.info("%s: attempt %d/%d failed (%s)", url, attempt + 1, retries + 1, last)
+        log.info("%s: attempt %d/%d failed (%s)", url, k + 1, retries + 1, last)
     raise DownloadError(f"{url}: failed after {retries + 1} attempts; last error: {last}")
+
+
+class RangesUnsupported(DownloadError):
+    """The server answered a range request with the whole file."""
+
+
+class RemoteFile:
+    """Byte ranges of a file on an HTTP server, each read with retries (see :func:`fetch`)."""
+
+    def __init__(self, url: str, *, session=None, timeout: float = 60, retries: int = 5, backoff: float = 1.0):
+        import requests
+
+        self.url, self.timeout, self.retries, self.backoff = url, timeout, retries, backoff
+        self.session = session or requests.Session()
+        self.size = None  # known after the first read (from Content-Range)
+
+    def read(self, start: int, length: int) -> bytes:
+        if self.size is not None:
+            length = max(0, min(length, self.size - start))
+        if length == 0:
+            return b""
+
+        def attempt():
+            headers = {"Range": f"bytes={start}-{start + length - 1}", "Accept-Encoding": "identity"}
+            with self.session.get(self.url, headers=headers, timeout=self.timeout, stream=True) as response:
+                response.raise_for_status()
+                if response.status_code != 206:
+                    raise RangesUnsupported(f"{self.url}: the server ignores HTTP range requests")
+                first, _, total = response.headers.get("Content-Range", "").removeprefix("bytes ").partition("/")
+                if not first.startswith(f"{start}-"):
+                    raise _Retry(f"range answer starts elsewhere ({first!r}, asked {start})")
+                body = response.raw.read(decode_content=False)
+            if total.isdigit():
+                self.size = int(total)
+            want = min(length, self.size - start) if self.size is not None else length
+            if len(body) != want:
+                raise _Retry(f"short range: {len(body)} of {want} bytes")
+            return body
+
+        return _retrying(self.url, attempt, self.retries, self.backoff)
+
+
+class LocalFile:
+    """The same interface as :class:`RemoteFile` for a file on disk."""
+
+    def __init__(self, path):
+        self.url = str(path)
+        self.size = Path(path).stat().st_size
+        self._fh = open(path, "rb")
+
+    def read(self, start: int, length: int) -> bytes:
+        self._fh.seek(start)
+        return self._fh.read(max(0, min(length, self.size - start)))
+
+    def close(self):
+        self._fh.close()
 
 
 def _transfer(session, url, part: Path, timeout: float, chunk: int) -> None:

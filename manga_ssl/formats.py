@@ -467,7 +467,11 @@ DRPALL_COLUMNS = {
     "rfwhm": ("rfwhm",), "z": ("nsa_z", "z"), "re_arcsec": ("nsa_elpetro_th50_r",),
     "ba": ("nsa_elpetro_ba",), "phi": ("nsa_elpetro_phi",), "sersic_n": ("nsa_sersic_n",),
     "nsa_run": ("nsa_run",), "nsa_camcol": ("nsa_camcol",), "nsa_field": ("nsa_field",),
+    "drp3qual": ("drp3qual",),
 }
+
+#: DRP3QUAL bit 30: the cube is unusable for science.
+DRP3QUAL_CRITICAL = 30
 
 
 def read_drpall(path) -> pd.DataFrame:
@@ -505,6 +509,43 @@ def read_pipe3d_catalogue(path) -> pd.DataFrame:
     df = _pick(_read_table(path, 1), path, PIPE3D_CATALOGUE_COLUMNS, required=("plateifu",))
     df["plateifu"] = df["plateifu"].astype(str)
     return df
+
+
+DAPALL_COLUMNS = {"plateifu": ("PLATEIFU",), "daptype": ("DAPTYPE",), "dapdone": ("DAPDONE",),
+                  "dapqual": ("DAPQUAL",)}
+
+#: DAPQUAL bit 30: the DAP output is unusable for science.
+DAPQUAL_CRITICAL = 30
+
+
+def read_dapall(path, daptype: str) -> pd.DataFrame:
+    """The dapall rows of one DAP analysis type.
+
+    DR17 keeps one extension per analysis type (named after it); DR15 has a
+    single table with a DAPTYPE column. Both are read; rows of other types
+    are never mixed in.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise SurveyFileError(path, "file is missing")
+    try:
+        with fits.open(path) as h:
+            names = [hdu.name for hdu in h]
+    except Exception as exc:
+        raise SurveyFileError(path, f"not a readable FITS file ({exc})") from None
+    hdu = daptype if daptype.upper() in names else 1
+    df = _pick(_read_table(path, hdu), path, DAPALL_COLUMNS, required=("plateifu",))
+    if hdu == 1:
+        if "daptype" not in df:
+            raise SurveyFileError(path, f"neither an extension {daptype} nor a DAPTYPE column "
+                                        f"(extensions: {', '.join(names)})")
+        df = df[df["daptype"].astype(str).str.strip() == daptype]
+    if "dapdone" not in df:
+        raise SurveyFileError(path, "column DAPDONE is missing", str(hdu))
+    df = df.copy()
+    df["plateifu"] = df["plateifu"].astype(str)
+    df["dapdone"] = df["dapdone"].astype(bool)
+    return df.reset_index(drop=True)
 
 
 MDLM_COLUMNS = {"plateifu": ("PLATEIFU",), "t_type": ("T-Type", "TTYPE"),

@@ -460,6 +460,7 @@ def _write_catalogues(g: pd.DataFrame, layout: SurveyLayout, rng):
         "NSA_SERSIC_N": g["sersic_n"] * 10 ** rng.normal(0, 0.05, n),
         "NSA_RUN": rng.integers(94, 8162, n), "NSA_CAMCOL": rng.integers(1, 7, n),
         "NSA_FIELD": rng.integers(11, 800, n),
+        "DRP3QUAL": np.zeros(n, np.int64),  # no cube flagged
     })
     formats.write_table(layout.drpall, drpall, "MANGA",
                         {"NSA_ELPETRO_TH50_R": "arcsec", "NSA_ELPETRO_PHI": "deg", "RFWHM": "arcsec"})

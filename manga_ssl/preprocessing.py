@@ -361,9 +361,12 @@ def _process(args):
 
 
 def preprocess_survey(layout, size=32, sn_min=3.0, main_sample_only=True, processes=1,
-                      max_rejected_fraction=0.2, log=None):
+                      max_rejected_fraction=0.2, log=None, sample=None, unavailable=None):
     """Run :func:`process_galaxy` over the survey; one bad galaxy never stops the rest.
 
+    ``sample``: the plateifus to process (default: every main-sample galaxy of
+    drpall); ``unavailable``: {plateifu: (file, reason)} of sample galaxies whose
+    files could not be had, listed as rejected without being read.
     Returns (arrays dict for the intermediate NPZ, catalogue DataFrame, rejected DataFrame).
     """
     import logging
@@ -375,6 +378,16 @@ def preprocess_survey(layout, size=32, sn_min=3.0, main_sample_only=True, proces
     drpall = layout.read_drpall()
     if main_sample_only and "mngtarg1" in drpall:
         drpall = drpall[[target_sample(t) is not None for t in drpall["mngtarg1"]]]
+    if sample is not None:
+        missing = sorted(set(sample) - set(drpall["plateifu"]))
+        if missing:
+            raise RuntimeError(f"{layout.drpall}: sample galaxies not in drpall's main sample: {', '.join(missing[:10])}")
+        drpall = drpall[drpall["plateifu"].isin(set(sample))]
+    unavailable = unavailable or {}
+    rejected = [{"plateifu": p, "file": f, "reason": r} for p, (f, r) in unavailable.items()]
+    for row in rejected:
+        log.warning("rejected %s: %s: %s", row["plateifu"], row["file"], row["reason"])
+    drpall = drpall[~drpall["plateifu"].isin(set(unavailable))]
     cat = _optional_table(layout.read_pipe3d_catalogue, log)
     mdlm = _optional_table(layout.read_mdlm, log)
     jobs = [(p, layout, d, _row(cat, p), _row(mdlm, p), size, sn_min)
@@ -382,7 +395,7 @@ def preprocess_survey(layout, size=32, sn_min=3.0, main_sample_only=True, proces
     if not jobs:
         raise RuntimeError(f"{layout.drpall}: no galaxy of the main sample to preprocess")
 
-    kept, rows, rejected = [], [], []
+    kept, rows = [], []
     pool = ProcessPoolExecutor(processes) if processes > 1 else None
     results = pool.map(_process, jobs, chunksize=8) if pool else map(_process, jobs)
     step = max(1, len(jobs) // 20)
@@ -397,10 +410,11 @@ def preprocess_survey(layout, size=32, sn_min=3.0, main_sample_only=True, proces
     if pool:
         pool.shutdown()
 
-    frac = len(rejected) / len(jobs)
+    n_total = len(jobs) + len(unavailable)
+    frac = len(rejected) / n_total
     if frac > max_rejected_fraction or not kept:
         raise RuntimeError(
-            f"{len(rejected)} of {len(jobs)} galaxies ({frac:.1%}) were rejected, more than the allowed "
+            f"{len(rejected)} of {n_total} galaxies ({frac:.1%}) were rejected, more than the allowed "
             f"preprocessing.max_rejected_fraction = {max_rejected_fraction:.1%}; see the rejection list for reasons")
     arrays = {
         "plateifu": np.array([r["plateifu"] for r in rows]),

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
@@ -14,76 +11,9 @@ from astropy.io import fits
 
 from manga_ssl.download import DownloadError, check_fits, fetch, fetch_many, product_validator
 
+from .sas_server import SurveyServer
+
 FAST = {"timeout": 0.5, "retries": 4, "backoff": 0.01}
-
-
-class SurveyServer:
-    """Serves ``files`` {path: bytes}; ``faults`` {path: [fault per request, ...]} are used up in
-    order: '500', '404', 'drop' (half the body, then the connection closes), 'slow' (2 s before
-    answering), 'truncated' (a cut gzip, announced with its cut length)."""
-
-    def __init__(self, ranges: bool = True):
-        self.files, self.faults, self.requests = {}, {}, []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                server.requests.append((self.path, self.headers.get("Range")))
-                body = server.files.get(self.path)
-                plan = server.faults.get(self.path, [])
-                fault = plan.pop(0) if plan else None
-                if body is None or fault == "404":
-                    return self.answer(404, b"not found")
-                if fault == "500":
-                    return self.answer(500, b"server error")
-                if fault == "slow":
-                    time.sleep(2)
-                if fault == "truncated":
-                    return self.answer(200, body[: len(body) // 2])
-                start = 0
-                if ranges and self.headers.get("Range"):
-                    start = int(self.headers["Range"].removeprefix("bytes=").split("-")[0])
-                    if start >= len(body):
-                        return self.answer(416, b"")
-                status = 206 if start else 200
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(body) - start))
-                if ranges:
-                    self.send_header("Accept-Ranges", "bytes")
-                if start:
-                    self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
-                self.end_headers()
-                if fault == "drop":
-                    self.wfile.write(body[start: start + (len(body) - start) // 2])
-                    self.wfile.flush()
-                    self.close_connection = True
-                    self.connection.shutdown(2)
-                    return
-                self.wfile.write(body[start:])
-
-            def answer(self, status, body):
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 def maps_file(extensions=("SPX_MFLUX", "STELLAR_VEL", "STELLAR_SIGMA"), size=64) -> bytes:

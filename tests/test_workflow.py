@@ -56,6 +56,80 @@ def tiny_run(tmp_path_factory):
     return work
 
 
+@pytest.fixture(scope="module")
+def dr17_run(tmp_path_factory):
+    """The workflow on dataset manga-dr17, downloading from a local SAS that injects faults."""
+    from manga_ssl.datasets import Dr17Archive
+    from manga_ssl.formats import read_drpall
+    from manga_ssl.mock_survey import MockSurveySpec, generate_mock_survey
+
+    from .sas_server import SAS, SurveyServer, publish_mock_survey
+
+    work = make_workdir(tmp_path_factory.mktemp("dr17"))
+    published = work / "published"
+    generate_mock_survey(MockSurveySpec(n_galaxies=18, seed=11), published)
+    plateifus = read_drpall(published / "drpall-v3_1_1.fits")["plateifu"].tolist()
+    cfg = yaml.safe_load((work / "config.yaml").read_text())
+    cfg["simclr"]["variants"] = [{"normalisation": "relative", "channels": "all"}]
+    with SurveyServer() as server:
+        publish_mock_survey(published, server, [{"PLATEIFU": "9999-1901", "MANGAID": "1-999", "MNGTARG1": 0}],
+                            dapall_not_done=[plateifus[0]])
+        archive = Dr17Archive(server.url + SAS)
+        path = lambda url: url.removeprefix(server.url)  # noqa: E731
+        faults = {
+            path(archive.catalogues["drpall"]): ["500"],
+            path(archive.pipe3d_cube(plateifus[1])): ["404"],
+            path(archive.pipe3d_cube(plateifus[2])): ["drop"],
+            path(archive.dap_maps(plateifus[3])): ["truncated"],
+            path(archive.dap_maps(plateifus[4])): ["slow"],
+        }
+        server.faults.update({k: list(v) for k, v in faults.items()})
+        cfg.update(run_name="dr17", dataset="manga-dr17", download={
+            "sas_url": server.url + SAS, "directory": "dr17", "max_parallel": 3, "retries": 4,
+            "timeout": 1.0, "backoff": 0.05})
+        (work / "config.yaml").write_text(yaml.safe_dump(cfg))
+        res = run_snakemake(work)
+        requests = list(server.requests)
+    assert res.returncode == 0, res.stderr[-4000:]
+    return work, plateifus, archive, faults, requests
+
+
+def test_dr17_workflow_selects_downloads_and_lists_what_it_could_not_use(dr17_run):
+    work, plateifus, archive, faults, requests = dr17_run
+    results = work / "results" / "dr17"
+    selection = pd.read_csv(results / "sample/selection.csv", dtype={"plateifu": str}).set_index("plateifu")
+    assert selection.loc["9999-1901", "reason"].startswith("not a main-sample target")
+    assert selection.loc[plateifus[0], "reason"].startswith("no completed DAP analysis")
+    assert selection["kept"].sum() == len(plateifus) - 1
+    assert "**17 kept**" in (results / "sample/summary.md").read_text()
+    # every injected fault was met, and only the 404 galaxy is missing
+    asked = [p for p, _ in requests]
+    missing = next(p for p in faults if p.endswith(f"manga-{plateifus[1]}.Pipe3D.cube.fits.gz"))
+    assert asked.count(missing) == 1  # a 404 is not retried
+    assert all(asked.count(p) >= 2 for p in faults if p != missing)
+    rejected = pd.read_csv(results / "preprocess/rejected.csv")
+    assert rejected["plateifu"].tolist() == [plateifus[1]]
+    assert rejected.loc[0, "file"].endswith(f"manga-{plateifus[1]}.Pipe3D.cube.fits.gz")
+    assert "HTTP 404" in rejected.loc[0, "reason"]
+    catalogue = pd.read_parquet(results / "preprocess/catalogue.parquet")
+    assert sorted(catalogue["plateifu"]) == sorted(plateifus[2:])
+    # FIREFLY came by range requests only; the tensors and Table 1 exist
+    firefly = [r for p, r in requests if "firefly" in p]
+    assert firefly and all(r and r.startswith("bytes=") for r in firefly)
+    with np.load(results / "tensors/relative.npz") as t:
+        assert t["maps"].shape == (len(catalogue), 32, 32, 5)
+        assert (t["model_variation"] > 0).reshape(len(catalogue), -1, 5).any(axis=1).all()
+    assert (results / "tables/table1.md").exists() and (results / "explorer/explorer.html").exists()
+    assert not list((work / "dr17").rglob("*.part"))
+
+
+def test_dr17_rerun_needs_no_server(dr17_run):
+    work = dr17_run[0]
+    res = run_snakemake(work)  # the server is gone: everything is already there and valid
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "Nothing to be done" in res.stdout + res.stderr
+
+
 def test_tensors_have_the_paper_shapes(tiny_run):
     cat = pd.read_parquet(tiny_run / "results/tiny/preprocess/catalogue.parquet")
     for norm in ("relative", "individual"):

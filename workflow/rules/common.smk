@@ -1,7 +1,9 @@
 # Helpers shared by every rule file; no rule lives here.
+import re
 from pathlib import Path
 
 from manga_ssl.config import validate_config
+from manga_ssl.datasets import Dr17Archive
 from manga_ssl.io import JsonNumbers
 
 validate_config(config, workflow.source_path("../schemas/config.schema.yaml"))
@@ -12,6 +14,12 @@ LOGS = f"logs/{RUN}"
 BENCHMARKS = f"benchmarks/{RUN}"
 # Generated inputs of the embedded default dataset.
 MOCK = f"resources/{RUN}/mock"
+# Downloaded DR17 products, shared by every run.
+DR17 = config["download"]["directory"]
+# Catalogue file name -> product, as on the SAS.
+CATALOGUE_FILES = {
+    Path(url).name: product for product, url in Dr17Archive().catalogues.items()
+}
 
 NORMALISATIONS = config["preprocessing"]["normalisations"]
 # The science package, beside the Snakefile.
@@ -20,6 +28,7 @@ PACKAGE = Path(workflow.basedir) / "manga_ssl"
 
 wildcard_constraints:
     normalisation="relative|individual",
+    catalogue="|".join(re.escape(name) for name in CATALOGUE_FILES),
     channels="[a-z0-9_]+",
     seed=r"\d+",
     representation=r"simclr-(relative|individual)-[a-z0-9_]+|pca(1024|10)-(relative|individual)",
@@ -30,22 +39,26 @@ def science_code(*modules):
     return [str(PACKAGE / f"{m}.py") for m in modules]
 
 
-def survey_root():
-    """Folder holding the survey in the DR17 SAS layout (see manga_ssl.datasets)."""
-    return MOCK
-
-
 def survey_files():
-    """Every file and folder of the survey that preprocessing reads."""
-    root = survey_root()
+    """Every file and folder of the survey that preprocessing reads (see manga_ssl.datasets)."""
+    if config["dataset"] == "manga-dr17":
+        library = config["download"]["firefly_library"]
+        return {
+            "drpall": f"{DR17}/drpall-v3_1_1.fits",
+            "pipe3d_catalogue": f"{DR17}/SDSS17Pipe3D_v3_1_1.fits",
+            "mdlm": f"{DR17}/manga-morphology-dl-DR17.fits",
+            "firefly": f"resources/{RUN}/firefly/manga-firefly-v3_1_1-{library}.fits",
+            "selection": f"{RESULTS}/sample/selection.csv",
+            "downloads": f"{RESULTS}/sample/downloads.csv",
+        }
     return {
-        "drpall": f"{root}/drpall-v3_1_1.fits",
-        "pipe3d_catalogue": f"{root}/SDSS17Pipe3D_v3_1_1.fits",
-        "mdlm": f"{root}/manga-morphology-dl-DR17.fits",
-        "firefly": f"{root}/firefly/manga-firefly-v3_1_1-miles.fits",
-        "pipe3d": f"{root}/pipe3d",
-        "dap": f"{root}/dap",
-        "rband": f"{root}/rband",
+        "drpall": f"{MOCK}/drpall-v3_1_1.fits",
+        "pipe3d_catalogue": f"{MOCK}/SDSS17Pipe3D_v3_1_1.fits",
+        "mdlm": f"{MOCK}/manga-morphology-dl-DR17.fits",
+        "firefly": f"{MOCK}/firefly/manga-firefly-v3_1_1-miles.fits",
+        "pipe3d": f"{MOCK}/pipe3d",
+        "dap": f"{MOCK}/dap",
+        "rband": f"{MOCK}/rband",
     }
 
 

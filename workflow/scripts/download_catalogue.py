@@ -1,0 +1,14 @@
+from manga_ssl.acquisition import fetch_catalogue, transfer_options
+from manga_ssl.datasets import Dr17Archive
+from manga_ssl.download import DownloadError
+from manga_ssl.runlog import log_to
+
+log = log_to(snakemake.log[0])
+cfg = snakemake.params.download
+try:
+    path = fetch_catalogue(Dr17Archive(cfg["sas_url"]), snakemake.params.product, snakemake.output[0],
+                           transfer_options(cfg))
+except DownloadError as err:
+    log.error("cannot fetch the %s catalogue, without which the run cannot go on: %s", snakemake.params.product, err)
+    raise SystemExit(f"cannot fetch the {snakemake.params.product} catalogue: {err}") from None
+log.info("%s: %s", snakemake.params.product, path)

@@ -1,0 +1,17 @@
+from pathlib import Path
+
+import pandas as pd
+
+from manga_ssl.acquisition import fetch_firefly, transfer_options
+from manga_ssl.datasets import Dr17Archive
+from manga_ssl.runlog import log_to
+
+log = log_to(snakemake.log[0])
+cfg = snakemake.params.download
+selection = pd.read_csv(snakemake.input.selection, dtype={"plateifu": str, "mangaid": str})
+wanted = selection.loc[selection["kept"], "plateifu"].tolist()
+archive = Dr17Archive(cfg["sas_url"])
+full_copy = Path(cfg["directory"]) / "firefly" / Path(archive.firefly(cfg["firefly_library"])).name
+found = fetch_firefly(archive, cfg["firefly_library"], wanted, snakemake.output[0], full_copy,
+                      transfer_options(cfg), ranges=cfg["firefly_ranges"])
+log.info("FIREFLY rows of %d of the %d sample galaxies written", len(found), len(wanted))
