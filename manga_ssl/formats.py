@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from astropy.io import fits
 from astropy.table import Table
+from astropy.units import UnitsWarning
 from astropy.utils.exceptions import AstropyUserWarning
 
 from .io import atomic_output
@@ -89,6 +90,46 @@ _SSP_LOOKUP = {
 
 def _descriptions(header, n_planes: int) -> list[str]:
     return [str(header.get(f"DESC_{i}", "")) for i in range(n_planes)]
+
+
+def _unit_key(unit) -> str:
+    return re.sub(r"[\s_]", "", str(unit or "")).lower()
+
+
+_KMS = {"km/s", "kms-1", "kms^-1", "km/sec", "kmsec-1"}
+_NO_UNIT = {"", "none", "-"}
+
+
+def is_km_s(unit) -> bool:
+    return _unit_key(unit) in _KMS
+
+
+def log_age_offset(unit, path, extension, what) -> float:
+    """What to add to a log age in ``unit`` to have log10(yr): 0 for log yr, 9 for log Gyr.
+
+    A unit that is not a logarithm of years (e.g. linear Gyr) is refused, never guessed.
+    """
+    key = _unit_key(unit)
+    if key in _NO_UNIT:
+        return 0.0
+    if "log" in key and "gyr" in key:
+        return 9.0
+    if "log" in key and "yr" in key:
+        return 0.0
+    raise SurveyFileError(path, f"{what} is in '{unit}', expected a log age (log10(yr) or log10(Gyr))", extension)
+
+
+def _check_ssp_units(header, index: dict, path) -> float:
+    """Refuse kinematic planes not in km/s and [Z/H] not in dex; return the age offset to log yr."""
+    for name in ("vel", "vel_err", "sigma", "sigma_err"):
+        unit = header.get(f"UNITS_{index[name]}", "")
+        if _unit_key(unit) not in _NO_UNIT and not is_km_s(unit):
+            raise SurveyFileError(path, f"channel '{name}' (UNITS_{index[name]}) is in '{unit}', expected km/s", "SSP")
+    for name in ("zh_lw", "zh_err"):
+        unit = header.get(f"UNITS_{index[name]}", "")
+        if _unit_key(unit) not in _NO_UNIT and not re.search(r"dex|log|\[", str(unit), re.I):
+            raise SurveyFileError(path, f"channel '{name}' (UNITS_{index[name]}) is in '{unit}', expected dex", "SSP")
+    return log_age_offset(header.get(f"UNITS_{index['age_lw']}", ""), path, "SSP", "channel 'age_lw'")
 
 
 def find_channel(descriptions: list[str], name: str, path, extension="SSP") -> int:
@@ -186,10 +227,13 @@ def read_pipe3d_cube(path) -> Pipe3DMaps:
             shape = None if data is None else data.shape
             raise SurveyFileError(path, f"expected a 3-d (channel, y, x) cube, got shape {shape}", "SSP")
         desc = _descriptions(ssp.header, data.shape[0])
+        index = {name: find_channel(desc, name, path) for name in _SSP_LOOKUP}
+        age_offset = _check_ssp_units(ssp.header, index, path)
         planes = {}
-        for name in _SSP_LOOKUP:
-            plane = np.asarray(data[find_channel(desc, name, path)], dtype=np.float64)
+        for name, i in index.items():
+            plane = np.asarray(data[i], dtype=np.float64)
             planes[name] = _finite(plane, path, "SSP", f"values in the '{name}' channel")
+        planes["age_lw"] = planes["age_lw"] + age_offset  # log Gyr -> log yr; invalid spaxels are masked later
         select = _extension(hdul, "SELECT_REG", path).data
         if select is None or select.shape != data.shape[1:]:
             raise SurveyFileError(
@@ -264,6 +308,10 @@ def read_dap_maps(path) -> DAPMaps:
                 raise SurveyFileError(path, "extension holds no data", name)
             if arr.shape[-2:] != shape:
                 raise SurveyFileError(path, f"shape {arr.shape} does not match STELLAR_VEL {shape}", name)
+        for name in ("STELLAR_VEL", "STELLAR_SIGMA", "STELLAR_SIGMACORR"):
+            unit = get[name].header.get("BUNIT", "")
+            if _unit_key(unit) not in _NO_UNIT and not is_km_s(unit):
+                raise SurveyFileError(path, f"BUNIT is '{unit}', expected km/s", name)
         binid = get["BINID"].data
         # BINID: 5 planes in DR15/DR17; plane 1 = stellar-continuum bins.
         binid = binid[1] if binid.ndim == 3 else binid
@@ -323,13 +371,20 @@ FIREFLY_BINID_SIZE = 80
 class FireflyVAC:
     """Spatially resolved FIREFLY age and [Z/H], looked up per galaxy.
 
-    ``LW_AGE_VORONOI`` holds log age in Gyr; :meth:`maps` returns log yr so the
-    result sits on the Pipe3D scale.
+    ``LW_AGE_VORONOI`` holds log age in Gyr (its BUNIT, where present, says
+    which); :meth:`maps` returns log yr so the result sits on the Pipe3D scale.
     """
 
     def __init__(self, path):
         self.path = Path(path)
         self._hdul = _open_fits_lazy(self.path)
+        try:
+            self._index()
+        except SurveyFileError:
+            self._hdul.close()
+            raise
+
+    def _index(self):
         info = _extension(self._hdul, "GALAXY_INFO", self.path).data
         names = [c for c in info.columns.names if c.upper() == "PLATEIFU"]
         if not names:
@@ -337,6 +392,8 @@ class FireflyVAC:
         self.row = {str(p).strip(): i for i, p in enumerate(info[names[0]])}
         for name in ("SPATIAL_BINID", "LW_AGE_VORONOI", "LW_Z_VORONOI"):
             _extension(self._hdul, name, self.path)
+        unit = self._hdul["LW_AGE_VORONOI"].header.get("BUNIT", "log(Gyr)")
+        self.age_offset = log_age_offset(unit, self.path, "LW_AGE_VORONOI", "the age")
 
     def close(self):
         self._hdul.close()
@@ -356,7 +413,7 @@ class FireflyVAC:
         valid = (binid >= 0) & (binid < age.shape[0])
         b = np.where(valid, binid, 0)
         out = []
-        for table, offset in ((age, 9.0), (zh, 0.0)):
+        for table, offset in ((age, self.age_offset), (zh, 0.0)):
             val, err = table[b, 0], table[b, 1]
             valid &= np.isfinite(val) & (val > -999)
             out += [np.where(valid, val + offset, 0.0), np.where(valid, err, 0.0)]
@@ -435,7 +492,10 @@ def _read_table(path, hdu=1) -> pd.DataFrame:
     if not path.exists():
         raise SurveyFileError(path, "file is missing")
     try:
-        t = Table.read(path, hdu=hdu)
+        with warnings.catch_warnings():
+            # Catalogue column units such as 'log(Msun)' are not FITS units; the names say enough.
+            warnings.simplefilter("ignore", UnitsWarning)
+            t = Table.read(path, hdu=hdu)
     except Exception as exc:
         raise SurveyFileError(path, f"cannot read table ({type(exc).__name__}: {exc})", str(hdu)) from None
     keep = [c for c in t.colnames if t[c].ndim == 1]  # drop vector columns (e.g. NSA magnitudes)

@@ -244,3 +244,31 @@ def test_a_catalogue_that_cannot_be_fetched_stops_with_its_url(tmp_path):
         with pytest.raises(DownloadError, match=r"drpall-v3_1_1\.fits: HTTP 404"):
             acquisition.fetch_catalogue(archive, "drpall", tmp_path / "drpall-v3_1_1.fits", FAST)
     assert not list(tmp_path.iterdir())
+
+
+REAL = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+
+
+@pytest.mark.filterwarnings("ignore::astropy.units.UnitsWarning")
+def test_selection_on_real_drpall_and_pipe3d_catalogue():
+    """MPL-5 drpall rows and the DR14 Pipe3D catalogue (older formats, lower-case names)."""
+    if not REAL.is_dir():
+        pytest.skip(f"real public catalogues not available: {REAL} does not exist")
+    drp_path, p3d_path = REAL / "mpl5_cat_drpall-v2_0_1_subset.fits", REAL / "manga.Pipe3D-v2_1_2.fits"
+    sel = select_sample(formats.read_drpall(drp_path), formats.read_pipe3d_catalogue(p3d_path))
+    # the same cut, written independently on the raw tables
+    raw = Table.read(drp_path, hdu=1)
+    raw.rename_columns(raw.colnames, [c.lower() for c in raw.colnames])
+    p3d = {str(p).strip() for p in Table.read(p3d_path, hdu=1)["plateifu"]}
+    ok = ((np.asarray(raw["mngtarg1"]) & (7 << 10)) > 0) & ((np.asarray(raw["drp3qual"]) & (1 << 30)) == 0)
+    ok &= np.array([str(p).strip() in p3d for p in raw["plateifu"]])
+    assert sel["kept"].sum() == len({str(m).strip() for m in raw["mangaid"][ok]})  # one per galaxy
+    assert len(sel) == len(raw) and (sel["reason"] != "").sum() == len(raw) - sel["kept"].sum()
+    kept = sel[sel["kept"]]
+    assert kept["mangaid"].is_unique and set(kept["sample"]) == {"primary", "secondary", "color_enhanced"}
+    repeats = sel[sel["reason"].str.startswith("repeat observation")]
+    assert len(repeats) > 0
+    for r in repeats.itertuples():  # each names the kept observation of the same galaxy, which is not smaller
+        other = r.reason.rsplit("kept ", 1)[1]
+        row = sel.set_index("plateifu").loc[other]
+        assert row["kept"] and row["mangaid"] == r.mangaid and row["ifudesignsize"] >= r.ifudesignsize

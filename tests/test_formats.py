@@ -517,3 +517,72 @@ def test_atomic_output_success_keeps_suffixes(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["t.fits.gz"]
     with fits.open(final) as h:
         np.testing.assert_array_equal(h[0].data, np.arange(6.0).reshape(2, 3))
+
+
+# --------------------------------------------------------------------------
+# Units: read from the headers, converted where the meaning is certain, else refused
+# --------------------------------------------------------------------------
+
+
+def _with_ssp_units(src, dst, units: dict):
+    hdus = []
+    for data, header, name in _load(src):
+        if name == "SSP":
+            for i, unit in units.items():
+                header[f"UNITS_{i}"] = unit
+        cls = fits.PrimaryHDU if name == "PRIMARY" else fits.ImageHDU
+        hdus.append(cls(data=data, header=header))
+    fits.HDUList(hdus).writeto(dst)
+    return dst
+
+
+def test_pipe3d_age_in_log_gyr_is_put_on_log_yr(survey, tmp_path):
+    layout, truth = survey
+    src = layout.pipe3d_cube(truth["plateifu"].iloc[0])
+    ref = formats.read_pipe3d_cube(src)
+    gyr = formats.read_pipe3d_cube(_with_ssp_units(src, tmp_path / "gyr.fits", {5: "log10(age/Gyr)"}))
+    np.testing.assert_allclose(gyr.age_lw, ref.age_lw + 9.0)
+    np.testing.assert_array_equal(gyr.age_err, ref.age_err)  # an error in dex is the same in either unit
+
+
+@pytest.mark.parametrize("index, unit, message", [
+    (13, "m/s", r"channel 'vel' \(UNITS_13\) is in 'm/s', expected km/s"),
+    (16, "km/h", r"channel 'sigma_err' \(UNITS_16\) is in 'km/h', expected km/s"),
+    (8, "Z/Zsun", r"channel 'zh_lw' \(UNITS_8\) is in 'Z/Zsun', expected dex"),
+    (5, "Gyr", r"channel 'age_lw' is in 'Gyr', expected a log age"),
+])
+def test_pipe3d_planes_in_other_units_are_refused_not_misread(survey, tmp_path, index, unit, message):
+    layout, truth = survey
+    src = layout.pipe3d_cube(truth["plateifu"].iloc[0])
+    path = _with_ssp_units(src, tmp_path / "units.fits", {index: unit})
+    with pytest.raises(SurveyFileError, match=message) as err:
+        formats.read_pipe3d_cube(path)
+    assert str(path) in str(err.value) and err.value.extension == "SSP"
+
+
+def test_dap_kinematics_not_in_km_s_are_refused(tmp_path):
+    maps, _ = _dap_inputs()
+    path = tmp_path / "MAPS.fits.gz"
+    formats.write_dap_maps(path, "1-2", maps, 0.0)
+    with fits.open(path) as h:
+        hdus = [hdu.copy() for hdu in h]
+    hdus[list(maps).index("STELLAR_SIGMACORR") + 1].header["BUNIT"] = "m/s"
+    fits.HDUList(hdus).writeto(tmp_path / "bad.fits.gz")
+    with pytest.raises(SurveyFileError, match=r"bad.fits.gz \[STELLAR_SIGMACORR\]: BUNIT is 'm/s', expected km/s"):
+        formats.read_dap_maps(tmp_path / "bad.fits.gz")
+
+
+def test_firefly_age_unit_from_its_header(tmp_path):
+    binid = np.zeros((4, 4), np.int32)
+    age = np.array([[0.5, 0.1]])
+    formats.write_firefly_vac(tmp_path / "gyr.fits", ["1-1901"], [0.03], [binid], [age], [np.array([[0.0, 0.1]])])
+    with fits.open(tmp_path / "gyr.fits") as h:
+        hdus = [hdu.copy() for hdu in h]
+    hdus[3].header["BUNIT"] = "log(yr)"
+    fits.HDUList(hdus).writeto(tmp_path / "yr.fits")
+    assert formats.FireflyVAC(tmp_path / "gyr.fits").maps("1-1901", (4, 4))[0][0, 0] == pytest.approx(9.5)
+    assert formats.FireflyVAC(tmp_path / "yr.fits").maps("1-1901", (4, 4))[0][0, 0] == pytest.approx(0.5)
+    hdus[3].header["BUNIT"] = "Gyr"
+    fits.HDUList(hdus).writeto(tmp_path / "lin.fits")
+    with pytest.raises(SurveyFileError, match=r"\[LW_AGE_VORONOI\]: the age is in 'Gyr'"):
+        formats.FireflyVAC(tmp_path / "lin.fits")
