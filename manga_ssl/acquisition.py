@@ -56,12 +56,26 @@ def fetch_firefly(archive: Dr17Archive, library: str, plateifus, dest, full_copy
 
 
 def fetch_galaxies(galaxies: pd.DataFrame, layout: SurveyLayout, archive: Dr17Archive, options: dict,
-                   max_parallel: int = 4, keep_frames: bool = False) -> pd.DataFrame:
+                   max_parallel: int = 4, keep_frames: bool = False, chunk: int = 200) -> pd.DataFrame:
     """Pipe3D cube, DAP MAPS and r-band image of every galaxy (plateifu, nsa_run, nsa_camcol, nsa_field).
 
     Returns the manifest: one row per galaxy and product with the local file,
-    the URL and the error ('' when the file is there and valid).
+    the URL and the error ('' when the file is there and valid). Galaxies go
+    ``chunk`` at a time, so at most a chunk's SDSS frames are on disk at once.
     """
+    parts = []
+    for start in range(0, len(galaxies), chunk):
+        parts.append(_fetch_chunk(galaxies.iloc[start:start + chunk], layout, archive, options,
+                                  max_parallel, keep_frames))
+        done = pd.concat(parts)
+        log.info("galaxies: %d/%d done, %d miss a product", min(start + chunk, len(galaxies)), len(galaxies),
+                 done.loc[done["error"] != "", "plateifu"].nunique())
+    if not parts:
+        return pd.DataFrame(columns=["plateifu", "product", "file", "url", "error"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def _fetch_chunk(galaxies, layout, archive, options, max_parallel, keep_frames) -> pd.DataFrame:
     rows, jobs = [], []
     for g in galaxies.itertuples():
         for product in ("pipe3d_cube", "dap_maps"):
@@ -107,8 +121,6 @@ def fetch_galaxies(galaxies: pd.DataFrame, layout: SurveyLayout, archive: Dr17Ar
             Path(frame).unlink(missing_ok=True)
     out = pd.DataFrame(rows, columns=["plateifu", "product", "file", "url", "error"])
     out["error"] = out["error"].fillna("")
-    n_bad = out.loc[out["error"] != "", "plateifu"].nunique()
-    log.info("fetched the products of %d galaxies; %d galaxies miss at least one", len(galaxies), n_bad)
     return out
 
 

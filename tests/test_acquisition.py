@@ -211,7 +211,7 @@ def test_a_sample_is_fetched_through_faults_and_a_missing_galaxy_is_listed(mock_
             maps(plateifus[3]): ["slow"], cube(plateifus[4]): ["500", "500"],
         })
         acquisition.fetch_catalogue(archive, "drpall", layout.drpall, FAST)
-        manifest = acquisition.fetch_galaxies(layout.read_drpall(), layout, archive, FAST, max_parallel=3)
+        manifest = acquisition.fetch_galaxies(layout.read_drpall(), layout, archive, FAST, max_parallel=3, chunk=4)
         resumed = [r for p, r in server.requests if p == cube(plateifus[1]) and r]
     bad = manifest[manifest["error"] != ""]
     # the 404 galaxy: its cube is listed with URL and status; the rest are complete
