@@ -17,7 +17,7 @@ from .datasets import PRODUCT_EXTENSIONS, Dr17Archive, SurveyLayout
 from .download import LocalFile, RangesUnsupported, RemoteFile, fetch, fetch_many, product_validator
 from .fits_subset import FIREFLY_EXTENSIONS, firefly_subset
 from .formats import SurveyFileError
-from .rband import rband_on_ifu_grid
+from .rband import is_current, rband_on_ifu_grid
 
 log = logging.getLogger(__name__)
 
@@ -84,19 +84,16 @@ def _fetch_chunk(galaxies, layout, archive, options, max_parallel, keep_frames) 
             jobs.append((url, dest, product_validator(url, PRODUCT_EXTENSIONS[product])))
     frames = {}  # frame file -> (url, galaxies cut from it)
     for g in galaxies.itertuples():
-        dest = layout.rband_image(g.plateifu)
-        row = {"plateifu": g.plateifu, "product": "rband_image", "file": str(dest), "url": ""}
+        row = {"plateifu": g.plateifu, "product": "rband_image", "file": str(layout.rband_image(g.plateifu)), "url": ""}
         rows.append(row)
-        if _valid_image(dest):
-            continue
         try:
             run, camcol, field = (int(getattr(g, k)) for k in ("nsa_run", "nsa_camcol", "nsa_field"))
         except (AttributeError, TypeError, ValueError):
             row["error"] = "drpall gives no SDSS run/camcol/field (nsa_run, nsa_camcol, nsa_field)"
             continue
-        frame = layout.sdss_frame(run, camcol, field)
         row["url"] = archive.sdss_frame(run, camcol, field)
-        frames.setdefault(frame, (row["url"], []))[1].append(row)
+        if not is_current(row["file"]):
+            frames.setdefault(layout.sdss_frame(run, camcol, field), (row["url"], []))[1].append(row)
     for frame, (url, _) in frames.items():
         jobs.append((url, frame, product_validator(url)))
 
@@ -122,19 +119,6 @@ def _fetch_chunk(galaxies, layout, archive, options, max_parallel, keep_frames) 
     out = pd.DataFrame(rows, columns=["plateifu", "product", "file", "url", "error"])
     out["error"] = out["error"].fillna("")
     return out
-
-
-def _valid_image(path) -> bool:
-    """An r-band image already cut (a previous run): readable, so not made again."""
-    from .formats import read_rband_image
-
-    if not Path(path).exists():
-        return False
-    try:
-        read_rband_image(path)
-        return True
-    except SurveyFileError:
-        return False
 
 
 def download_failures(manifest: pd.DataFrame) -> dict[str, tuple[str, str]]:

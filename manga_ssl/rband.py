@@ -16,17 +16,38 @@ total flux is kept. Spaxels outside the frame are zero and counted.
 
 from __future__ import annotations
 
+import hashlib
+from functools import cache
+from pathlib import Path
+
 import numpy as np
 from astropy.io import fits
 from astropy.wcs import WCS
 from astropy.wcs.utils import proj_plane_pixel_area
 from scipy.ndimage import map_coordinates
 
-from .formats import SurveyFileError, write_rband_image
+from .formats import SurveyFileError, read_rband_image, write_rband_image
 
 #: The frame must cover at least this fraction of the IFU grid.
 MIN_COVERAGE = 0.95
 SUBSAMPLE = 3
+
+
+@cache
+def cutout_version() -> str:
+    """A digest of this module's code, kept in each image: an image cut by other code is cut again."""
+    return hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:12]
+
+
+def is_current(path) -> bool:
+    """True for a readable r-band image cut by this code (a previous run's, not to be made again)."""
+    if not Path(path).exists():
+        return False
+    try:
+        read_rband_image(path)
+        return fits.getheader(path, "IMAGE").get("CUTCODE") == cutout_version()
+    except (SurveyFileError, OSError, KeyError):
+        return False
 
 
 def resample_flux(image: np.ndarray, src: WCS, dst: WCS, shape, subsample: int = SUBSAMPLE):
@@ -92,5 +113,6 @@ def rband_on_ifu_grid(frame_path, maps_path, dest, plateifu: str) -> float:
     header = wcs.to_header()
     header["FRAME"] = (str(frame_path).rsplit("/", 1)[-1], "SDSS frame the image was cut from")
     header["COVERAGE"] = (round(coverage, 4), "fraction of the IFU grid on the frame")
+    header["CUTCODE"] = (cutout_version(), "digest of the manga_ssl.rband code that cut it")
     write_rband_image(dest, plateifu, cutout, dict(header))
     return coverage

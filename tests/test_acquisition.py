@@ -213,6 +213,19 @@ def test_a_sample_is_fetched_through_faults_and_a_missing_galaxy_is_listed(mock_
         acquisition.fetch_catalogue(archive, "drpall", layout.drpall, FAST)
         manifest = acquisition.fetch_galaxies(layout.read_drpall(), layout, archive, FAST, max_parallel=3, chunk=4)
         resumed = [r for p, r in server.requests if p == cube(plateifus[1]) and r]
+        # again: every file is there and valid, so nothing is asked for but the missing galaxy's cube;
+        # an r-band image cut by other code is cut again from a fresh frame
+        with fits.open(layout.rband_image(plateifus[5])) as h:
+            hdus = [hdu.copy() for hdu in h]
+        hdus[1].header["CUTCODE"] = "older"
+        layout.rband_image(plateifus[5]).unlink()
+        fits.HDUList(hdus).writeto(layout.rband_image(plateifus[5]))
+        server.requests.clear()
+        server.faults[cube(plateifus[0])] = ["404"]
+        again = acquisition.fetch_galaxies(layout.read_drpall(), layout, archive, FAST, max_parallel=3, chunk=4)
+        asked = sorted(p for p, _ in server.requests)
+    pd.testing.assert_frame_equal(again, manifest)
+    assert len(asked) == 2 and cube(plateifus[0]) in asked and any("/frame-r-" in a for a in asked)
     bad = manifest[manifest["error"] != ""]
     # the 404 galaxy: its cube is listed with URL and status; the rest are complete
     assert bad["plateifu"].unique().tolist() == [plateifus[0]]

@@ -123,11 +123,33 @@ def test_dr17_workflow_selects_downloads_and_lists_what_it_could_not_use(dr17_ru
     assert not list((work / "dr17").rglob("*.part"))
 
 
-def test_dr17_rerun_needs_no_server(dr17_run):
+def test_dr17_rerun_needs_no_server_and_the_report_shows_the_sample(dr17_run, tmp_path):
     work = dr17_run[0]
     res = run_snakemake(work)  # the server is gone: everything is already there and valid
     assert res.returncode == 0, res.stderr[-3000:]
     assert "Nothing to be done" in res.stdout + res.stderr
+    res = run_snakemake(work, "--report", str(tmp_path / "report.html"))
+    assert res.returncode == 0, res.stderr[-3000:]
+    html = (tmp_path / "report.html").read_text()
+    assert "selection.csv" in html and "first reason it was dropped" in html
+
+
+def test_dr17_without_a_catalogue_stops_naming_its_url(tmp_path):
+    from .sas_server import SAS, SurveyServer
+
+    work = make_workdir(tmp_path / "nocat")
+    cfg = yaml.safe_load((work / "config.yaml").read_text())
+    with SurveyServer() as server:  # serves nothing: every catalogue is a 404
+        cfg.update(run_name="nocat", dataset="manga-dr17",
+                   download={"sas_url": server.url + SAS, "directory": "dr17", "retries": 1, "backoff": 0.01})
+        (work / "config.yaml").write_text(yaml.safe_dump(cfg))
+        res = run_snakemake(work, "--keep-going")
+    assert res.returncode != 0
+    assert "Error in rule download_catalogue" in res.stdout + res.stderr
+    log = (work / "logs/nocat/download_catalogue_drpall-v3_1_1.fits.log").read_text()
+    assert f"{server.url}{SAS}/manga/spectro/redux/v3_1_1/drpall-v3_1_1.fits: HTTP 404" in log
+    assert not (work / "dr17").exists() or not list((work / "dr17").rglob("*.fits"))
+    assert not (work / "results/nocat/preprocess").exists()
 
 
 def test_tensors_have_the_paper_shapes(tiny_run):

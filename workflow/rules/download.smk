@@ -3,9 +3,9 @@
 
 
 rule download_catalogue:
-    """A DR17 survey catalogue (drpall, dapall, SDSS17Pipe3D, MDLM); without one the run stops."""
-    input:
-        code=science_code("acquisition", "download", "datasets"),
+    """A DR17 survey catalogue (drpall, dapall, SDSS17Pipe3D, MDLM); without one the run stops.
+    The file is the SAS's: neither our code nor the transfer settings change it, so neither is an input.
+    """
     output:
         f"{DR17}/{{catalogue}}",
     log:
@@ -16,7 +16,6 @@ rule download_catalogue:
         "../../envs/science.yaml"
     params:
         product=lambda wildcards: CATALOGUE_FILES[wildcards.catalogue],
-        download=config["download"],
     script:
         "../scripts/download_catalogue.py"
 
@@ -30,7 +29,11 @@ rule select_sample:
         dapall=f"{DR17}/dapall-v3_1_1-3.1.0.fits",
         code=science_code("sample", "formats"),
     output:
-        selection=f"{RESULTS}/sample/selection.csv",
+        selection=report(
+            f"{RESULTS}/sample/selection.csv",
+            caption="../report/sample.rst",
+            category="Data",
+        ),
         summary=f"{RESULTS}/sample/summary.md",
     log:
         f"{LOGS}/select_sample.log",
@@ -39,7 +42,9 @@ rule select_sample:
     conda:
         "../../envs/science.yaml"
     params:
-        download=config["download"],
+        plateifus=config["download"]["plateifus"],
+        limit=config["download"]["sample_limit"],
+        seed=config["download"]["sample_seed"],
     script:
         "../scripts/select_sample.py"
 
@@ -59,8 +64,6 @@ rule download_galaxies:
         f"{BENCHMARKS}/download_galaxies.tsv"
     conda:
         "../../envs/science.yaml"
-    params:
-        download=config["download"],
     script:
         "../scripts/download_galaxies.py"
 
@@ -78,7 +81,5 @@ rule download_firefly:
         f"{BENCHMARKS}/download_firefly.tsv"
     conda:
         "../../envs/science.yaml"
-    params:
-        download=config["download"],
     script:
         "../scripts/download_firefly.py"

@@ -4,7 +4,8 @@ from manga_ssl.download import DownloadError
 from manga_ssl.runlog import log_to
 
 log = log_to(snakemake.log[0])
-cfg = snakemake.params.download
+# transfer settings come from the config, not params: changing them changes no file
+cfg = snakemake.config["download"]
 try:
     path = fetch_catalogue(Dr17Archive(cfg["sas_url"]), snakemake.params.product, snakemake.output[0],
                            transfer_options(cfg))

@@ -7,7 +7,8 @@ from manga_ssl.datasets import Dr17Archive
 from manga_ssl.runlog import log_to
 
 log = log_to(snakemake.log[0])
-cfg = snakemake.params.download
+# transfer settings come from the config, not params: changing them changes no file
+cfg = snakemake.config["download"]
 selection = pd.read_csv(snakemake.input.selection, dtype={"plateifu": str, "mangaid": str})
 wanted = selection.loc[selection["kept"], "plateifu"].tolist()
 archive = Dr17Archive(cfg["sas_url"])

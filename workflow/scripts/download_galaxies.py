@@ -9,7 +9,8 @@ from manga_ssl.io import write_csv
 from manga_ssl.runlog import log_to
 
 log = log_to(snakemake.log[0])
-cfg = snakemake.params.download
+# transfer settings come from the config, not params: changing them changes no file
+cfg = snakemake.config["download"]
 selection = pd.read_csv(snakemake.input.selection, dtype={"plateifu": str, "mangaid": str})
 galaxies = read_drpall(snakemake.input.drpall)
 galaxies = galaxies[galaxies["plateifu"].isin(set(selection.loc[selection["kept"], "plateifu"]))]
