@@ -183,7 +183,7 @@ def firefly_subset(source, plateifus, dest) -> list[str]:
     if column is None:
         raise SurveyFileError(source.url, "no PLATEIFU column", "GALAXY_INFO")
     row_of = {str(p).strip(): i for i, p in enumerate(info[column])}
-    n = len(row_of) if len(row_of) == len(info) else len(info)
+    n = len(info)
     for name in FIREFLY_EXTENSIONS[1:]:
         if name in by_name and by_name[name].n_rows != n:
             raise SurveyFileError(source.url, f"{by_name[name].n_rows} rows, GALAXY_INFO has {n}", name)
