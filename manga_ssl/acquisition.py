@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from .datasets import PRODUCT_EXTENSIONS, Dr17Archive, SurveyLayout
-from .download import LocalFile, RangesUnsupported, RemoteFile, fetch, fetch_many, product_validator
+from .download import LocalFile, RangesUnsupported, RemoteFile, fetch, fetch_many, product_validator, remove
 from .fits_subset import FIREFLY_EXTENSIONS, firefly_subset
 from .formats import SurveyFileError
 from .rband import is_current, rband_on_ifu_grid
@@ -115,7 +115,7 @@ def _fetch_chunk(galaxies, layout, archive, options, max_parallel, keep_frames) 
                 except SurveyFileError as exc:
                     row["error"] = str(exc)
         if not keep_frames:
-            Path(frame).unlink(missing_ok=True)
+            remove(frame)
     out = pd.DataFrame(rows, columns=["plateifu", "product", "file", "url", "error"])
     out["error"] = out["error"].fillna("")
     return out

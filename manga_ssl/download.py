@@ -5,7 +5,8 @@ server errors; resumed with an HTTP range request where the server honours it
 (restarted where it does not); checked against the server's size and by a
 validator (gzip integrity, FITS extensions) before it is renamed to its final
 name, so a final name always holds a complete, valid file. A file already
-present and valid is not fetched again. A 4xx answer (404: no such product)
+present and valid is not fetched again (a ``.checked`` stamp beside it records its size
+and modification time once validated, so a rerun does not decompress it again). A 4xx answer (404: no such product)
 fails at once with the URL and the status.
 
 Many files: a thread pool with a configurable limit; each file's failure is
@@ -19,6 +20,7 @@ import logging
 import os
 import threading
 import time
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -43,7 +45,7 @@ def check_gzip(path) -> None:
         with gzip.open(path, "rb") as f:
             while f.read(1 << 22):
                 pass
-    except (OSError, EOFError) as err:
+    except (OSError, EOFError, zlib.error) as err:  # zlib.error: damaged deflate data
         raise ValueError(f"{path}: corrupt or truncated gzip ({err})") from err
 
 
@@ -102,9 +104,12 @@ def fetch(url: str, dest, *, validate=None, timeout: float = 60, retries: int = 
 
     dest = Path(dest)
     if dest.exists():
+        if _checked(dest):
+            return dest
         try:
             if validate:
                 validate(dest)
+            _mark_checked(dest)
             return dest
         except ValueError as err:
             log.warning("%s: present but invalid, fetching again (%s)", dest, err)
@@ -122,6 +127,7 @@ def fetch(url: str, dest, *, validate=None, timeout: float = 60, retries: int = 
                 part.unlink(missing_ok=True)  # corrupt: start again from nothing
                 raise _Retry(str(err)) from err
         os.replace(part, dest)
+        _mark_checked(dest)
         return dest
 
     try:
@@ -130,6 +136,33 @@ def fetch(url: str, dest, *, validate=None, timeout: float = 60, retries: int = 
         if err.status is not None:
             part.unlink(missing_ok=True)
         raise
+
+
+def _stamp_path(dest: Path) -> Path:
+    return dest.with_name(dest.name + ".checked")
+
+
+def _stamp(dest: Path) -> str:
+    st = dest.stat()
+    return f"{st.st_size} {st.st_mtime_ns}"
+
+
+def _checked(dest: Path) -> bool:
+    """Validated before and unchanged since (same size and modification time): no need to
+    decompress it again, which at the survey's scale would take hours on every rerun."""
+    stamp = _stamp_path(dest)
+    return stamp.exists() and stamp.read_text() == _stamp(dest)
+
+
+def _mark_checked(dest: Path) -> None:
+    _stamp_path(dest).write_text(_stamp(dest))
+
+
+def remove(dest) -> None:
+    """Delete a fetched file and its stamp."""
+    dest = Path(dest)
+    dest.unlink(missing_ok=True)
+    _stamp_path(dest).unlink(missing_ok=True)
 
 
 def _retrying(url: str, attempt, retries: int, backoff: float):
@@ -254,6 +287,9 @@ def fetch_many(jobs, *, max_workers: int = 4, **options) -> dict:
         except DownloadError as err:
             log.warning("%s", err)
             return str(dest), str(err)
+        except Exception as err:  # anything else about one file must not stop the others
+            log.warning("%s: %s: %s", url, type(err).__name__, err)
+            return str(dest), f"{url}: {type(err).__name__}: {err}"
 
     jobs = list(jobs)
     results, done = {}, 0

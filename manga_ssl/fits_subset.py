@@ -24,8 +24,10 @@ from .formats import SurveyFileError
 from .io import atomic_output
 
 BLOCK = 2880
-#: Rows closer than this many bytes are read in one request (fewer round trips).
+#: Rows closer than this many bytes are read in one request (fewer round trips) ...
 MERGE_GAP_BYTES = 1 << 20
+#: ... of at most this many bytes (memory, and what a dropped connection costs).
+MAX_REQUEST_BYTES = 32 << 20
 #: The FIREFLY extensions the model variation needs.
 FIREFLY_EXTENSIONS = ("GALAXY_INFO", "SPATIAL_BINID", "LW_AGE_VORONOI", "LW_Z_VORONOI")
 
@@ -77,9 +79,7 @@ def hdu_spans(source) -> list[HduSpan]:
         while end is None:
             chunk = source.read(start + len(raw), 4 * BLOCK)
             if not chunk:
-                if raw or not spans:
-                    raise SurveyFileError(source.url, f"FITS header at byte {start} has no END card")
-                return spans
+                raise SurveyFileError(source.url, f"FITS header at byte {start} has no END card (truncated file?)")
             raw += chunk
             for k in range(0, len(raw) - 79, 80):
                 if raw[k:k + 80].rstrip() == b"END":
@@ -98,9 +98,8 @@ def hdu_spans(source) -> list[HduSpan]:
         span = HduSpan(header, start, start + head_bytes, size)
         spans.append(span)
         start = span.end
-        if source.size is None:  # a source of unknown size: stop at the first empty read
-            if not source.read(start, 1):
-                break
+        if source.size is None:
+            raise SurveyFileError(source.url, "the server does not say the file's size (no Content-Range total)")
     return spans
 
 
@@ -108,7 +107,8 @@ def _row_runs(rows, row_bytes: int):
     """Sorted unique rows grouped into runs read by one request each: [(first, last), ...]."""
     runs = []
     for r in sorted(set(rows)):
-        if runs and (r - runs[-1][1] - 1) * row_bytes < MERGE_GAP_BYTES:
+        if (runs and (r - runs[-1][1] - 1) * row_bytes < MERGE_GAP_BYTES
+                and (r - runs[-1][0] + 1) * row_bytes <= MAX_REQUEST_BYTES):
             runs[-1][1] = r
         else:
             runs.append([r, r])
@@ -127,6 +127,8 @@ def read_rows(source, span: HduSpan, rows) -> bytes:
     got = {}
     for first, last in _row_runs(rows, rb):
         block = source.read(span.data_start + first * rb, (last - first + 1) * rb)
+        if len(block) != (last - first + 1) * rb:
+            raise SurveyFileError(source.url, f"rows {first}-{last} end early: the file is truncated", span.name)
         for r in range(first, last + 1):
             got[r] = block[(r - first) * rb:(r - first + 1) * rb]
     return b"".join(got[r] for r in rows)
@@ -139,7 +141,7 @@ def write_row_subset(source, spans: list[HduSpan], rows: dict[str, list[int]], d
     if missing:
         raise SurveyFileError(source.url, f"extension(s) {', '.join(missing)} missing "
                                           f"(file has: {', '.join(s.name for s in spans)})")
-    primary = spans[0].header.copy()
+    primary = _without_checksums(spans[0].header)
     if primary.get("NAXIS", 0):
         primary["NAXIS"] = 0
         for i in range(1, 10):
@@ -148,7 +150,7 @@ def write_row_subset(source, spans: list[HduSpan], rows: dict[str, list[int]], d
     out.write(primary.tostring().encode("ascii"))
     for name, chosen in rows.items():
         span = by_name[name]
-        header = span.header.copy()
+        header = _without_checksums(span.header)
         header[f"NAXIS{len(span.axes)}"] = len(chosen)
         data = read_rows(source, span, chosen)
         out.write(header.tostring().encode("ascii"))
@@ -156,6 +158,14 @@ def write_row_subset(source, spans: list[HduSpan], rows: dict[str, list[int]], d
     with atomic_output(dest) as tmp:
         with open(tmp, "wb") as fh:
             fh.write(out.getvalue())
+
+
+def _without_checksums(header: fits.Header) -> fits.Header:
+    """A copy without CHECKSUM/DATASUM, which no longer hold once rows are cut out."""
+    out = header.copy()
+    for key in ("CHECKSUM", "DATASUM"):
+        out.remove(key, ignore_missing=True)
+    return out
 
 
 def _galaxy_info(source, span: HduSpan):

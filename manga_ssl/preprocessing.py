@@ -393,7 +393,9 @@ def preprocess_survey(layout, size=32, sn_min=3.0, main_sample_only=True, proces
     jobs = [(p, layout, d, _row(cat, p), _row(mdlm, p), size, sn_min)
             for p, d in zip(drpall["plateifu"], drpall.to_dict("records"))]
     if not jobs:
-        raise RuntimeError(f"{layout.drpall}: no galaxy of the main sample to preprocess")
+        why = (f"all {len(unavailable)} sample galaxies lack a file (see the download manifest)" if unavailable
+               else "no galaxy of the main sample to preprocess")
+        raise RuntimeError(f"{layout.drpall}: {why}")
 
     kept, rows = [], []
     pool = ProcessPoolExecutor(processes) if processes > 1 else None

@@ -11,13 +11,12 @@ a file archive, so they are not used here.
 The frame is resampled onto the IFU grid of the DAP MAPS file (its WCS, 0.5
 arcsec spaxels): each spaxel's surface brightness is the frame's, sampled
 bilinearly at 3 x 3 points inside the spaxel, times the spaxel's area, so the
-total flux is kept. Spaxels outside the frame are zero and counted.
+total flux is kept. Spaxels outside the frame are zero; a galaxy whose fibre-bundle
+footprint is less than 95% on its frame is refused (named in the rejection list).
 """
 
 from __future__ import annotations
 
-import hashlib
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -28,15 +27,13 @@ from scipy.ndimage import map_coordinates
 
 from .formats import SurveyFileError, read_rband_image, write_rband_image
 
-#: The frame must cover at least this fraction of the IFU grid.
+#: The frame must cover at least this fraction of the IFU footprint.
 MIN_COVERAGE = 0.95
 SUBSAMPLE = 3
 
 
-@cache
-def cutout_version() -> str:
-    """A digest of this module's code, kept in each image: an image cut by other code is cut again."""
-    return hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:12]
+#: Kept in each image; raise it when the cut-out changes, and older images are cut again.
+CUTOUT_VERSION = 1
 
 
 def is_current(path) -> bool:
@@ -45,7 +42,7 @@ def is_current(path) -> bool:
         return False
     try:
         read_rband_image(path)
-        return fits.getheader(path, "IMAGE").get("CUTCODE") == cutout_version()
+        return fits.getheader(path, "IMAGE").get("CUTVERS") == CUTOUT_VERSION
     except (SurveyFileError, OSError, KeyError):
         return False
 
@@ -72,20 +69,24 @@ def resample_flux(image: np.ndarray, src: WCS, dst: WCS, shape, subsample: int =
     return np.where(covered, sb * ratio, 0.0), covered
 
 
-def ifu_grid(maps_path) -> tuple[WCS, tuple[int, int]]:
-    """Celestial WCS and shape of the IFU grid, from the DAP MAPS file's SPX_MFLUX header."""
+def ifu_grid(maps_path) -> tuple[WCS, np.ndarray]:
+    """Celestial WCS of the IFU grid (the DAP MAPS file's SPX_MFLUX header) and the bundle's
+    footprint on it (spaxels with a BINID >= 0 in any binning; the whole grid without BINID)."""
     try:
         with fits.open(maps_path) as hdul:
             hdu = hdul["SPX_MFLUX"]
             wcs = WCS(hdu.header, naxis=2)
-            shape = hdu.data.shape
+            footprint = np.ones(hdu.data.shape, bool)
+            if "BINID" in hdul:
+                binid = np.asarray(hdul["BINID"].data)
+                footprint = (binid.max(axis=0) if binid.ndim == 3 else binid) >= 0
     except KeyError:
         raise SurveyFileError(maps_path, "extension SPX_MFLUX is missing", "SPX_MFLUX") from None
     except Exception as exc:
         raise SurveyFileError(maps_path, f"not a readable FITS file ({exc})") from None
     if not wcs.has_celestial:
         raise SurveyFileError(maps_path, "no celestial WCS in the header", "SPX_MFLUX")
-    return wcs, shape
+    return wcs, footprint
 
 
 def read_frame(frame_path) -> tuple[np.ndarray, WCS]:
@@ -104,15 +105,15 @@ def read_frame(frame_path) -> tuple[np.ndarray, WCS]:
 def rband_on_ifu_grid(frame_path, maps_path, dest, plateifu: str) -> float:
     """Cut the galaxy out of its SDSS frame on the IFU grid and write the r-band image; returns the coverage."""
     image, frame_wcs = read_frame(frame_path)
-    wcs, shape = ifu_grid(maps_path)
-    cutout, covered = resample_flux(image, frame_wcs, wcs, shape)
-    coverage = float(covered.mean())
+    wcs, footprint = ifu_grid(maps_path)
+    cutout, covered = resample_flux(image, frame_wcs, wcs, footprint.shape)
+    coverage = float(covered[footprint].mean()) if footprint.any() else float(covered.mean())
     if coverage < MIN_COVERAGE:
-        raise SurveyFileError(frame_path, f"covers only {coverage:.0%} of the IFU grid of {plateifu} "
+        raise SurveyFileError(frame_path, f"covers only {coverage:.0%} of the IFU footprint of {plateifu} "
                                           f"(needs {MIN_COVERAGE:.0%}): the galaxy lies on the frame's edge")
     header = wcs.to_header()
     header["FRAME"] = (str(frame_path).rsplit("/", 1)[-1], "SDSS frame the image was cut from")
-    header["COVERAGE"] = (round(coverage, 4), "fraction of the IFU grid on the frame")
-    header["CUTCODE"] = (cutout_version(), "digest of the manga_ssl.rband code that cut it")
-    write_rband_image(dest, plateifu, cutout, dict(header))
+    header["COVERAGE"] = (round(coverage, 4), "fraction of the IFU footprint on the frame")
+    header["CUTVERS"] = (CUTOUT_VERSION, "version of the manga_ssl.rband cut-out")
+    write_rband_image(dest, plateifu, cutout, {c.keyword: (c.value, c.comment) for c in header.cards})
     return coverage

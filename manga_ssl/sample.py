@@ -20,7 +20,7 @@ from .preprocessing import target_sample
 
 def select_sample(drpall: pd.DataFrame, pipe3d: pd.DataFrame, dapall: pd.DataFrame | None = None,
                   plateifus=(), limit: int | None = None, seed: int = 0) -> pd.DataFrame:
-    """Selection table: plateifu, mangaid, sample, ifudesignsize, kept, reason (one row per drpall row).
+    """Selection table: plateifu, mangaid, sample, ifudesignsize, kept, reason (one row per drpall plateifu).
 
     ``plateifus``: keep only these observations (a partial run); an unknown
     plateifu raises ValueError. ``limit``: then keep at most this many, drawn
@@ -74,8 +74,8 @@ def select_sample(drpall: pd.DataFrame, pipe3d: pd.DataFrame, dapall: pd.DataFra
     if limit is not None:
         alive = np.flatnonzero((reason == "").to_numpy())
         if len(alive) > limit:
-            rng = np.random.default_rng(seed)
-            chosen = set(rng.choice(alive, size=limit, replace=False).tolist())
+            # a fixed random order: a larger limit keeps every galaxy of a smaller one (nested samples)
+            chosen = set(np.random.default_rng(seed).permutation(alive)[:limit].tolist())
             drop([i not in chosen for i in range(len(out))], f"beyond sample_limit ({limit})")
     out["kept"] = (reason == "").to_numpy()
     out["reason"] = reason.to_numpy()

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class SurveyServer:
     """Serves ``files`` {path: bytes}; ``faults`` {path: [fault per request, ...]} are used up in
     order: '500', '404', 'drop' (half the body, then the connection closes), 'slow' (2 s before
-    answering), 'truncated' (a cut gzip, announced with its cut length)."""
+    answering), 'truncated' (a cut gzip, announced with its cut length), 'corrupt' (one byte flipped)."""
 
     def __init__(self, ranges: bool = True):
         self.files, self.faults, self.requests = {}, {}, []
@@ -42,6 +42,9 @@ class SurveyServer:
                     time.sleep(2)
                 if fault == "truncated":
                     return self.answer(200, body[: len(body) // 2])
+                if fault == "corrupt":  # full length, one byte of the compressed data flipped
+                    mid = len(body) // 2
+                    return self.answer(200, body[:mid] + bytes([body[mid] ^ 0x5A]) + body[mid + 1:])
                 start, stop, partial = 0, len(body), False
                 if server.ranges and self.headers.get("Range"):
                     first, _, last = self.headers["Range"].removeprefix("bytes=").partition("-")

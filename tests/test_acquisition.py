@@ -3,6 +3,8 @@ and a sample's products fetched from a local SAS with injected faults."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,7 +14,7 @@ from astropy.table import Table
 from manga_ssl import acquisition, formats
 from manga_ssl.datasets import DAPTYPE, Dr17Archive, SurveyLayout
 from manga_ssl.download import DownloadError, LocalFile, RemoteFile
-from manga_ssl.fits_subset import firefly_subset, hdu_spans
+from manga_ssl.fits_subset import _row_runs, firefly_subset, hdu_spans
 from manga_ssl.mock_survey import MockSurveySpec, generate_mock_survey
 from manga_ssl.preprocessing import preprocess_survey
 from manga_ssl.rband import resample_flux, rband_on_ifu_grid
@@ -32,17 +34,17 @@ MAIN = 1 << 10
 def catalogues():
     drpall = pd.DataFrame({
         "plateifu": ["100-1901", "100-3701", "100-6101", "101-12701", "102-12701", "100-9101", "103-3702",
-                     "104-1902", "105-6102"],
-        "mangaid": ["1-1", "1-2", "1-3", "1-4", "1-4", "1-6", "1-7", "1-8", "1-9"],
-        "mngtarg1": [MAIN, MAIN, 0, MAIN | (1 << 11), 1 << 12, MAIN, MAIN, MAIN, MAIN],
-        "ifudesignsize": [19, 37, 61, 127, 127, 91, 37, 19, 61],
-        "drp3qual": [0, 0, 0, 0, 0, 1 << 30, 0, 0, 0],
+                     "104-1902", "105-6102", "106-3703", "107-701"],
+        "mangaid": ["1-1", "1-2", "1-3", "1-4", "1-4", "1-6", "1-7", "1-8", "1-9", "1-10", "1-11"],
+        "mngtarg1": [MAIN, MAIN, 0, MAIN | (1 << 11), 1 << 12, MAIN, MAIN, MAIN, MAIN, MAIN, MAIN],
+        "ifudesignsize": [19, 37, 61, 127, 127, 91, 37, 19, 61, 37, -999],
+        "drp3qual": [0, 0, 0, 0, 0, 1 << 30, 0, 0, 0, 0, 0],
     })
     pipe3d = pd.DataFrame({"plateifu": ["100-1901", "100-3701", "100-6101", "101-12701", "102-12701",
-                                        "100-9101", "104-1902", "105-6102"],
-                           "qcflag": [0, 0, 0, 0, 0, 0, 2, 0]})
-    dapall = pd.DataFrame({"plateifu": drpall["plateifu"], "dapdone": [True] * 8 + [False],
-                           "dapqual": [0] * 9})
+                                        "100-9101", "104-1902", "105-6102", "106-3703", "107-701"],
+                           "qcflag": [0, 0, 0, 0, 0, 0, 2, 0, 0, 0]})
+    dapall = pd.DataFrame({"plateifu": drpall["plateifu"], "dapdone": [True] * 8 + [False, True, True],
+                           "dapqual": [0] * 9 + [1 << 30, 0]})
     return drpall, pipe3d, dapall
 
 
@@ -55,10 +57,12 @@ def test_selection_keeps_the_main_sample_and_gives_each_drop_a_reason():
     assert reasons["103-3702"].startswith("no Pipe3D analysis")
     assert reasons["104-1902"].startswith("Pipe3D quality flag")
     assert reasons["105-6102"].startswith("no completed DAP analysis")
+    assert reasons["106-3703"].startswith("DAP output flagged CRITICAL")
+    assert reasons["107-701"].startswith("not a galaxy IFU")
     # the same galaxy twice: one kept, the other names it
     assert reasons["102-12701"] == "repeat observation of MaNGA-ID 1-4; kept 101-12701"
     summary = selection_summary(sel.reset_index())
-    assert "9 observations in drpall; **3 kept**" in summary
+    assert "11 observations in drpall; **3 kept**" in summary
     assert "| repeat observation of MaNGA-ID | 1 |" in summary
 
 
@@ -73,6 +77,11 @@ def test_partial_runs_by_plateifu_list_and_by_a_seeded_limit():
              for s in (3, 3, 4, 5, 6)]
     assert all(len(p) == 2 for p in picks) and picks[0] == picks[1]
     assert len(set(picks)) > 1  # the seed chooses
+    # nested: a larger limit keeps every galaxy of a smaller one (a second run only adds galaxies)
+    for seed in range(5):
+        small, large = (set(select_sample(drpall, pipe3d, dapall, limit=n, seed=seed).query("kept")["plateifu"])
+                        for n in (1, 2))
+        assert small < large
     sel = select_sample(drpall, pipe3d, dapall, limit=2, seed=3)
     assert (sel["reason"] == "beyond sample_limit (2)").sum() == 1
 
@@ -134,9 +143,35 @@ def test_firefly_rows_by_range_requests_equal_the_full_file(firefly_file, tmp_pa
         assert h["LW_AGE_VORONOI"].header["BUNIT"] == "log(Gyr)" and h["SPATIAL_BINID"].data.shape[0] == 3
 
 
+def test_row_runs_merge_near_rows_up_to_a_size_cap():
+    assert _row_runs([5, 3, 4, 9], row_bytes=100) == [[3, 9]]  # gaps far below 1 MiB: one read
+    assert _row_runs([0, 100], row_bytes=1 << 20) == [[0, 0], [100, 100]]  # 99 MiB apart: two reads
+    runs = _row_runs(range(100), row_bytes=1 << 20)  # 100 contiguous 1 MiB rows: 32 MiB reads at most
+    assert [b - a + 1 for a, b in runs] == [32, 32, 32, 4]
+
+
+def test_a_truncated_vac_is_refused_and_checksums_are_dropped_from_the_cut(firefly_file, tmp_path):
+    path, plateifus = firefly_file
+    with fits.open(path) as h:
+        h.writeto(tmp_path / "summed.fits", checksum=True)
+    source = LocalFile(tmp_path / "summed.fits")
+    firefly_subset(source, plateifus[:2], tmp_path / "sub.fits")
+    source.close()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with fits.open(tmp_path / "sub.fits", checksum=True) as h:
+            assert "CHECKSUM" not in h["SPATIAL_BINID"].header and h["SPATIAL_BINID"].data.shape[0] == 2
+    body = path.read_bytes()
+    (tmp_path / "cut.fits").write_bytes(body[: len(body) - 3 * 2880 - 100])
+    source = LocalFile(tmp_path / "cut.fits")
+    with pytest.raises(formats.SurveyFileError, match=r"cut.fits.*(truncated|end early)"):
+        firefly_subset(source, plateifus[-2:], tmp_path / "sub2.fits")
+    source.close()
+    assert not (tmp_path / "sub2.fits").exists()
+
+
 def test_firefly_falls_back_to_one_whole_download_without_range_support(firefly_file, tmp_path):
     path, plateifus = firefly_file
-    archive = Dr17Archive("http://127.0.0.1:1/sas/dr17")
     with SurveyServer(ranges=False) as server:
         archive = Dr17Archive(server.url + SAS)
         server.files[archive.firefly("miles").removeprefix(server.url)] = path.read_bytes()
@@ -174,15 +209,35 @@ def test_resampling_a_rotated_frame_onto_the_ifu_grid_keeps_flux_and_profile():
     assert np.unravel_index(out.argmax(), out.shape) == np.unravel_index(expected.argmax(), expected.shape)
 
 
-def test_a_galaxy_off_the_frame_edge_is_refused_naming_the_frame(tmp_path):
+def maps_with_footprint(path, ra, dec):
+    """A MAPS file whose fibre bundle covers a 10 arcsec-radius disc of a 54 x 54 grid."""
+    ifu = tan_wcs(ra, dec, 0.5, (54, 54))
+    yy, xx = np.mgrid[0:54, 0:54]
+    binid = np.where(np.hypot(xx - 26.5, yy - 26.5) <= 20, 0, -1).astype(np.int32)
+    hdus = [fits.PrimaryHDU(), fits.ImageHDU(np.zeros((54, 54), np.float32), header=ifu.to_header(), name="SPX_MFLUX"),
+            fits.ImageHDU(np.stack([binid] * 5), name="BINID")]
+    fits.HDUList(hdus).writeto(path, overwrite=True)
+
+
+@pytest.mark.parametrize("east_arcsec, accepted", [(9.0, True), (15.0, False)])
+def test_coverage_is_judged_on_the_bundle_footprint_not_the_grid(tmp_path, east_arcsec, accepted):
+    """9 arcsec east the grid's corners are off the 39.6 arcsec frame but the bundle is on it;
+    15 arcsec east the bundle itself runs off the edge."""
     frame = tan_wcs(150.0, 20.0, 0.396, (100, 100))
     fits.PrimaryHDU(np.ones((100, 100), np.float32), header=frame.to_header()).writeto(tmp_path / "frame.fits")
-    ifu = tan_wcs(150.0 + 15 / 3600, 20.0, 0.5, (54, 54))  # 15 arcsec east of the frame centre
-    hdu = fits.ImageHDU(np.zeros((54, 54), np.float32), header=ifu.to_header(), name="SPX_MFLUX")
-    fits.HDUList([fits.PrimaryHDU(), hdu]).writeto(tmp_path / "maps.fits")
-    with pytest.raises(formats.SurveyFileError, match=r"frame.fits: covers only \d+% of the IFU grid of 1-1901"):
-        rband_on_ifu_grid(tmp_path / "frame.fits", tmp_path / "maps.fits", tmp_path / "r.fits.gz", "1-1901")
-    assert not (tmp_path / "r.fits.gz").exists()
+    maps_with_footprint(tmp_path / "maps.fits", 150.0 + east_arcsec / 3600 / np.cos(np.radians(20.0)), 20.0)
+    dest = tmp_path / "r.fits.gz"
+    if accepted:
+        coverage = rband_on_ifu_grid(tmp_path / "frame.fits", tmp_path / "maps.fits", dest, "1-1901")
+        assert coverage == 1.0
+        header = fits.getheader(dest, "IMAGE")
+        assert header["FRAME"] == "frame.fits" and header.comments["FRAME"] == "SDSS frame the image was cut from"
+        assert formats.read_rband_image(dest)[26, 26] == pytest.approx((0.5 / 0.396) ** 2, rel=1e-3)
+    else:
+        with pytest.raises(formats.SurveyFileError,
+                           match=r"frame.fits: covers only \d+% of the IFU footprint of 1-1901"):
+            rband_on_ifu_grid(tmp_path / "frame.fits", tmp_path / "maps.fits", dest, "1-1901")
+        assert not dest.exists()
 
 
 # --------------------------------------------------------------------------
@@ -217,7 +272,7 @@ def test_a_sample_is_fetched_through_faults_and_a_missing_galaxy_is_listed(mock_
         # an r-band image cut by other code is cut again from a fresh frame
         with fits.open(layout.rband_image(plateifus[5])) as h:
             hdus = [hdu.copy() for hdu in h]
-        hdus[1].header["CUTCODE"] = "older"
+        hdus[1].header["CUTVERS"] = 0  # cut by an older version
         layout.rband_image(plateifus[5]).unlink()
         fits.HDUList(hdus).writeto(layout.rband_image(plateifus[5]))
         server.requests.clear()

@@ -67,6 +67,20 @@ def test_truncated_gzip_is_detected_and_fetched_again(tmp_path):
     check_fits(dest, EXT)
 
 
+@pytest.mark.parametrize("byte", range(0, 400, 80))
+def test_corrupt_gzip_data_is_detected_and_fetched_again(tmp_path, byte):
+    """Damaged deflate data raises zlib.error, not OSError: it must still count as a bad copy."""
+    body = maps_file()
+    mid = len(body) // 2 + byte
+    bad = body[:mid] + bytes([body[mid] ^ 0x5A]) + body[mid + 1:]
+    (tmp_path / "bad.fits.gz").write_bytes(bad)
+    with pytest.raises(ValueError, match="corrupt or truncated gzip"):
+        check_fits(tmp_path / "bad.fits.gz", EXT)
+    with SurveyServer() as server:
+        dest, body = get(server, tmp_path, ["corrupt"])
+    assert dest.read_bytes() == body and len(server.requests) == 2
+
+
 def test_slow_answer_times_out_then_succeeds(tmp_path):
     with SurveyServer() as server:
         dest, body = get(server, tmp_path, ["slow"])
@@ -97,6 +111,25 @@ def test_present_valid_file_is_not_fetched_again_and_an_invalid_one_is(tmp_path)
     assert dest.read_bytes() == body and len(server.requests) == 2
 
 
+def test_a_file_checked_once_is_not_decompressed_again_until_it_changes(tmp_path):
+    calls = []
+
+    def counting(path):
+        calls.append(path)
+        check_fits(path, EXT, gzipped=True)
+
+    with SurveyServer() as server:
+        server.files[PATH] = body = maps_file()
+        dest = tmp_path / "maps.fits.gz"
+        for _ in range(3):
+            fetch(server.url + PATH, dest, validate=counting, **FAST)
+        assert len(calls) == 1 and len(server.requests) == 1  # validated once, on arrival
+        dest.write_bytes(body[:-10] + b"0123456789")  # same size, new content and time
+        fetch(server.url + PATH, dest, validate=counting, **FAST)
+    assert len(calls) == 3 and len(server.requests) == 2  # the changed file was checked, refused, fetched
+    assert dest.read_bytes() == body
+
+
 def test_wrong_fits_extensions_are_refused(tmp_path):
     with SurveyServer() as server:
         server.files[PATH] = maps_file(extensions=("SPX_MFLUX",))
@@ -121,3 +154,17 @@ def test_many_files_in_parallel_one_missing_galaxy_is_listed_and_the_rest_comple
     assert list(failed) == [str(tmp_path / "8485-3701.fits.gz")] and "HTTP 404" in failed[str(tmp_path / "8485-3701.fits.gz")]
     for ifu in (1901, 1902, 3702):
         check_fits(tmp_path / f"8485-{ifu}.fits.gz", EXT)
+
+
+def test_an_unexpected_error_on_one_file_is_listed_not_raised(tmp_path):
+    def broken(path):
+        raise RuntimeError("disk full")
+
+    with SurveyServer() as server:
+        server.files[PATH] = maps_file()
+        server.files[PATH + "2"] = maps_file()
+        results = fetch_many([(server.url + PATH, tmp_path / "a.fits.gz", broken),
+                              (server.url + PATH + "2", tmp_path / "b.fits.gz", None)], **FAST)
+    assert results[str(tmp_path / "b.fits.gz")] is None
+    assert "RuntimeError: disk full" in results[str(tmp_path / "a.fits.gz")]
+    assert not (tmp_path / "a.fits.gz").exists()

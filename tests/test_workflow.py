@@ -123,7 +123,7 @@ def test_dr17_workflow_selects_downloads_and_lists_what_it_could_not_use(dr17_ru
     assert not list((work / "dr17").rglob("*.part"))
 
 
-def test_dr17_rerun_needs_no_server_and_the_report_shows_the_sample(dr17_run, tmp_path):
+def test_dr17_rerun_plans_nothing_so_needs_no_server_and_the_report_shows_the_sample(dr17_run, tmp_path):
     work = dr17_run[0]
     res = run_snakemake(work)  # the server is gone: everything is already there and valid
     assert res.returncode == 0, res.stderr[-3000:]

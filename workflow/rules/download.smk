@@ -27,7 +27,7 @@ rule select_sample:
         drpall=f"{DR17}/drpall-v3_1_1.fits",
         pipe3d_catalogue=f"{DR17}/SDSS17Pipe3D_v3_1_1.fits",
         dapall=f"{DR17}/dapall-v3_1_1-3.1.0.fits",
-        code=science_code("sample", "formats"),
+        code=science_code("sample", "formats", "preprocessing", "datasets"),
     output:
         selection=report(
             f"{RESULTS}/sample/selection.csv",
