@@ -63,13 +63,12 @@ def fetch_galaxies(galaxies: pd.DataFrame, layout: SurveyLayout, archive: Dr17Ar
     the URL and the error ('' when the file is there and valid). Galaxies go
     ``chunk`` at a time, so at most a chunk's SDSS frames are on disk at once.
     """
-    parts = []
+    parts, missing = [], 0
     for start in range(0, len(galaxies), chunk):
-        parts.append(_fetch_chunk(galaxies.iloc[start:start + chunk], layout, archive, options,
-                                  max_parallel, keep_frames))
-        done = pd.concat(parts)
-        log.info("galaxies: %d/%d done, %d miss a product", min(start + chunk, len(galaxies)), len(galaxies),
-                 done.loc[done["error"] != "", "plateifu"].nunique())
+        part = _fetch_chunk(galaxies.iloc[start:start + chunk], layout, archive, options, max_parallel, keep_frames)
+        parts.append(part)
+        missing += part.loc[part["error"] != "", "plateifu"].nunique()
+        log.info("galaxies: %d/%d done, %d miss a product", min(start + chunk, len(galaxies)), len(galaxies), missing)
     if not parts:
         return pd.DataFrame(columns=["plateifu", "product", "file", "url", "error"])
     return pd.concat(parts, ignore_index=True)

@@ -15,6 +15,7 @@ reported, not raised, so one missing galaxy never stops the others.
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import logging
 import os
@@ -39,36 +40,39 @@ class _Retry(Exception):
     """A transfer that may succeed when tried again."""
 
 
-def check_gzip(path) -> None:
-    """Raise ValueError unless ``path`` is a complete gzip stream (CRC and length checked)."""
+#: Compressed stream by file suffix: (opener, its name, the errors a damaged stream raises).
+#: zlib.error: damaged deflate data; ValueError: bz2's "invalid data stream".
+_STREAMS = {
+    ".gz": (gzip.open, "gzip", (OSError, EOFError, zlib.error)),
+    ".bz2": (bz2.open, "bzip2", (OSError, EOFError, ValueError)),
+}
+
+
+def compression(name) -> str | None:
+    """'.gz' or '.bz2' when ``name`` names a compressed file, else None."""
+    return next((suffix for suffix in _STREAMS if str(name).endswith(suffix)), None)
+
+
+def check_stream(path, suffix: str) -> None:
+    """Raise ValueError unless ``path`` is a complete stream of the compression ``suffix`` names
+    (gzip: CRC and length checked)."""
+    opener, kind, errors = _STREAMS[suffix]
     try:
-        with gzip.open(path, "rb") as f:
+        with opener(path, "rb") as f:
             while f.read(1 << 22):
                 pass
-    except (OSError, EOFError, zlib.error) as err:  # zlib.error: damaged deflate data
-        raise ValueError(f"{path}: corrupt or truncated gzip ({err})") from err
+    except errors as err:
+        raise ValueError(f"{path}: corrupt or truncated {kind} ({err})") from err
 
 
-def check_bz2(path) -> None:
-    """Raise ValueError unless ``path`` is a complete bzip2 stream."""
-    import bz2
-
-    try:
-        with bz2.open(path, "rb") as f:
-            while f.read(1 << 22):
-                pass
-    except (OSError, EOFError, ValueError) as err:
-        raise ValueError(f"{path}: corrupt or truncated bzip2 ({err})") from err
-
-
-def check_fits(path, extensions=(), gzipped: bool | None = None) -> None:
-    """Raise ValueError unless ``path`` (plain or gzipped) opens as FITS with these extensions."""
+def check_fits(path, extensions=(), suffix: str | None = None) -> None:
+    """Raise ValueError unless ``path`` (plain, or compressed as ``suffix`` says; by default
+    its own suffix) is a complete stream that opens as FITS with these extensions."""
     from astropy.io import fits
 
-    if gzipped if gzipped is not None else str(path).endswith(".gz"):
-        check_gzip(path)
-    elif str(path).endswith(".bz2"):
-        check_bz2(path)
+    suffix = suffix if suffix is not None else compression(path)
+    if suffix:
+        check_stream(path, suffix)
     try:
         with fits.open(path, memmap=False) as hdul:
             names = {h.name.upper() for h in hdul}
@@ -81,19 +85,20 @@ def check_fits(path, extensions=(), gzipped: bool | None = None) -> None:
 
 
 def product_validator(name: str, extensions=()):
-    """The check for a product called ``name``: FITS with ``extensions``, else gzip, else none.
+    """The check for a product called ``name``: FITS with ``extensions``, else a complete
+    compressed stream, else none.
 
     The check runs on the partial file before its rename, so it looks at ``name``,
-    not at the path it is given (astropy and gzip recognise compression by content).
+    not at the path it is given (astropy recognises compression by content).
     """
+    suffix = compression(name)
+    fits_file = str(name).removesuffix(suffix or "").endswith(".fits")
+
     def validate(path):
-        if name.endswith(".fits.bz2"):
-            check_bz2(path)
-            check_fits(path, extensions, gzipped=False)
-        elif name.endswith((".fits", ".fits.gz")):
-            check_fits(path, extensions, gzipped=name.endswith(".gz"))
-        elif name.endswith(".gz"):
-            check_gzip(path)
+        if fits_file:
+            check_fits(path, extensions, suffix or "")
+        elif suffix:
+            check_stream(path, suffix)
     return validate
 
 

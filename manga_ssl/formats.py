@@ -100,8 +100,9 @@ _KMS = {"km/s", "kms-1", "kms^-1", "km/sec", "kmsec-1"}
 _NO_UNIT = {"", "none", "-"}
 
 
-def is_km_s(unit) -> bool:
-    return _unit_key(unit) in _KMS
+def km_s_or_unstated(unit) -> bool:
+    """A velocity unit the readers accept: km/s in any common spelling, or none given."""
+    return _unit_key(unit) in _KMS | _NO_UNIT
 
 
 def log_age_offset(unit, path, extension, what) -> float:
@@ -123,7 +124,7 @@ def _check_ssp_units(header, index: dict, path) -> float:
     """Refuse kinematic planes not in km/s and [Z/H] not in dex; return the age offset to log yr."""
     for name in ("vel", "vel_err", "sigma", "sigma_err"):
         unit = header.get(f"UNITS_{index[name]}", "")
-        if _unit_key(unit) not in _NO_UNIT and not is_km_s(unit):
+        if not km_s_or_unstated(unit):
             raise SurveyFileError(path, f"channel '{name}' (UNITS_{index[name]}) is in '{unit}', expected km/s", "SSP")
     for name in ("zh_lw", "zh_err"):
         unit = header.get(f"UNITS_{index[name]}", "")
@@ -310,7 +311,7 @@ def read_dap_maps(path) -> DAPMaps:
                 raise SurveyFileError(path, f"shape {arr.shape} does not match STELLAR_VEL {shape}", name)
         for name in ("STELLAR_VEL", "STELLAR_SIGMA", "STELLAR_SIGMACORR"):
             unit = get[name].header.get("BUNIT", "")
-            if _unit_key(unit) not in _NO_UNIT and not is_km_s(unit):
+            if not km_s_or_unstated(unit):
                 raise SurveyFileError(path, f"BUNIT is '{unit}', expected km/s", name)
         binid = get["BINID"].data
         # BINID: 5 planes in DR15/DR17; plane 1 = stellar-continuum bins.

@@ -30,8 +30,6 @@ from .formats import SurveyFileError, read_rband_image, write_rband_image
 #: The frame must cover at least this fraction of the IFU footprint.
 MIN_COVERAGE = 0.95
 SUBSAMPLE = 3
-
-
 #: Kept in each image; raise it when the cut-out changes, and older images are cut again.
 CUTOUT_VERSION = 1
 

@@ -116,7 +116,7 @@ def test_a_file_checked_once_is_not_decompressed_again_until_it_changes(tmp_path
 
     def counting(path):
         calls.append(path)
-        check_fits(path, EXT, gzipped=True)
+        check_fits(path, EXT, ".gz")
 
     with SurveyServer() as server:
         server.files[PATH] = body = maps_file()
