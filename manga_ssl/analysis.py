@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from . import bias, clustering
+from .names import Representation
 from .representations import read_representation
 from .tables import pm, write_table
 
@@ -161,7 +162,7 @@ def matched_overlap(a: np.ndarray, b: np.ndarray, k: int) -> float:
 
 def representation_kind(name: str) -> str:
     """'simclr-relative-all' -> 'simclr'; 'pca1024-relative' -> 'pca1024'."""
-    return name.split("-")[0]
+    return Representation.parse(name).kind
 
 
 def run_kmeans(tables, name, k_values, kmeans_seeds, catalogue_path, labels_out, agreement_out,

@@ -22,7 +22,7 @@ the same as noise applied after the geometric steps.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 import keras
 import numpy as np
@@ -44,12 +44,18 @@ class AugmentationSettings:
     # The released code of the paper differs from its text; see paper_code_compat().
     perturb_first_view: bool = True
     fixed_model_variation_subset: bool = False
+    # Beyond the paper (off by default): re-observe the galaxy through a smaller fibre
+    # bundle, so that the two views no longer share the footprint (docs/science.md).
+    p_footprint: float = 0.0
+    footprint_scale: tuple[float, float] = (0.5, 1.0)  # of the observed circumradius
+    footprint_min_radius: float = 6.25  # pixels: the 19-fibre bundle at 1 arcsec per pixel
+    footprint_offset: float = 1.0  # pixels, uniform in each axis
 
     @classmethod
     def from_config(cls, cfg: dict) -> "AugmentationSettings":
         cfg = dict(cfg)
         compat = cfg.pop("paper_code_compat", False)
-        for key in ("resize_range", "blur_sigma"):
+        for key in ("resize_range", "blur_sigma", "footprint_scale"):
             if key in cfg:
                 cfg[key] = tuple(cfg[key])
         settings = cls(**cfg)
@@ -65,8 +71,6 @@ class AugmentationSettings:
         return replace(self, blur_kernel=33, resize_range=(0.5, 1.33), perturb_first_view=False,
                        fixed_model_variation_subset=True)
 
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 # --------------------------------------------------------------------------
@@ -118,6 +122,31 @@ def flip_matrices(flip, size):
     return f * anti[None] + (1.0 - f) * eye[None]
 
 
+def hexagon_masks(radius, angle, offset, size):
+    """(B, S, S) float masks of regular hexagons of circumradius ``radius`` (B,) pixels,
+    rotated by ``angle`` (B,) radians about the grid centre shifted by ``offset`` (B, 2)."""
+    c = (size - 1) / 2.0
+    g = _grid(size) - c
+    y = g[None, :, None] - offset[:, 0, None, None]
+    x = g[None, None, :] - offset[:, 1, None, None]
+    cos, sin = ops.cos(angle)[:, None, None], ops.sin(angle)[:, None, None]
+    u, v = ops.abs(x * cos + y * sin), ops.abs(y * cos - x * sin)
+    r = radius[:, None, None]
+    root3 = float(np.sqrt(3.0))
+    inside = (v <= r * root3 / 2.0) & (root3 * u + v <= root3 * r)
+    return ops.cast(inside, "float32")
+
+
+def footprint_radius(maps: np.ndarray) -> np.ndarray:
+    """(N,) circumradius in pixels of each galaxy's observed footprint: the largest
+    distance of a non-empty pixel from the grid centre (half a pixel added for its size)."""
+    size = maps.shape[1]
+    g = np.arange(size) - (size - 1) / 2.0
+    dist = np.hypot(g[:, None], g[None, :])
+    filled = np.any(maps != 0, axis=-1)
+    return np.array([dist[f].max() + 0.5 if f.any() else 0.0 for f in filled], dtype=np.float32)
+
+
 def apply_separable(x, left, right):
     """out[b] = left[b] @ x[b] @ right[b]^T for every channel of (B, S, S, C) maps."""
     rows = ops.einsum("bij,bjkc->bikc", left, x)
@@ -133,18 +162,39 @@ def _coin(p, batch, seed):
     return keras.random.uniform((batch,), seed=seed) < p
 
 
+def smaller_footprint(x, radius, settings: AugmentationSettings, seed):
+    """With probability ``p_footprint``, keep only a random smaller hexagon of the maps:
+    circumradius a fraction ``footprint_scale`` of the observed one ``radius`` (B,), never
+    below ``footprint_min_radius``, any orientation, centre shifted by up to
+    ``footprint_offset`` pixels: the galaxy as a smaller bundle would have seen it."""
+    batch, size = ops.shape(x)[0], x.shape[1]
+    lo, hi = settings.footprint_scale
+    r = radius * keras.random.uniform((batch,), lo, hi, seed=seed)
+    r = ops.maximum(r, ops.minimum(radius, settings.footprint_min_radius))
+    angle = keras.random.uniform((batch,), 0.0, float(np.pi / 3.0), seed=seed)
+    d = settings.footprint_offset
+    offset = keras.random.uniform((batch, 2), -d, d, seed=seed)
+    mask = hexagon_masks(r, angle, offset, size)
+    cut = _coin(settings.p_footprint, batch, seed)[:, None, None]
+    mask = ops.where(cut, mask, ops.ones_like(mask))
+    return x * mask[..., None]
+
+
 def augment_view(maps, sigma, model_variation, settings: AugmentationSettings, seed,
-                 use_model_variation=None, perturb=True):
+                 use_model_variation=None, perturb=True, radius=None):
     """One augmented view of (B, S, S, C) maps; ``seed`` is a keras SeedGenerator.
 
     ``use_model_variation`` (B,) bool overrides the random draw (paper-code
-    compatibility); ``perturb=False`` returns the maps as they are.
+    compatibility); ``perturb=False`` returns the maps as they are; ``radius`` (B,)
+    is the observed footprint's circumradius (needed when ``p_footprint`` > 0).
     """
     if not perturb:
         return maps
     batch, size = ops.shape(maps)[0], maps.shape[1]
     mv = _coin(settings.p_model_variation, batch, seed) if use_model_variation is None else use_model_variation
     x = ops.where(mv[:, None, None, None], model_variation, maps)
+    if settings.p_footprint > 0:
+        x = smaller_footprint(x, radius, settings, seed)
 
     noisy = _coin(settings.p_noise, batch, seed)
     factor = 1.0 + sigma * keras.random.normal(ops.shape(maps), seed=seed)
@@ -189,6 +239,7 @@ class SurveyAugmenter(keras.layers.Layer):
         self.maps = self._constant("maps", maps)
         self.sigma = self._constant("sigma", sigma)
         self.model_variation = self._constant("model_variation", model_variation)
+        self.radius = self._constant("footprint_radius", footprint_radius(np.asarray(maps)))
         subset = np.random.default_rng([seed, 0x5EED]).random(self.n_galaxies) < settings.p_model_variation
         self.fixed_subset = self._constant("fixed_model_variation_subset", subset.astype("float32"))
         self.seed_generator = keras.random.SeedGenerator(seed, name="augmentation_seed")
@@ -211,9 +262,10 @@ class SurveyAugmenter(keras.layers.Layer):
         maps, sigma, mv = self.gather(indices)
         s = self.settings
         fixed = ops.take(self.fixed_subset, indices, axis=0) > 0.5 if s.fixed_model_variation_subset else None
+        radius = ops.take(self.radius, indices, axis=0)
         first = augment_view(maps, sigma, mv, s, self.seed_generator,
-                             use_model_variation=fixed, perturb=s.perturb_first_view)
-        second = augment_view(maps, sigma, mv, s, self.seed_generator, use_model_variation=fixed)
+                             use_model_variation=fixed, perturb=s.perturb_first_view, radius=radius)
+        second = augment_view(maps, sigma, mv, s, self.seed_generator, use_model_variation=fixed, radius=radius)
         return first, second
 
 

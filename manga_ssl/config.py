@@ -8,6 +8,8 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from .names import BASELINES, PAPER_METHOD, Representation
+
 
 class ConfigError(ValueError):
     """The configuration does not match the schema; the message lists every problem."""
@@ -43,11 +45,36 @@ def validate_config(config: dict, schema_path) -> dict:
     _fill_defaults(config, schema)
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
-    problems = [_describe(e) for e in errors] or _consistency(config)
+    problems = [_describe(e) for e in errors] or _method_problems(config, schema) or _consistency(config)
     if problems:
         lines = "\n  - ".join(problems)
         raise ConfigError(f"invalid configuration ({len(problems)} problem(s)):\n  - {lines}")
     return config
+
+
+def method_settings(simclr: dict, method: str) -> dict:
+    """The simclr section with a method's overrides merged in (dicts key by key, e.g. the
+    augmentations); the paper's method is the section itself."""
+    if method == PAPER_METHOD:
+        return simclr
+    merged = {k: v for k, v in simclr.items() if k != "methods"}
+    for key, value in simclr["methods"][method].items():
+        merged[key] = {**merged.get(key, {}), **value} if isinstance(value, dict) else value
+    return merged
+
+
+def _method_problems(config: dict, schema: dict) -> list[str]:
+    """Each of simclr.methods, merged over the paper's settings, must be valid simclr settings."""
+    simclr_schema = schema["properties"]["simclr"]
+    problems = []
+    for name, overrides in config["simclr"].get("methods", {}).items():
+        for key in set(overrides) & {"seeds", "variants", "methods"}:
+            problems.append(f"config key 'simclr.methods.{name}.{key}' cannot be set per method")
+        merged = method_settings(config["simclr"], name)
+        for err in jsonschema.Draft202012Validator(simclr_schema).iter_errors(merged):
+            text = _describe(err).replace("config key '", f"config key 'simclr.methods.{name}.", 1)
+            problems.append(text.replace("(allowed under ", f"(allowed under simclr.methods.{name}."))
+    return problems
 
 
 def _consistency(config: dict) -> list[str]:
@@ -63,6 +90,10 @@ def _consistency(config: dict) -> list[str]:
         if variant["channels"] not in sets:
             problems.append(f"config key 'simclr.variants.{k}.channels': '{variant['channels']}' is not a "
                             f"channel set (known: {', '.join(sorted(sets))})")
+        method = variant.get("method", PAPER_METHOD)
+        if method != PAPER_METHOD and method not in simclr.get("methods", {}):
+            problems.append(f"config key 'simclr.variants.{k}.method': '{method}' is not in simclr.methods "
+                            f"(known: {', '.join(sorted(simclr.get('methods', {}))) or 'none'})")
         if variant["normalisation"] not in config.get("preprocessing", {}).get("normalisations", []):
             problems.append(f"config key 'simclr.variants.{k}.normalisation': '{variant['normalisation']}' is not "
                             "in preprocessing.normalisations")
@@ -78,22 +109,22 @@ def _consistency(config: dict) -> list[str]:
                                     and truth_k in analysis.get("pca_k_values", [truth_k])):
         problems.append(f"config key 'analysis.truth_k': {truth_k} must be in analysis.k_values and "
                         "analysis.pca_k_values")
-    names = [f"simclr-{v['normalisation']}-{v['channels']}" for v in simclr.get("variants", [])]
-    names += [f"{pca}-{norm}" for norm in config.get("baselines", {}).get("normalisations", [])
-              for pca in ("pca1024", "pca10")]
+    names = [str(Representation.simclr(v)) for v in simclr.get("variants", [])]
+    names += [f"{base}-{norm}" for norm in config.get("baselines", {}).get("normalisations", [])
+              for base in BASELINES]
     for name in config.get("explorer", {}).get("representations", []):
         if name not in names:
             problems.append(f"config key 'explorer.representations': '{name}' is not a representation of this run "
                             f"(known: {', '.join(names)})")
-        elif name.startswith("pca"):
-            k = analysis.get("k_chosen", {}).get(name.split("-")[1])
+        elif not (rep := Representation.parse(name)).is_simclr:
+            k = analysis.get("k_chosen", {}).get(rep.normalisation)
             if k is not None and k not in analysis.get("pca_k_values", [k]):
                 problems.append(f"config key 'explorer.representations': '{name}' is shown at "
                                 f"analysis.k_chosen = {k}, which is not in analysis.pca_k_values")
     aug = simclr.get("augmentations", {})
     if aug.get("blur_kernel", 3) % 2 == 0:
         problems.append(f"config key 'simclr.augmentations.blur_kernel': {aug['blur_kernel']} must be odd")
-    for key in ("resize_range", "blur_sigma"):
+    for key in ("resize_range", "blur_sigma", "footprint_scale"):
         lo, hi = aug.get(key, (0, 1))
         if lo > hi:
             problems.append(f"config key 'simclr.augmentations.{key}': lower bound {lo} exceeds upper bound {hi}")

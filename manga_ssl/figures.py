@@ -33,12 +33,32 @@ def save(fig, *paths) -> None:
     _pyplot().close(fig)
 
 
+def _probed(history) -> bool:
+    return "probe_r2_physical" in history and np.isfinite(np.asarray(history["probe_r2_physical"], float)).any()
+
+
 def loss_curves(histories: dict, title: str = ""):
-    """Contrastive loss per epoch of one or several replicas (``{label: history frame}``)."""
+    """Contrastive loss per epoch of one or several replicas (``{label: history frame}``);
+    beside it, where the histories hold them, the online probes' R^2 (physical solid,
+    instrumental dashed) in the same colour per replica."""
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(3.6, 2.6))
+    probes = any(_probed(h) for h in histories.values())
+    fig, axes = plt.subplots(1, 2 if probes else 1, figsize=(7.2 if probes else 3.6, 2.6), squeeze=False)
+    ax = axes[0, 0]
     for label, history in histories.items():
-        ax.plot(history["epoch"], history["loss"], lw=1.2, label=label)
+        line, = ax.plot(history["epoch"], history["loss"], lw=1.2, label=label)
+        if probes and _probed(history):
+            rows = np.isfinite(np.asarray(history["probe_r2_physical"], float))
+            p = history[rows]
+            axes[0, 1].plot(p["epoch"], p["probe_r2_physical"], "-o", ms=2, lw=1, color=line.get_color())
+            axes[0, 1].plot(p["epoch"], p["probe_r2_instrumental"], "--s", ms=2, lw=1, color=line.get_color())
+    if probes:
+        pr = axes[0, 1]
+        pr.set_xlabel("epoch")
+        pr.set_ylabel("online probe R$^2$ of h")
+        pr.plot([], [], "k-o", ms=2, label="physical")
+        pr.plot([], [], "k--s", ms=2, label="instrumental")
+        pr.legend(frameon=False)
     ax.set_xlabel("epoch")
     ax.set_ylabel("NT-Xent loss (eq. 1)")
     if title:

@@ -146,8 +146,13 @@ def fig9(catalogue_path, divisions: dict, k, outputs):
 def loss_curves(histories: dict, outputs):
     frames = {label: pd.read_csv(path) for label, path in histories.items()}
     _save(figures.loss_curves(frames, title="SimCLR training, every replica"), outputs)
+    last_probe = {k: v.dropna(subset=["probe_r2_physical"]).iloc[-1] for k, v in frames.items()
+                  if "probe_r2_physical" in v and v["probe_r2_physical"].notna().any()}
     write_json({"final_loss": {k: float(v["loss"].iloc[-1]) for k, v in frames.items()},
-                "epochs": int(max(len(v) for v in frames.values()))}, outputs.numbers)
+                "epochs": int(max(len(v) for v in frames.values())),
+                "final_probe_r2_physical": {k: float(r["probe_r2_physical"]) for k, r in last_probe.items()},
+                "final_probe_r2_instrumental": {k: float(r["probe_r2_instrumental"]) for k, r in last_probe.items()}},
+               outputs.numbers)
 
 
 def table1_figure(table1_csv, accepted_json, outputs, min_agreement, max_nonphys):

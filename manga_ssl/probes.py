@@ -93,16 +93,35 @@ INSTRUMENTAL = {
 }
 
 
-def probe_targets(catalogue, truth):
-    """(N, T) targets in catalogue order and their (name, group) list."""
+def _log10(x):
+    x = np.asarray(x, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(x > 0, np.log10(x), np.nan)
+
+
+def probe_targets(catalogue, truth=None):
+    """(N, T) targets in catalogue order and their (name, group) list.
+
+    The physical targets are the mock's true values (``truth``), or, on real data
+    (``truth=None``), the catalogue's measured values of the same parameters."""
     import pandas as pd
 
-    t = truth.set_index("plateifu").reindex(catalogue["plateifu"])
     c = catalogue.set_index("plateifu")
+    if truth is not None:
+        t = truth.set_index("plateifu").reindex(catalogue["plateifu"])
+        physical = {
+            "log_mass": t["log_mass"], "log_sfr": t["log_sfr"], "log_re_kpc": _log10(t["re_kpc"]),
+            "log_sigma_cen": _log10(t["sigma_cen_true"]), "lambda_re_true": t["lambda_re_true"],
+            "age_re": t["age_re"], "zh_re": t["zh_re"], "grad_age": t["grad_age"], "grad_zh": t["grad_zh"],
+        }
+    else:
+        physical = {
+            "log_mass": c["log_mass"], "log_sfr": c["log_sfr"], "log_re_kpc": _log10(c["re_kpc"]),
+            "log_sigma_cen": _log10(c["sigma_cen"]), "lambda_re_true": c["lambda_re"],
+            "age_re": c["age_lw_re"], "zh_re": c["zh_lw_re"], "grad_age": c["grad_age_lw"], "grad_zh": c["grad_zh_lw"],
+        }
     cols = {
-        "log_mass": t["log_mass"], "log_sfr": t["log_sfr"], "log_re_kpc": np.log10(t["re_kpc"]),
-        "log_sigma_cen": np.log10(t["sigma_cen_true"]), "lambda_re_true": t["lambda_re_true"],
-        "age_re": t["age_re"], "zh_re": t["zh_re"], "grad_age": t["grad_age"], "grad_zh": t["grad_zh"],
+        **physical,
         "n_fibres": c["n_fibres"], "re_arcsec": c["re_arcsec"], "n_zero_pixels": c["n_zero_pixels"],
         "coverage": c["coverage"], "z": c["z"],
         "cos_rotation_angle": np.cos(np.radians(c["rotation_angle"])),

@@ -48,6 +48,7 @@ class TrainingSettings:
     checkpoint_every: int = 10
     steps_per_execution: int = 1
     augmentations: dict = field(default_factory=dict)
+    probe_every: int = 0  # epochs between online probes of h (0: none); they never change the training
 
     @classmethod
     def from_config(cls, cfg: dict) -> "TrainingSettings":
@@ -179,15 +180,40 @@ def _callback_base():
     return keras.callbacks.Callback
 
 
+HISTORY_COLUMNS = ["epoch", "loss", "wall_time_s", "galaxies_per_s", "probe_r2_physical", "probe_r2_instrumental"]
+
+
+class OnlineProbe:
+    """Online evaluation (as solo-learn and lightly do): every few epochs, h of every galaxy
+    (no augmentation) and the cross-validated R^2 of ridge probes from h to physical and to
+    instrumental parameters, on held-out folds. ``targets`` (N, T); ``groups`` the (name,
+    'physical' | 'instrumental') of each column (:func:`manga_ssl.probes.probe_targets`)."""
+
+    def __init__(self, maps, targets, groups, every: int, seed: int = 0):
+        targets = np.asarray(targets, float)
+        known = np.isfinite(targets).any(axis=0)  # a catalogue column missing on real data is left out
+        self.maps, self.targets, self.every, self.seed = maps, targets[:, known], int(every), seed
+        self.group = np.array([g for _, g in groups])[known]
+
+    def due(self, epoch: int, last: int) -> bool:
+        return self.every > 0 and (epoch % self.every == 0 or epoch == last)
+
+    def __call__(self, encoder) -> dict:
+        from .probes import linear_probe_r2
+
+        r2 = linear_probe_r2(embed(encoder, self.maps), self.targets, self.seed)
+        return {f"probe_r2_{g}": float(np.nanmean(r2[self.group == g])) for g in ("physical", "instrumental")}
+
+
 class _Monitor(_callback_base()):
-    """History per epoch (loss, wall time, throughput), NaN guard, checkpoints, progress."""
+    """History per epoch (loss, wall time, throughput, online probes), NaN guard, checkpoints, progress."""
 
     def __init__(self, history, steps_per_epoch, batch_size, checkpoint, every, fingerprint, epochs,
-                 stop_after=None):
+                 stop_after=None, probe=None):
         super().__init__()
         self.history, self.steps, self.batch = history, steps_per_epoch, batch_size
         self.checkpoint, self.every, self.fingerprint, self.epochs = checkpoint, every, fingerprint, epochs
-        self.stop_after = stop_after
+        self.stop_after, self.probe = stop_after, probe
 
     def on_epoch_begin(self, epoch, logs=None):
         self.t0 = time.perf_counter()
@@ -200,10 +226,16 @@ class _Monitor(_callback_base()):
         if not np.isfinite(loss):
             raise TrainingDiverged(f"the contrastive loss became {loss} in epoch {epoch + 1}; check the input "
                                    "tensors for NaN/inf and lower simclr.learning_rate")
-        self.history.append({"epoch": epoch + 1, "loss": loss, "wall_time_s": wall,
-                             "galaxies_per_s": self.steps * self.batch / wall})
-        log.info("epoch %d/%d  loss %.4f  %.1f s  %.0f galaxies/s", epoch + 1, self.epochs, loss, wall,
-                 self.steps * self.batch / wall)
+        row = {"epoch": epoch + 1, "loss": loss, "wall_time_s": wall, "galaxies_per_s": self.steps * self.batch / wall,
+               "probe_r2_physical": np.nan, "probe_r2_instrumental": np.nan}
+        probed = ""
+        if self.probe is not None and self.probe.due(epoch + 1, self.epochs):
+            row.update(self.probe(self.model.encoder))
+            probed = "  probe R^2 physical %.3f instrumental %.3f" % (row["probe_r2_physical"],
+                                                                       row["probe_r2_instrumental"])
+        self.history.append(row)
+        log.info("epoch %d/%d  loss %.4f  %.1f s  %.0f galaxies/s%s", epoch + 1, self.epochs, loss, wall,
+                 self.steps * self.batch / wall, probed)
         done = epoch + 1 == self.epochs
         if self.checkpoint and not done and (epoch + 1) % self.every == 0:
             save_checkpoint(self.checkpoint, self.model, epoch + 1, self.history, self.fingerprint)
@@ -216,12 +248,14 @@ class _Stopped(Exception):
 
 
 def train_simclr(tensors: dict, settings: TrainingSettings, seed: int, checkpoint: Path | None = None,
-                 stop_after: int | None = None):
+                 stop_after: int | None = None, probe_targets=None):
     """Train one replica; returns (encoder, projection head, history DataFrame).
 
     ``checkpoint``: file written every ``settings.checkpoint_every`` epochs and
     resumed from when it matches these settings, seed and data.
     ``stop_after``: stop (as if killed) after that epoch, for tests.
+    ``probe_targets``: (targets (N, T), groups) for the online probes, run every
+    ``settings.probe_every`` epochs (:class:`OnlineProbe`).
     """
     import pandas as pd
 
@@ -240,16 +274,18 @@ def train_simclr(tensors: dict, settings: TrainingSettings, seed: int, checkpoin
     if resumed:
         start, history = resumed
         log.info("resuming from %s at epoch %d/%d", checkpoint, start, settings.epochs)
+    probe = None
+    if probe_targets is not None and settings.probe_every > 0:
+        probe = OnlineProbe(tensors["maps"], *probe_targets, settings.probe_every, seed)
     monitor = _Monitor(history, steps, batch, checkpoint, settings.checkpoint_every, fingerprint,
-                       settings.epochs, stop_after)
+                       settings.epochs, stop_after, probe)
     log.info("training %d galaxies, batch %d, %d steps/epoch, epochs %d..%d, seed %d",
              n, batch, steps, start + 1, settings.epochs, seed)
     if start < settings.epochs:
         placeholder = np.zeros((steps, 1), dtype="float32")  # one row per step; the batch is drawn on the device
         model.fit(placeholder, batch_size=1, epochs=settings.epochs, initial_epoch=start, shuffle=False,
                   verbose=0, callbacks=[monitor])
-    return model.encoder, model.head, pd.DataFrame(history, columns=["epoch", "loss", "wall_time_s",
-                                                                      "galaxies_per_s"])
+    return model.encoder, model.head, pd.DataFrame(history, columns=HISTORY_COLUMNS)
 
 
 def embed(encoder, maps: np.ndarray, batch_size: int = 512) -> np.ndarray:
@@ -297,9 +333,15 @@ def _devices() -> str:
 
 
 def train_and_save(tensors_path, channels, simclr_config: dict, seed: int, checkpoint, outputs,
-                   threads: int = 1, label: str = "") -> None:
-    """The train_simclr rule: train one replica, write encoder, head, history and loss curve."""
+                   threads: int = 1, label: str = "", catalogue_path=None) -> None:
+    """The train_simclr rule: train one replica, write encoder, head, history and loss curve.
+
+    The online probes' targets are the catalogue's measured parameters, on the mock as on
+    real data: training never reads the mock's truth (only the validation rules do)."""
+    import pandas as pd
+
     from .figures import loss_curves, save
+    from .probes import probe_targets
 
     configure_threads(threads)
     import keras
@@ -309,7 +351,13 @@ def train_and_save(tensors_path, channels, simclr_config: dict, seed: int, check
              os.environ.get("CUDA_VISIBLE_DEVICES", "(unset)"))
     tensors = load_tensors(tensors_path, channels)
     settings = TrainingSettings.from_config(simclr_config)
-    encoder, head, history = train_simclr(tensors, settings, seed, checkpoint=Path(checkpoint))
+    targets = None
+    if catalogue_path and settings.probe_every > 0:
+        catalogue = pd.read_parquet(catalogue_path).set_index("plateifu")
+        catalogue = catalogue.reindex(tensors["plateifu"].astype(str)).reset_index()
+        targets = probe_targets(catalogue)
+    encoder, head, history = train_simclr(tensors, settings, seed, checkpoint=Path(checkpoint),
+                                          probe_targets=targets)
     for model, path in ((encoder, outputs.encoder), (head, outputs.head)):
         with atomic_output(path) as tmp:
             model.save(tmp)

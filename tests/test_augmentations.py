@@ -179,3 +179,72 @@ def test_resize_keeps_the_zero_padding_zero():
     border = np.ones((S, S), bool)
     border[6:26, 6:26] = False
     assert np.all(np.abs(out[:, border]) < 1e-6)
+
+
+# --------------------------------------------------------------------------
+# Beyond the paper: re-observation through a smaller fibre bundle
+# --------------------------------------------------------------------------
+
+
+def _filled_hexagon_survey(n=16, radius=14.0):
+    from manga_ssl.augmentations import hexagon_masks
+
+    mask = _np(hexagon_masks(np.full(n, radius, np.float32), np.zeros(n, np.float32),
+                             np.zeros((n, 2), np.float32), S))
+    return (mask[..., None] * np.linspace(0.2, 1.0, 5, dtype=np.float32)).astype(np.float32)
+
+
+@pytest.mark.parametrize("radius", [6.25, 10.0, 15.0])
+def test_hexagon_mask_has_the_area_of_a_regular_hexagon(radius):
+    from manga_ssl.augmentations import hexagon_masks
+
+    for angle in (0.0, 0.4, 1.0):
+        mask = _np(hexagon_masks(np.array([radius], np.float32), np.array([angle], np.float32),
+                                 np.zeros((1, 2), np.float32), S))[0]
+        area = 1.5 * np.sqrt(3.0) * radius**2
+        assert abs(mask.sum() - area) < 2.5 * radius  # pixelisation along the perimeter only
+        assert np.array_equal(mask, mask[::-1, ::-1])  # centred: point-symmetric
+
+
+def test_footprint_radius_of_a_disc():
+    from manga_ssl.augmentations import footprint_radius
+
+    g = np.arange(S) - (S - 1) / 2
+    r = np.hypot(g[:, None], g[None, :])
+    maps = np.stack([(r <= 5.0), (r <= 9.0), np.zeros_like(r, bool)])[..., None].astype(np.float32)
+    got = footprint_radius(maps)
+    assert got[0] == pytest.approx(5.0, abs=0.6) and got[1] == pytest.approx(9.0, abs=0.6) and got[2] == 0
+
+
+def test_smaller_footprint_keeps_a_hexagon_inside_the_observed_one():
+    from manga_ssl.augmentations import footprint_radius
+
+    maps = _filled_hexagon_survey(radius=14.0)
+    radius = footprint_radius(maps)
+    views = _np(augment_view(maps, np.zeros_like(maps), maps, AugmentationSettings(
+        **OFF, p_footprint=1.0, footprint_scale=(0.5, 0.8), footprint_offset=0.0), keras.random.SeedGenerator(3),
+        radius=radius))
+    kept = (views != 0).any(-1).sum(axis=(1, 2))
+    observed = (maps != 0).any(-1).sum(axis=(1, 2))
+    # Pixels are only removed, never changed or added.
+    assert np.all((views == 0) | (views == maps))
+    # A hexagon of 0.5-0.8 the circumradius keeps 0.25-0.64 of the area (pixelisation aside).
+    assert np.all(kept >= 0.2 * observed) and np.all(kept <= 0.7 * observed)
+    assert len(np.unique(kept)) > 4  # a different bundle for each galaxy
+
+
+def test_footprint_never_below_the_smallest_bundle_and_off_by_default():
+    from manga_ssl.augmentations import footprint_radius
+
+    maps = _filled_hexagon_survey(radius=8.0)
+    views = _np(augment_view(maps, np.zeros_like(maps), maps, AugmentationSettings(
+        **OFF, p_footprint=1.0, footprint_scale=(0.1, 0.2), footprint_min_radius=6.25, footprint_offset=0.0),
+        keras.random.SeedGenerator(0), radius=footprint_radius(maps)))
+    kept = (views != 0).any(-1).sum(axis=(1, 2))
+    assert np.all(kept >= 0.8 * 1.5 * np.sqrt(3) * 6.25**2)
+    assert AugmentationSettings().p_footprint == 0  # the paper's augmentations by default
+    paper = _view(maps, seed=5, p_noise=0.5, p_resize=0.5, p_blur=0.5, flip_rotate=True)
+    again = _np(augment_view(maps, np.zeros_like(maps), np.zeros_like(maps), AugmentationSettings(
+        **{**OFF, "p_noise": 0.5, "p_resize": 0.5, "p_blur": 0.5, "flip_rotate": True}),
+        keras.random.SeedGenerator(5), radius=footprint_radius(maps)))
+    assert np.array_equal(paper, again)  # with p_footprint = 0 the radius changes nothing

@@ -40,7 +40,9 @@ def test_same_seed_same_weights_other_seed_other_weights():
     assert all(np.array_equal(a, b) for a, b in zip(weights(enc_a), weights(enc_b)))
     assert np.array_equal(hist_a["loss"], hist_b["loss"])
     assert not all(np.array_equal(a, c) for a, c in zip(weights(enc_a), weights(enc_c)))
-    assert list(hist_a.columns) == ["epoch", "loss", "wall_time_s", "galaxies_per_s"]
+    assert list(hist_a.columns) == ["epoch", "loss", "wall_time_s", "galaxies_per_s", "probe_r2_physical",
+                                    "probe_r2_instrumental"]
+    assert hist_a["probe_r2_physical"].isna().all()  # no probes asked for
     assert hist_a["epoch"].tolist() == [1, 2, 3, 4] and (hist_a["galaxies_per_s"] > 0).all()
 
 
@@ -117,3 +119,39 @@ def test_a_few_epochs_lower_the_loss():
     s = TrainingSettings(**{**TINY.__dict__, "epochs": 12, "learning_rate": 3e-3})
     _, _, hist = train_simclr(data, s, seed=0)
     assert hist["loss"].iloc[-3:].mean() < hist["loss"].iloc[:2].mean() - 0.05
+
+
+def test_online_probes_fill_the_history_and_never_change_the_training():
+    from dataclasses import replace
+
+    data = survey(n=40)
+    # a "physical" target the maps carry (their amplitude) and an "instrumental" pure-noise one
+    amplitude = data["maps"][:, 8, 8, 1]
+    noise = np.random.default_rng(0).normal(size=40)
+    targets = (np.column_stack([amplitude, noise]), [("amp", "physical"), ("noise", "instrumental")])
+    settings = replace(TINY, epochs=5, probe_every=2)
+    enc_a, _, hist_a = train_simclr(data, settings, seed=2, probe_targets=targets)
+    enc_b, _, hist_b = train_simclr(data, settings, seed=2)
+    assert all(np.array_equal(a, b) for a, b in zip(weights(enc_a), weights(enc_b)))
+    assert np.array_equal(hist_a["loss"], hist_b["loss"])
+    probed = hist_a.dropna(subset=["probe_r2_physical"])["epoch"].tolist()
+    assert probed == [2, 4, 5]  # every probe_every epochs and the last
+    assert (hist_a["probe_r2_physical"].dropna() > hist_a["probe_r2_instrumental"].dropna()).all()
+    assert (hist_a["probe_r2_instrumental"].dropna() < 0.2).all()
+
+
+def test_summary_statistics_are_footprint_and_centre_means():
+    from manga_ssl.baselines import summary_statistics
+
+    maps = np.zeros((3, 16, 16, 2), np.float32)
+    maps[:, 4:12, 4:12, 0] = np.array([1.0, 2.0, 3.0])[:, None, None]  # footprint 8x8, constant
+    maps[:, 4:12, 4:12, 1] = 0.5
+    maps[:, 5:11, 5:11, 1] = np.array([1.0, 3.0, 5.0])[:, None, None]  # the central 6x6 differs
+    f = summary_statistics(maps)
+    assert f.shape == (3, 4)
+    raw_centre = np.array([1.0, 3.0, 5.0])
+    raw_mean = (0.5 * 28 + raw_centre * 36) / 64
+    for col, raw in ((0, [1.0, 2.0, 3.0]), (1, raw_mean), (3, raw_centre)):
+        expected = (raw - np.mean(raw)) / np.std(raw)
+        assert np.allclose(f[:, col], expected, atol=1e-5)
+    assert np.allclose(f[:, 2], f[:, 0], atol=1e-5)  # the centre of channel 0 is its constant value

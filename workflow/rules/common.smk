@@ -2,9 +2,15 @@
 import re
 from pathlib import Path
 
-from manga_ssl.config import validate_config
+from manga_ssl.config import method_settings, validate_config
 from manga_ssl.datasets import Dr17Archive
 from manga_ssl.io import JsonNumbers
+from manga_ssl.names import (
+    REPRESENTATION_PATTERN,
+    VARIANT_TAG_PATTERN,
+    Representation,
+    split_tag,
+)
 
 validate_config(config, workflow.source_path("../schemas/config.schema.yaml"))
 
@@ -29,9 +35,9 @@ PACKAGE = Path(workflow.basedir) / "manga_ssl"
 wildcard_constraints:
     normalisation="relative|individual",
     catalogue="|".join(re.escape(name) for name in CATALOGUE_FILES),
-    channels="[a-z0-9_]+",
+    channels=VARIANT_TAG_PATTERN,
     seed=r"\d+",
-    representation=r"simclr-(relative|individual)-[a-z0-9_]+|pca(1024|10)-(relative|individual)",
+    representation=REPRESENTATION_PATTERN,
 
 
 def science_code(*modules):
@@ -80,8 +86,15 @@ def real_catalogues():
 
 
 def channel_set(wildcards):
-    """The input maps of a channel set (config 'channel_sets'), by name."""
-    return config["channel_sets"][wildcards.channels]
+    """The input maps of a variant's channel set (config 'channel_sets'), by name."""
+    return config["channel_sets"][split_tag(wildcards.channels)[0]]
+
+
+def simclr_settings(wildcards):
+    """The simclr section for a variant: the paper's, or overridden by its method
+    (config 'simclr.methods', beyond the paper)."""
+    _, method = split_tag(wildcards.channels)
+    return method_settings(config["simclr"], method)
 
 
 def checkpoint_path(wildcards):
@@ -93,10 +106,7 @@ def checkpoint_path(wildcards):
 
 
 def simclr_variant_names():
-    return [
-        f"simclr-{v['normalisation']}-{v['channels']}"
-        for v in config["simclr"]["variants"]
-    ]
+    return [str(Representation.simclr(v)) for v in config["simclr"]["variants"]]
 
 
 def pca_names():
@@ -107,17 +117,28 @@ def pca_names():
     ]
 
 
+def summary_names():
+    """The summary-statistics baseline (beyond the paper), when configured."""
+    if not config["baselines"]["summary_statistics"]:
+        return []
+    return [f"summary-{norm}" for norm in config["baselines"]["normalisations"]]
+
+
+def baseline_names():
+    return pca_names() + summary_names()
+
+
 def representation_names():
-    return simclr_variant_names() + pca_names()
+    return simclr_variant_names() + baseline_names()
 
 
 def embedding_tables():
-    """Every representation table: one per trained replica, one per PCA baseline."""
+    """Every representation table: one per trained replica, one per baseline."""
     return [t for n in representation_names() for t in tables_of(n)]
 
 
 def representation_tables(wildcards):
-    """Every replica's table of a representation (one table for a PCA baseline)."""
+    """Every replica's table of a representation (one table for a baseline)."""
     return tables_of(wildcards.representation)
 
 
@@ -137,12 +158,11 @@ def first_table(wildcards):
 
 def k_values(wildcards):
     """Table 1's k range; the appendix's channel sets only at the division they are compared at."""
-    name = wildcards.representation
-    if not name.startswith("simclr-"):
+    rep = Representation.parse(wildcards.representation)
+    if not rep.is_simclr:
         return config["analysis"]["pca_k_values"]
-    _, normalisation, channels = name.split("-", 2)
-    if channels != "all":
-        return [config["analysis"]["k_chosen"][normalisation]]
+    if rep.channels != "all":
+        return [config["analysis"]["k_chosen"][rep.normalisation]]
     return config["analysis"]["k_values"]
 
 
@@ -169,10 +189,11 @@ def overlap_comparisons():
             )
         )
     for v in config["simclr"]["variants"]:
-        base = f"simclr-{v['normalisation']}-all"
-        if v["channels"] != "all" and base in names:
-            kk = k[v["normalisation"]]
-            comps.append((base, kk, f"simclr-{v['normalisation']}-{v['channels']}", kk))
+        rep = Representation.simclr(v)
+        base = str(Representation("simclr", rep.normalisation, "all", rep.method))
+        if rep.channels != "all" and base in names:
+            kk = k[rep.normalisation]
+            comps.append((base, kk, str(rep), kk))
     return comps
 
 
@@ -203,7 +224,7 @@ def analysis_outputs():
         normalisation=[
             v["normalisation"]
             for v in config["simclr"]["variants"]
-            if v["channels"] == "all"
+            if v["channels"] == "all" and Representation.simclr(v).is_paper_method
         ],
     )
     if overlap_comparisons():
@@ -219,11 +240,13 @@ def truth_tables():
 
 
 def truth_representations():
-    """SimCLR relative (five maps) and the PCA baselines, when they are part of the run."""
+    """SimCLR relative (five maps, every method) and the baselines, when they are part of the run."""
     names = [
         n
         for n in representation_names()
-        if n == "simclr-relative-all" or n.startswith("pca")
+        if (r := Representation.parse(n)).normalisation == "relative"
+        and r.channels == "all"
+        or not r.is_simclr
     ]
     return names if "simclr-relative-all" in names else []
 
@@ -231,8 +254,9 @@ def truth_representations():
 def history_files(wildcards):
     """Every replica's loss history, named for the legend."""
     return {
-        f"{v['normalisation']} {v['channels']} seed {seed}": f"{RESULTS}/simclr/{v['normalisation']}-{v['channels']}/seed{seed}/history.csv"
+        f"{v['normalisation']} {r.tag} seed {seed}": f"{RESULTS}/simclr/{v['normalisation']}-{r.tag}/seed{seed}/history.csv"
         for v in config["simclr"]["variants"]
+        if (r := Representation.simclr(v))
         for seed in config["simclr"]["seeds"]
     }
 
@@ -272,8 +296,7 @@ def explorer_representations():
 
 def explorer_k(name):
     """The division shown for a representation: the chosen k of its normalisation."""
-    normalisation = name.split("-")[1]
-    return config["analysis"]["k_chosen"][normalisation]
+    return config["analysis"]["k_chosen"][Representation.parse(name).normalisation]
 
 
 def explorer_inputs():

@@ -3,7 +3,8 @@ rule train_simclr:
     Checkpointed; a killed job resumes where it stopped when rerun."""
     input:
         tensors=f"{RESULTS}/tensors/{{normalisation}}.npz",
-        code=science_code("training", "model", "augmentations"),
+        catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
+        code=science_code("training", "model", "augmentations", "probes"),
     output:
         encoder=f"{RESULTS}/simclr/{{normalisation}}-{{channels}}/seed{{seed}}/encoder.keras",
         head=f"{RESULTS}/simclr/{{normalisation}}-{{channels}}/seed{{seed}}/projection_head.keras",
@@ -20,7 +21,7 @@ rule train_simclr:
     resources:
         gpu=1,
     params:
-        simclr=config["simclr"],
+        simclr=simclr_settings,
         channels=channel_set,
         checkpoint=checkpoint_path,
     script:

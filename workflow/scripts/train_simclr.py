@@ -5,4 +5,5 @@ log = log_to(snakemake.log[0])
 train_and_save(
     snakemake.input.tensors, snakemake.params.channels, snakemake.params.simclr,
     int(snakemake.wildcards.seed), snakemake.params.checkpoint, snakemake.output, threads=snakemake.threads,
-    label=f"{snakemake.wildcards.normalisation} norm, {snakemake.wildcards.channels} maps, seed {snakemake.wildcards.seed}")
+    label=f"{snakemake.wildcards.normalisation} norm, {snakemake.wildcards.channels} maps, seed {snakemake.wildcards.seed}",
+    catalogue_path=snakemake.input.catalogue)
