@@ -65,7 +65,7 @@ def main() -> None:
     ap.add_argument("--normalisations", default="relative,individual")
     ap.add_argument("--seeds", default=None, help="comma-separated replica seeds (default: the config's)")
     ap.add_argument("--label", default="trial")
-    ap.add_argument("--out", default="bench/science_study.jsonl")
+    ap.add_argument("--out", default="results/science_study.jsonl")
     args = ap.parse_args()
 
     from manga_ssl.training import TrainingSettings, embed, load_tensors, train_simclr
