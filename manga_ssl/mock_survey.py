@@ -23,7 +23,7 @@ from scipy.special import gamma as gamma_fn
 
 from . import formats
 from .datasets import SurveyLayout
-from .cosmology import C_KMS, kpc_per_arcsec, luminosity_distance_mpc, redshift_for_scale
+from .cosmology import C_KMS, kpc_per_arcsec, luminosity_distance_mpc
 from .ifu import (FIBRE_COUNTS, IFU_DESIGNS, IFU_DIAMETER_ARCSEC, IFU_MAP_SIZE, SPAXEL_ARCSEC,
                   hexagon_footprint)
 from .io import atomic_output
@@ -126,6 +126,16 @@ def draw_intrinsic(rng: np.random.Generator, population: np.ndarray) -> pd.DataF
 COVERAGE_MEDIAN = {"primary": 1.81, "secondary": 2.98, "color_enhanced": 1.81}  # R_IFU / Re
 SAMPLE_BITS = {"primary": formats.MNGTARG1_PRIMARY, "secondary": formats.MNGTARG1_SECONDARY,
                "color_enhanced": formats.MNGTARG1_COLOR_ENHANCED}
+#: MaNGA's selection puts each galaxy at a redshift set by its luminosity (so that 1.5 or
+#: 2.5 Re fit a bundle): log10 z = a + 0.27 (log M* - 10) + N(0, scatter) per sample, fitted
+#: on the MPL-5 drpall main sample (NSA_Z against NSA_ELPETRO_MASS at h = 0.7; slopes 0.268,
+#: 0.274, 0.265). Calibration: docs/mock-survey.md.
+REDSHIFT_SLOPE = 0.27
+REDSHIFT_RELATION = {"primary": (-1.599, 0.111), "secondary": (-1.370, 0.064), "color_enhanced": (-1.549, 0.140)}
+#: The bundle allocated to a galaxy is the one that best fits its Re times the sample's
+#: coverage; the log-scatter of the coverage within a sample (0.057-0.070 dex NMAD in
+#: MPL-5) comes from the finite bundle sizes and this allocation scatter.
+ALLOCATION_SCATTER_DEX = 0.05
 
 
 def _ifu_counts(spec: MockSurveySpec) -> dict[int, int]:
@@ -138,12 +148,25 @@ def _ifu_counts(spec: MockSurveySpec) -> dict[int, int]:
     return dict(zip(FIBRE_COUNTS, counts.tolist()))
 
 
+def allocate_bundles(required_radius: np.ndarray, counts: dict[int, int]) -> np.ndarray:
+    """Bundle sizes for galaxies needing ``required_radius`` (arcsec): the smallest radii get
+    the smallest bundles, in the numbers ``counts`` (fibres -> galaxies), as a plate's fixed
+    set of bundles is shared out among its targets."""
+    sizes = np.repeat(list(counts), list(counts.values()))
+    out = np.empty(len(required_radius), dtype=int)
+    out[np.argsort(required_radius, kind="stable")] = sizes
+    return out
+
+
 def draw_survey(spec: MockSurveySpec) -> pd.DataFrame:
-    """One row per galaxy: intrinsic properties plus how MaNGA observed it."""
+    """One row per galaxy: intrinsic properties plus how MaNGA observed it.
+
+    The order follows MaNGA's selection: a galaxy's mass sets its redshift, redshift and
+    physical size its angular size, and the angular size the bundle it is given.
+    """
     rng = np.random.default_rng([spec.seed, 0])
     counts = _ifu_counts(spec)
-    n_fibres = np.repeat(list(counts), list(counts.values()))
-    n = len(n_fibres)
+    n = spec.n_galaxies
     samples = np.array(list(spec.sample_fractions))
     sample = rng.choice(samples, n, p=np.array(list(spec.sample_fractions.values())) / sum(spec.sample_fractions.values()))
     pop_p = np.asarray(spec.population_fractions, float) / sum(spec.population_fractions)
@@ -153,14 +176,13 @@ def draw_survey(spec: MockSurveySpec) -> pd.DataFrame:
     for _ in range(200):  # redraw galaxies whose redshift falls outside the survey's
         pop = rng.choice(3, len(todo), p=pop_p)
         gal = draw_intrinsic(rng, pop)
-        cov = np.array([COVERAGE_MEDIAN[s] for s in sample[todo]]) * 10 ** rng.normal(0, 0.07, len(todo))
-        r_ifu = np.array([IFU_DIAMETER_ARCSEC[f] for f in n_fibres[todo]]) / 2.0
+        a, scatter = np.array([REDSHIFT_RELATION[s] for s in sample[todo]]).T
+        log_z = a + REDSHIFT_SLOPE * (gal["log_mass"].to_numpy() - 10.0) + rng.normal(0, 1, len(todo)) * scatter
         gal["population"] = np.array(POPULATIONS)[pop]
-        gal["re_arcsec"] = r_ifu / cov
-        gal["z"] = redshift_for_scale(gal["re_kpc"].to_numpy() / gal["re_arcsec"].to_numpy())
-        gal["coverage"] = cov
+        gal["z"] = 10**log_z
+        gal["re_arcsec"] = gal["re_kpc"].to_numpy() / kpc_per_arcsec(gal["z"].to_numpy())
         gal["slot"] = todo
-        ok = (np.isfinite(gal["z"]) & (gal["z"] > 0.01) & (gal["z"] < 0.15)).to_numpy()
+        ok = ((gal["z"] > 0.01) & (gal["z"] < 0.15)).to_numpy()
         pieces.append(gal[ok])
         todo = todo[~ok]
         if len(todo) == 0:
@@ -168,6 +190,10 @@ def draw_survey(spec: MockSurveySpec) -> pd.DataFrame:
     if len(todo):
         raise RuntimeError(f"could not place {len(todo)} mock galaxies inside 0.01 < z < 0.15")
     rows = pd.concat(pieces).sort_values("slot").drop(columns="slot").reset_index(drop=True)
+    target = np.array([COVERAGE_MEDIAN[s] for s in sample]) * rows["re_arcsec"].to_numpy()
+    n_fibres = allocate_bundles(target * 10 ** rng.normal(0, ALLOCATION_SCATTER_DEX, n), counts)
+    r_ifu = np.array([IFU_DIAMETER_ARCSEC[f] for f in n_fibres]) / 2.0
+    rows["coverage"] = r_ifu / rows["re_arcsec"].to_numpy()
 
     rows["n_fibres"] = n_fibres
     rows["sample"] = sample
