@@ -554,9 +554,8 @@ def read_drpall(path) -> pd.DataFrame:
 
 PIPE3D_CATALOGUE_COLUMNS = {
     "plateifu": ("plateifu",), "re_arcsec": ("Re_arc",), "re_kpc": ("Re_kpc",),
-    # 'ellip' holds b/a despite its name: in the DR14 catalogue its median is
-    # 0.68, the b/a of the sample (drpcomplete ELL = 1 - b/a has median 0.28).
-    "pa": ("PA", "nsa_elpetro_phi"), "axis_ratio": ("ellip",), "log_mass": ("log_Mass",),
+    # Pipe3D's own conventions, converted by read_pipe3d_catalogue.
+    "pa": ("PA",), "axis_ratio": ("ellip",), "log_mass": ("log_Mass",),
     "log_sfr": ("log_SFR_Ha",), "age_lw_re": ("Age_LW_Re_fit",),
     "grad_age_lw": ("alpha_Age_LW_Re_fit",), "zh_lw_re": ("ZH_LW_Re_fit",),
     "grad_zh_lw": ("alpha_ZH_LW_Re_fit",), "lambda_re": ("Lambda_Re",),
@@ -566,9 +565,26 @@ PIPE3D_CATALOGUE_COLUMNS = {
 
 
 def read_pipe3d_catalogue(path) -> pd.DataFrame:
-    """Pipe3D integrated catalogue (SDSS17Pipe3D; DR14 names also accepted)."""
+    """Pipe3D integrated catalogue (SDSS17Pipe3D; DR14 names also accepted).
+
+    ``axis_ratio`` is b/a and ``pa`` the major axis's position angle (deg, North
+    through East, [0, 180)), the conventions of drpall's NSA_ELPETRO_BA and
+    NSA_ELPETRO_PHI. Pipe3D stores neither: in DR14, ``ellip`` is
+    sqrt(1 - (b/a)^2) of NSA_ELPETRO_BA and ``PA`` is NSA_SERSIC_PHI + 90 deg
+    (docs/catalogue-conventions.md). DR17 keeps the names and the descriptions
+    ('adopted' PA and ellipticity) and is converted alike, which no file here
+    can confirm: preprocessing therefore takes b/a and PA from drpall first.
+    Values outside [0, 1] (ellip) or [-360, 360] deg (PA) are sentinels: NaN.
+    """
     df = _pick(_read_table(path, 1), path, PIPE3D_CATALOGUE_COLUMNS, required=("plateifu",))
     df["plateifu"] = df["plateifu"].astype(str)
+    if "axis_ratio" in df:
+        e = df["axis_ratio"].to_numpy(np.float64)
+        ok = (e >= 0) & (e <= 1)
+        df["axis_ratio"] = np.where(ok, np.sqrt(1.0 - np.where(ok, e, 0.0) ** 2), np.nan)
+    if "pa" in df:
+        pa = df["pa"].to_numpy(np.float64)
+        df["pa"] = np.where(np.abs(pa) <= 360, np.mod(pa - 90.0, 180.0), np.nan)
     return df
 
 

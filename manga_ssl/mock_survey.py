@@ -482,7 +482,8 @@ def _write_catalogues(g: pd.DataFrame, layout: SurveyLayout, rng):
         "NSA_ELPETRO_TH50_R": g["re_arcsec"] * 10 ** rng.normal(0, 0.03, n),
         "NSA_ELPETRO_BA": np.clip(g["axis_ratio"] + rng.normal(0, 0.02, n), 0.05, 1.0),
         "NSA_ELPETRO_PHI": np.mod(g["photometric_pa"] + rng.normal(0, 2, n), 180.0),
-        "NSA_ELPETRO_MASS": 10 ** (g["log_mass"] + rng.normal(0, 0.1, n)),
+        # NSA masses are in h^-2 Msun with h = 1: 2 log10(0.7) below the h = 0.7 truth.
+        "NSA_ELPETRO_MASS": 10 ** (g["log_mass"] + 2 * np.log10(0.7) + rng.normal(0, 0.1, n)),
         "NSA_SERSIC_N": g["sersic_n"] * 10 ** rng.normal(0, 0.05, n),
         "NSA_RUN": rng.integers(94, 8162, n), "NSA_CAMCOL": rng.integers(1, 7, n),
         "NSA_FIELD": rng.integers(11, 800, n),
@@ -494,7 +495,8 @@ def _write_catalogues(g: pd.DataFrame, layout: SurveyLayout, rng):
     pipe3d = pd.DataFrame({
         "plateifu": g["plateifu"], "mangaid": g["mangaid"],
         "Re_arc": drpall["NSA_ELPETRO_TH50_R"], "Re_kpc": re_kpc,
-        "PA": drpall["NSA_ELPETRO_PHI"], "ellip": drpall["NSA_ELPETRO_BA"],  # b/a, as in Pipe3D
+        # The drpall geometry in Pipe3D's conventions (DR14: docs/catalogue-conventions.md).
+        "PA": drpall["NSA_ELPETRO_PHI"] + 90.0, "ellip": np.sqrt(1.0 - drpall["NSA_ELPETRO_BA"] ** 2),
         "log_Mass": g["log_mass"] + rng.normal(0, 0.08, n),
         "log_SFR_Ha": g["log_sfr"] + rng.normal(0, 0.15, n),
         "Age_LW_Re_fit": g["age_re"] + rng.normal(0, 0.05, n),

@@ -259,7 +259,7 @@ CATALOGUE_UNITS = {
     "plateifu": "", "mangaid": "", "sample": "MaNGA target sample (MNGTARG1)",
     # instrumental / observational (Fig. 2, left columns)
     "n_fibres": "fibres in the IFU", "re_arcsec": "arcsec", "n_zero_pixels": "pixels of the 32x32 input",
-    "position_angle": "deg (catalogue PA, N through E)", "rotation_angle": "deg (from the velocity map)",
+    "position_angle": "deg (major axis, N through E: drpall NSA_ELPETRO_PHI, else Pipe3D PA - 90)", "rotation_angle": "deg (from the velocity map)",
     "coverage": "D_IFU / Re (both arcsec)", "z": "", "psf_fwhm": "arcsec",
     "systemic_velocity": "km/s (median of the Pipe3D velocity map)",
     # physical (Fig. 2, right columns; Fig. 3, 4)
@@ -267,7 +267,7 @@ CATALOGUE_UNITS = {
     "age_lw_re": "log10(yr), LW age at Re, from the maps", "grad_age_lw": "dex / Re, 0.5-2 Re, from the maps",
     "zh_lw_re": "dex, LW [Z/H] at Re, from the maps", "grad_zh_lw": "dex / Re, 0.5-2 Re, from the maps",
     "log_mass": "log10(Msun), Pipe3D catalogue", "log_sfr": "log10(Msun/yr), Pipe3D catalogue",
-    "ellipticity": "1 - b/a, Pipe3D catalogue", "t_type": "MDLM T-Type",
+    "ellipticity": "1 - b/a (drpall NSA_ELPETRO_BA, else Pipe3D sqrt(1 - ellip^2))", "t_type": "MDLM T-Type",
 }
 
 SAMPLE_NAMES = {formats.MNGTARG1_PRIMARY: "primary", formats.MNGTARG1_SECONDARY: "secondary",
@@ -323,8 +323,7 @@ def process_galaxy(plateifu, layout, drp: dict, cat: dict, mdlm: dict, size=32, 
         raise GalaxyRejected(exc.file or current, exc.reason) from None
 
     re_arcsec = float(drp["re_arcsec"])
-    pa = float(cat.get("pa", drp.get("phi", 0.0)))
-    axis_ratio = float(cat.get("axis_ratio", drp.get("ba", 1.0)))
+    pa, axis_ratio = _geometry(drp, cat)
     radius = measurements.elliptical_radius(maps.shape[:2], re_arcsec, pa, axis_ratio)
     flux, vel, sig = maps[..., V_BAND], maps[..., VELOCITY], maps[..., DISPERSION]
     age_re, grad_age = measurements.radial_fit(maps[..., AGE], pipe3d.age_err, valid, radius)
@@ -346,6 +345,22 @@ def process_galaxy(plateifu, layout, drp: dict, cat: dict, mdlm: dict, size=32, 
         "ellipticity": 1.0 - axis_ratio, "t_type": float(mdlm.get("t_type", np.nan)),
     }
     return tensors, row
+
+
+def _geometry(drp: dict, cat: dict) -> tuple[float, float]:
+    """(major-axis PA in deg N through E, b/a) of one galaxy.
+
+    drpall's NSA_ELPETRO_PHI and NSA_ELPETRO_BA come first: their meaning is
+    documented in every release, while the Pipe3D catalogue's copies had to be
+    converted from its own conventions, checked on DR14 only
+    (docs/catalogue-conventions.md). Sentinels (-9999) fall through to the next source.
+    """
+    def first(values, ok, default):
+        return next((float(v) for v in values if v is not None and np.isfinite(v) and ok(v)), default)
+
+    pa = first((drp.get("phi"), cat.get("pa")), lambda v: abs(v) <= 360, 0.0)
+    axis_ratio = first((drp.get("ba"), cat.get("axis_ratio")), lambda v: 0 < v <= 1, 1.0)
+    return pa, axis_ratio
 
 
 def _same_shape(shape, pipe3d_shape, path, what):

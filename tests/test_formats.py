@@ -392,6 +392,38 @@ def test_mock_pipe3d_catalogue(survey):
     assert (np.abs(df["log_mass"] - truth["log_mass"]) < 0.5).all()
 
 
+def _axial_deg(a, b):
+    d = np.mod(np.asarray(a, float) - np.asarray(b, float), 180.0)
+    return np.minimum(d, 180.0 - d)
+
+
+def test_mock_pipe3d_geometry_round_trip(survey):
+    """The mock writes Pipe3D's ellip and PA conventions; the reader gives back its b/a and PA."""
+    layout, truth = survey
+    with fits.open(layout.pipe3d_catalogue) as h:
+        raw = h[1].data
+        ellip, pa_raw = np.array(raw["ellip"], float), np.array(raw["PA"], float)
+    drp = layout.read_drpall()
+    cat = layout.read_pipe3d_catalogue()
+    assert ((pa_raw >= 90) & (pa_raw < 270)).all()  # as in the DR14 file
+    np.testing.assert_allclose(ellip, np.sqrt(1 - drp["ba"] ** 2), atol=1e-12)
+    np.testing.assert_allclose(cat["axis_ratio"], drp["ba"], atol=1e-9)
+    assert _axial_deg(cat["pa"], drp["phi"]).max() < 1e-9
+    assert cat["pa"].between(0, 180).all()
+    # the catalogue's noise about the truth: N(0, 0.02) in b/a, N(0, 2 deg) in PA
+    assert np.abs(cat["axis_ratio"] - truth["axis_ratio"]).max() < 0.1
+    assert _axial_deg(cat["pa"], truth["photometric_pa"]).max() < 10
+
+
+def test_pipe3d_catalogue_sentinels_read_as_nan(tmp_path):
+    path = tmp_path / "pipe3d.fits"
+    formats.write_table(path, pd.DataFrame({"plateifu": ["1-2", "1-3", "1-4"], "ellip": [0.6, -999.0, 0.0],
+                                            "PA": [120.0, -9999.0, 90.0]}), "PIPE3D")
+    df = formats.read_pipe3d_catalogue(path)
+    np.testing.assert_allclose(df["axis_ratio"], [0.8, np.nan, 1.0])
+    np.testing.assert_allclose(df["pa"], [30.0, np.nan, 0.0])
+
+
 def test_mock_mdlm(survey):
     layout, truth = survey
     df = layout.read_mdlm()
@@ -451,6 +483,35 @@ def test_real_pipe3d_catalogue_dr14(real):
     age = df["age_lw_re"].dropna()
     assert 8.5 < age.median() < 10.2  # log yr
     assert df["lambda_re"].between(0, 1).mean() > 0.95
+
+
+@pytest.fixture(scope="module")
+def real_pipe3d_drpall(real):
+    """DR14 Pipe3D joined with the MPL-5 drpall on plateifu (2749 galaxies)."""
+    p3d = formats.read_pipe3d_catalogue(real / "manga.Pipe3D-v2_1_2.fits")
+    drp = formats.read_drpall(real / "mpl5_cat_drpall-v2_0_1_subset.fits")
+    both = p3d.merge(drp, on="plateifu", suffixes=("", "_drp"))
+    assert len(both) > 2700
+    return both[(both["ba"] > 0) & (both["phi"] >= 0)]
+
+
+def test_real_pipe3d_axis_ratio_is_nsa_b_over_a(real_pipe3d_drpall):
+    d = real_pipe3d_drpall
+    assert np.median(np.abs(d["axis_ratio"] - d["ba"])) < 0.01
+    assert np.corrcoef(d["axis_ratio"], d["ba"])[0, 1] > 0.99
+    assert np.corrcoef(1 - d["axis_ratio"], 1 - d["ba"])[0, 1] > 0.99  # the ellipticity column
+
+
+def test_real_pipe3d_pa_is_nsa_major_axis(real_pipe3d_drpall):
+    d = real_pipe3d_drpall
+    # Pipe3D copies NSA_SERSIC_PHI, which differs from NSA_ELPETRO_PHI by a median 1.7 deg.
+    assert np.median(_axial_deg(d["pa"], d["phi"])) < 3
+    assert d["pa"].between(0, 180).all()
+
+
+def test_real_pipe3d_re_is_nsa_elpetro_th50(real_pipe3d_drpall):
+    d = real_pipe3d_drpall
+    np.testing.assert_allclose(d["re_arcsec"], d["re_arcsec_drp"], rtol=1e-4)
 
 
 def test_real_mdlm_dr15(real):

@@ -139,3 +139,10 @@ def test_unknown_normalisation_is_refused():
     maps, valid = _sample(n=1)
     with pytest.raises(ValueError, match="unknown normalisation 'global'"):
         P.normalise(maps, valid, "global")
+
+
+def test_geometry_prefers_drpall_and_skips_sentinels():
+    drp, cat = {"phi": 30.0, "ba": 0.6}, {"pa": 31.0, "axis_ratio": 0.62}
+    assert P._geometry(drp, cat) == (30.0, 0.6)
+    assert P._geometry({"phi": -9999.0, "ba": -9999.0}, cat) == (31.0, 0.62)
+    assert P._geometry({"phi": np.nan}, {"pa": np.nan}) == (0.0, 1.0)
