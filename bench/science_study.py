@@ -66,6 +66,7 @@ def main() -> None:
     ap.add_argument("--seeds", default=None, help="comma-separated replica seeds (default: the config's)")
     ap.add_argument("--label", default="trial")
     ap.add_argument("--out", default="results/science_study.jsonl")
+    ap.add_argument("--save", default=None, help="folder for each normalisation's h (NPZ), for a closer look")
     args = ap.parse_args()
 
     from manga_ssl.training import TrainingSettings, embed, load_tensors, train_simclr
@@ -89,6 +90,9 @@ def main() -> None:
             features.append(embed(encoder, tensors["maps"]))
             losses.append(float(history["loss"].iloc[-1]))
         train_s = time.perf_counter() - t0
+        if args.save:
+            Path(args.save).mkdir(parents=True, exist_ok=True)
+            np.savez(Path(args.save) / f"{args.label}-{norm}.npz", h=np.stack(features), plateifu=tensors["plateifu"])
         k_values = [2, 3]
         record[norm] = {"train_s": round(train_s, 1), "final_loss": losses,
                         **score(features, tensors["plateifu"].astype(str), catalogue, truth, k_values, [0, 1, 2])}

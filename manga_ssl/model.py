@@ -20,15 +20,41 @@ def build_encoder(input_shape, conv_filters=(128, 256, 512, 1024), kernel_sizes=
     if len(conv_filters) != len(kernel_sizes):
         raise ValueError(f"simclr.conv_filters ({len(conv_filters)} layers) and simclr.kernel_sizes "
                          f"({len(kernel_sizes)}) must have the same length")
+    if global_pooling not in ("average", "max", "masked_average"):
+        raise ValueError(f"unknown simclr.global_pooling '{global_pooling}' (average, max or masked_average)")
     inputs = keras.Input(shape=tuple(input_shape), name="maps")
     x = inputs
     for k, (filters, size) in enumerate(zip(conv_filters, kernel_sizes)):
         if k:
             x = layers.MaxPooling2D(2, padding="same", name=f"pool{k}")(x)
         x = layers.Conv2D(filters, size, padding="same", activation="elu", name=f"conv{k + 1}")(x)
-    pool = {"average": layers.GlobalAveragePooling2D, "max": layers.GlobalMaxPooling2D}[global_pooling]
-    h = pool(name="representation_h")(x)
+    if global_pooling == "masked_average":
+        h = MaskedAveragePooling(len(conv_filters) - 1, name="representation_h")(x, inputs)
+    else:
+        pool = {"average": layers.GlobalAveragePooling2D, "max": layers.GlobalMaxPooling2D}[global_pooling]
+        h = pool(name="representation_h")(x)
     return keras.Model(inputs, h, name=name)
+
+
+@keras.saving.register_keras_serializable(package="manga_ssl")
+class MaskedAveragePooling(layers.Layer):
+    """Beyond the paper: the average of the last feature maps over the footprint only (the
+    input pixels where any map is non-zero, max-pooled to the features' grid), so that the
+    size of the bundle's zero padding does not enter h as a mean over empty pixels."""
+
+    def __init__(self, n_pools: int, **kwargs):
+        super().__init__(**kwargs)
+        self.n_pools = int(n_pools)
+
+    def call(self, features, maps):
+        mask = ops.cast(ops.any(ops.not_equal(maps, 0.0), axis=-1, keepdims=True), features.dtype)
+        for _ in range(self.n_pools):
+            mask = ops.max_pool(mask, 2, 2, padding="same")
+        total = ops.sum(features * mask, axis=(1, 2))
+        return total / ops.maximum(ops.sum(mask, axis=(1, 2)), 1.0)
+
+    def get_config(self):
+        return {**super().get_config(), "n_pools": self.n_pools}
 
 
 def build_projection_head(representation_size, units=(512, 128, 64), name="projection_head") -> keras.Model:

@@ -371,6 +371,7 @@ def embed_and_save(encoder_path, tensors_path, channels, output, seed: int, thre
     """The embed_simclr rule: the representation h of every galaxy, as a Parquet table."""
     import keras
 
+    from . import model  # noqa: F401  registers the custom layers for load_model
     from .representations import write_representation
 
     configure_threads(threads)

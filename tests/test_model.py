@@ -55,3 +55,28 @@ def test_paper_architecture():
 def test_mismatched_widths_are_refused():
     with pytest.raises(ValueError, match="kernel_sizes"):
         build_encoder((32, 32, 5), (8, 16), (3,))
+
+
+def test_masked_average_pooling_averages_over_the_footprint_only():
+    from manga_ssl.model import MaskedAveragePooling
+
+    maps = np.zeros((1, 8, 8, 2), np.float32)
+    maps[0, :4, :4, 0] = 1.0  # footprint: the top-left 4x4 pixels -> the top-left 2x2 features
+    features = np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)
+    h = np.asarray(MaskedAveragePooling(1)(features, maps))
+    assert h[0, 0] == pytest.approx(np.mean([0, 1, 4, 5]))  # plain average pooling would give 7.5
+
+
+def test_masked_average_encoder_ignores_how_much_padding_surrounds_the_footprint():
+    enc = build_encoder((16, 16, 1), (3, 3), (3, 3), global_pooling="masked_average")
+    small = np.zeros((1, 16, 16, 1), np.float32)
+    small[0, 4:12, 4:12] = 0.7
+    full = np.full((1, 16, 16, 1), 0.7, np.float32)
+    plain = build_encoder((16, 16, 1), (3, 3), (3, 3), global_pooling="average")
+    plain.set_weights(enc.get_weights())
+    h_masked = np.asarray(enc(small)), np.asarray(enc(full))
+    h_plain = np.asarray(plain(small)), np.asarray(plain(full))
+    # a constant galaxy seen through a small or a full footprint: the masked h moves less
+    assert np.abs(h_masked[0] - h_masked[1]).sum() < np.abs(h_plain[0] - h_plain[1]).sum()
+    with pytest.raises(ValueError, match="masked_average"):
+        build_encoder((16, 16, 1), (3,), (3,), global_pooling="median")
