@@ -122,6 +122,56 @@ def test_division_bias_uses_the_largest_nonphysical_and_mean_physical_accuracy()
     assert np.allclose(out["contributions"].sum(axis=1), 100)
 
 
+def test_cluster_planted_on_redshift_is_flagged_by_the_conditional_test():
+    cat = bias.derived_columns(catalogue())
+    non_phys = bias.standardised(cat, bias.NON_PHYSICAL)
+    phys = bias.standardised(cat, bias.PHYSICAL)  # unrelated to z here
+    members = (cat["z"] > cat["z"].median()).to_numpy()
+    out = bias.conditional_fit(members, phys, non_phys, seed=0)
+    assert abs(out["acc_phys"] - 0.5) < 0.08 and out["acc_both"] > 0.95
+    assert out["gain"] > 0.4 and np.isclose(out["gain"], out["acc_both"] - out["acc_phys"])
+    assert out["lr_pvalue"] < 1e-10
+    division = bias.division_bias(members.astype(np.int8), 2, non_phys, phys, seed=0)
+    assert division["acc_gain_nonphys"] > 0.4 and division["acc_gain_nonphys"] == np.nanmax(division["gains"])
+
+
+def selection_confounded_catalogue(n=3000, seed=1):
+    """MaNGA's selection: z follows log sigma (0.8 sigma + noise), membership is physical (sigma + noise)."""
+    rng = np.random.default_rng([seed, 99])  # not catalogue()'s stream: the noise must be independent
+    cat = catalogue(n, seed)
+    log_sigma = rng.normal(size=n)
+    cat["sigma_cen"] = 10 ** log_sigma
+    cat["z"] = 0.8 * log_sigma + 0.6 * rng.normal(size=n)
+    members = log_sigma + 0.5 * rng.normal(size=n) > 0
+    return bias.derived_columns(cat), members
+
+
+def test_physical_cluster_confounded_with_redshift_passes_the_conditional_test_not_the_papers():
+    cat, members = selection_confounded_catalogue()
+    non_phys = bias.standardised(cat, bias.NON_PHYSICAL)
+    phys = bias.standardised(cat, bias.PHYSICAL)
+    paper, _ = bias.cluster_fit(members, non_phys, seed=0)
+    assert paper > 0.70  # the paper's criterion (65%) rejects this physical cluster because of z
+    gains = [bias.conditional_fit(members, phys, non_phys, seed=s) for s in range(5)]
+    assert all(g["acc_phys"] > 0.8 for g in gains)
+    assert max(abs(g["gain"]) for g in gains) < 0.03  # z adds nothing once sigma is known
+    division = bias.division_bias(members.astype(np.int8), 2, non_phys, phys, seed=0)
+    assert division["acc_max_nonphys"] > 0.65 and division["acc_gain_nonphys"] < 0.03
+
+
+def test_conditional_test_shares_cluster_fits_split_and_is_reproducible():
+    cat, members = selection_confounded_catalogue(n=800)
+    non_phys = bias.standardised(cat, bias.NON_PHYSICAL)
+    phys = bias.standardised(cat, bias.PHYSICAL)
+    a = bias.conditional_fit(members, phys, non_phys, seed=[3, 1])
+    assert a == bias.conditional_fit(members, phys, non_phys, seed=[3, 1])
+    assert a != bias.conditional_fit(members, phys, non_phys, seed=[3, 2])
+    # no missing value: the physical-only fit is cluster_fit's own (same sample, same split)
+    assert a["acc_phys"] == bias.cluster_fit(members, phys, seed=[3, 1])[0]
+    labels = np.random.default_rng(0).integers(0, 3, len(cat)).astype(np.int8)
+    one, two = (bias.division_bias(labels, 3, non_phys, phys, seed=[0, 1, 2]) for _ in range(2))
+    assert one["acc_gain_nonphys"] == two["acc_gain_nonphys"] and np.array_equal(one["gains"], two["gains"])
+
 def test_table1_columns_and_accepted_k(tmp_path):
     agreement = pd.DataFrame({"k": [2, 2, 3, 3, 4, 4], "kmeans_seed": [0, 1] * 3,
                               "agreement": [0.9, 0.92, 0.95, 0.93, 0.6, 0.62]})
