@@ -177,21 +177,102 @@ def test_table1_columns_and_accepted_k(tmp_path):
                               "agreement": [0.9, 0.92, 0.95, 0.93, 0.6, 0.62]})
     accuracy = pd.DataFrame({"k": [2, 2, 3, 3, 4, 4], "replica": [0, 1] * 3,
                              "acc_max_nonphys": [0.6, 0.62, 0.64, 0.6, 0.7, 0.7],
-                             "acc_mean_phys": [0.9, 0.9, 0.88, 0.9, 0.8, 0.82]})
+                             "acc_mean_phys": [0.9, 0.9, 0.88, 0.9, 0.8, 0.82],
+                             "acc_gain_nonphys": [0.01, 0.0, 0.08, 0.06, 0.0, 0.02],
+                             "lr_nonphys": [5.0, 7, 40, 50, 6, 8], "lr_pvalue_min": [0.6, 0.4, 1e-6, 1e-8, 0.5, 0.3]})
     table = analysis.division_performance(agreement, accuracy)
-    assert list(table.columns) == ["k", "agreement", "agreement_std", "acc_max_nonphys", "acc_max_nonphys_std",
-                                   "acc_mean_phys", "acc_mean_phys_std"]
+    assert list(table.columns) == ["k", "agreement", "agreement_std", "agreement_n", "acc_max_nonphys",
+                                   "acc_max_nonphys_std", "acc_mean_phys", "acc_mean_phys_std", "acc_gain_nonphys",
+                                   "acc_gain_nonphys_std", "lr_nonphys", "lr_nonphys_std", "lr_pvalue_min",
+                                   "accuracy_n"]
     assert np.isclose(table.loc[table["k"] == 3, "agreement"].item(), 94.0)
-    assert analysis.accepted_k(table) == 3
+    assert np.isclose(table.loc[table["k"] == 3, "acc_gain_nonphys"].item(), 7.0)
+    assert np.isclose(table.loc[table["k"] == 3, "lr_nonphys"].item(), 45.0)  # not a percentage
+    assert analysis.accepted_k(table) == 3  # the paper's rule
+    assert analysis.accepted_k_conditional(table) == 2  # k = 3 gains 7% > 5% from the non-physical parameters
+    assert analysis.accepted_k_conditional(table, max_gain=8) == 3
     agreement.to_csv(tmp_path / "a.csv", index=False), accuracy.to_csv(tmp_path / "b.csv", index=False)
     accepted = analysis.make_table1({"simclr-relative-all": (tmp_path / "a.csv", tmp_path / "b.csv")},
                                     tmp_path / "table1")
-    assert accepted == {"simclr-relative-all": 3}
+    assert accepted["paper"] == {"simclr-relative-all": 3} and accepted["conditional"] == {"simclr-relative-all": 2}
+    assert "65%" in accepted["rules"]["paper"] and "5%" in accepted["rules"]["conditional"]
     md = (tmp_path / "table1.md").read_text()
-    for column in ("N clusters", "% Agree", "Acc_max Non-phys", "Acc_mean Phys"):
+    for column in ("N clusters", "% Agree", "Acc_max Non-phys", "Acc_mean Phys", "ΔAcc Non-phys|Phys"):
         assert column in md
-    assert "94 ± 1" in md
+    assert "94 ± 1" in md and "7 ± 1" in md
+    assert "the paper's rule" in md and "the conditional rule" in md
     assert r"\pm" in (tmp_path / "table1.tex").read_text()
+
+
+def test_table1_cells_share_one_format():
+    from manga_ssl.tables import pm
+
+    assert pm(93.634, 0.031) == "93.63 ± 0.03"
+    assert pm(95.9, 0.0, flat_digits=1) == "95.9 ± 0.0"  # no spread over the runs, shown as such
+    assert pm(95.9, np.nan, n=1, flat_digits=1) == "95.9 (1 run)"  # a std needs two runs
+    assert pm(95.9, np.nan) == "95.90 (no spread)"
+    assert pm(13.44, 3.7, 1, unit="%") == "13.4 ± 3.7%" and pm(np.nan, 1.0) == ""
+    assert pm(91.666666666666657, 8e-15, flat_digits=1) == "91.7 ± 0.0"  # equal runs, float rounding
+
+
+def test_table1_of_one_run_says_why_it_has_no_spread(tmp_path):
+    pd.DataFrame({"k": [2, 3], "kmeans_seed": [0, 0], "agreement": [np.nan, np.nan]}).to_csv(tmp_path / "a.csv")
+    pd.DataFrame({"k": [2, 3], "replica": [0, 0], "acc_max_nonphys": [0.959, 0.6], "acc_mean_phys": [0.9, 0.9],
+                  "acc_gain_nonphys": [0.0, 0.01], "lr_nonphys": [1.0, 2.0],
+                  "lr_pvalue_min": [0.9, 0.8]}).to_csv(tmp_path / "b.csv")
+    analysis.make_table1({"simclr-relative-all": (tmp_path / "a.csv", tmp_path / "b.csv"),
+                          "pca10-relative": (tmp_path / "a.csv", tmp_path / "b.csv")}, tmp_path / "table1")
+    md = (tmp_path / "table1.md").read_text()
+    assert "95.9 (1 run)" in md and "n/a (1 replica)" in md
+    assert "95.90" not in md
+
+
+def mock_truth(n=2000, seed=4):
+    """A mock-like survey: three populations set by sigma (physical), z tracking sigma (selection)."""
+    rng = np.random.default_rng([seed, 7])
+    cat = catalogue(n, seed)
+    log_sigma = rng.normal(size=n)
+    cat["sigma_cen"] = 10 ** log_sigma
+    cat["z"] = 0.8 * log_sigma + 0.6 * rng.normal(size=n)
+    score = log_sigma + 0.3 * rng.normal(size=n)
+    population = np.where(score < -0.2, "star_forming_disc",
+                          np.where(score < 0.9, "quenched_fast_rotator", "slow_rotator"))
+    truth = pd.DataFrame({"plateifu": cat["plateifu"], "population": population}).iloc[::-1]  # another order
+    return cat, truth
+
+
+def test_truth_rows_measure_the_true_divisions():
+    cat, truth = mock_truth()
+    rows = analysis.truth_bias(truth, cat, n_draws=4, seed=0)
+    assert rows["k"].tolist() == [2] * 4 + [3] * 4 and list(rows.columns[:2]) == ["k", "draw"]
+    assert set(analysis.BIAS_COLUMNS) <= set(rows.columns)
+    mean = rows.groupby("k").mean()
+    assert (mean["acc_mean_phys"] > 0.8).all()  # the populations are physical...
+    assert (mean["acc_max_nonphys"] > 0.65).all()  # ...yet the paper's test rejects them through z
+    assert (mean["acc_gain_nonphys"] < 0.04).all()  # the conditional test does not
+    assert rows["acc_max_nonphys"].std() > 0  # the draws differ
+    pd.testing.assert_frame_equal(rows, analysis.truth_bias(truth, cat, n_draws=4, seed=0))
+    with pytest.raises(ValueError, match="no true population"):
+        analysis.truth_bias(truth.iloc[1:], cat, n_draws=1)
+
+
+def test_truth_rows_in_table1_are_reference_only(tmp_path):
+    cat, truth = mock_truth(n=600)
+    truth_csv = tmp_path / "truth.csv"
+    analysis.truth_bias(truth, cat, n_draws=3).to_csv(truth_csv, index=False)
+    pd.DataFrame({"k": [2, 3], "kmeans_seed": [0, 0], "agreement": [0.99, 0.99]}).to_csv(tmp_path / "a.csv")
+    pd.DataFrame({"k": [2, 3], "replica": [0, 0], "acc_max_nonphys": [0.6, 0.6], "acc_mean_phys": [0.9, 0.9],
+                  "acc_gain_nonphys": [0.0, 0.0], "lr_nonphys": [1.0, 2.0],
+                  "lr_pvalue_min": [0.9, 0.8]}).to_csv(tmp_path / "b.csv")
+    accepted = analysis.make_table1({"simclr-relative-all": (tmp_path / "a.csv", tmp_path / "b.csv")},
+                                    tmp_path / "table1", truth_accuracy=truth_csv)
+    assert accepted["paper"] == {"simclr-relative-all": 3} == accepted["conditional"]  # truth never listed
+    numbers = pd.read_csv(tmp_path / "table1.csv")
+    truth_rows = numbers[numbers["representation"] == analysis.TRUTH_NAME]
+    assert truth_rows["k"].tolist() == [2, 3] and truth_rows["agreement"].isna().all()
+    assert (truth_rows["accuracy_n"] == 3).all()
+    md = (tmp_path / "table1.md").read_text()
+    assert md.count("n/a (true labels)") == 2 and "truth (mock)" in md
 
 
 def test_overlap_matrix_percentages():
