@@ -10,5 +10,5 @@ performance = dict(zip(p.names, zip(snakemake.input.agreement, snakemake.input.a
 accepted = make_table1(performance, snakemake.output.csv[: -len(".csv")], p.min_agreement, p.max_nonphys,
                        p.max_gain, getattr(snakemake.input, "truth_accuracy", None))
 with atomic_output(snakemake.output.accepted) as tmp:
-    tmp.write_text(json.dumps(accepted, indent=1, ensure_ascii=False))
+    tmp.write_text(json.dumps(accepted, indent=1))
 log.info("largest accepted k: %s", accepted)
