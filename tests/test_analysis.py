@@ -376,3 +376,26 @@ def test_ridge_loo_chooses_and_fits_as_scikit_learn_ridgecv():
     assert len(set(reference.alpha_)) == 3  # three noise levels, three different penalties
     assert np.allclose(weights, reference.coef_.T, rtol=1e-8, atol=1e-10)
     assert np.allclose(offset, reference.intercept_)
+
+
+def test_default_gain_threshold_sits_above_the_null_spread():
+    """Clusters set by the physical parameters, z and N fibres correlated with them (the
+    selection): the division's gain stays below the schema's default threshold, and the paper's
+    Acc_max non-phys is inflated by the correlations all the same."""
+    from pathlib import Path
+
+    import yaml
+
+    schema = yaml.safe_load((Path(__file__).parents[1] / "workflow/schemas/config.schema.yaml").read_text())
+    threshold = schema["properties"]["analysis"]["properties"]["max_nonphysical_gain"]["default"] / 100
+    gains, paper = [], []
+    for rep in range(12):
+        rng = np.random.default_rng([1000, rep])
+        phys, non = rng.normal(size=(1000, 8)), rng.normal(size=(1000, 7))
+        non[:, 6] = 0.8 * phys[:, 0] + 0.6 * non[:, 6]  # z tracks log sigma
+        non[:, 0] = 0.5 * phys[:, 2] + np.sqrt(0.75) * non[:, 0]  # N fibres tracks the size
+        labels = (phys @ rng.normal(size=(8, 3)) + 0.7 * rng.normal(size=(1000, 3))).argmax(axis=1)
+        out = bias.division_bias(labels, 3, non, phys, [0, rep])
+        gains.append(out["acc_gain_nonphys"]), paper.append(out["acc_max_nonphys"])
+    assert np.mean(gains) < threshold / 3 and np.max(gains) < threshold
+    assert np.mean(paper) > 0.6
