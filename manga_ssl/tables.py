@@ -36,6 +36,8 @@ def write_table(numbers: pd.DataFrame, shown: pd.DataFrame, stem, caption: str) 
         numbers.to_csv(tmp, index=False)
     with atomic_output(f"{stem}.md") as tmp:
         tmp.write_text(f"{caption}\n\n{shown.to_markdown(index=False)}\n")
-    latex = shown.to_latex(index=False, caption=caption, escape=True).replace("±", r"$\pm$")
+    latex = shown.to_latex(index=False, caption=caption, escape=True)
+    for text, tex in (("±", r"$\pm$"), ("Δ", r"$\Delta$")):
+        latex = latex.replace(text, tex)
     with atomic_output(f"{stem}.tex") as tmp:
         tmp.write_text(latex)

@@ -197,11 +197,14 @@ def test_table1_columns_and_accepted_k(tmp_path):
     assert accepted["paper"] == {"simclr-relative-all": 3} and accepted["conditional"] == {"simclr-relative-all": 2}
     assert "65%" in accepted["rules"]["paper"] and "5%" in accepted["rules"]["conditional"]
     md = (tmp_path / "table1.md").read_text()
-    for column in ("N clusters", "% Agree", "Acc_max Non-phys", "Acc_mean Phys", "ΔAcc Non-phys|Phys"):
+    for column in ("N clusters", "% Agree", "Acc_max Non-phys", "Acc_mean Phys", "ΔAcc Non-phys given Phys"):
         assert column in md
     assert "94 ± 1" in md and "7 ± 1" in md
+    header = next(line for line in md.splitlines() if line.startswith("| representation"))
+    assert header.count("|") == 7  # six columns: no "|" inside a header
     assert "the paper's rule" in md and "the conditional rule" in md
-    assert r"\pm" in (tmp_path / "table1.tex").read_text()
+    tex = (tmp_path / "table1.tex").read_text()
+    assert r"\pm" in tex and r"$\Delta$Acc Non-phys given Phys" in tex and "Δ" not in tex
 
 
 def test_table1_cells_share_one_format():
