@@ -133,9 +133,10 @@ def bias_table(labels: pd.DataFrame, catalogue: pd.DataFrame, k_values, replicas
 def division_performance(agreement: pd.DataFrame, accuracy: pd.DataFrame) -> pd.DataFrame:
     """Table 1's rows: per k, agreement mean/std over K-means seeds and the bias numbers'
     mean/std over (replica, seed) pairs, accuracies in percent; ``*_n`` counts the runs
-    behind each mean (a std needs two)."""
+    behind each mean, those with a number (a std needs two; a division whose clusters are
+    all too small to fit has none)."""
     agree = agreement.groupby("k")["agreement"].agg(["mean", "std", "count"])
-    acc = accuracy.groupby("k")[BIAS_COLUMNS[:-1]].agg(["mean", "std"])
+    acc = accuracy.groupby("k")[BIAS_COLUMNS[:-1]].agg(["mean", "std", "count"])
     ks = agree.index.union(acc.index)
     table = pd.DataFrame({
         "k": ks,
@@ -147,8 +148,8 @@ def division_performance(agreement: pd.DataFrame, accuracy: pd.DataFrame) -> pd.
         scale = 100 if col in PERCENT_COLUMNS else 1
         table[col] = scale * acc[(col, "mean")].reindex(ks).to_numpy()
         table[f"{col}_std"] = scale * acc[(col, "std")].reindex(ks).to_numpy()
+        table[f"{col}_n"] = acc[(col, "count")].reindex(ks).fillna(0).astype(int).to_numpy()
     table["lr_pvalue_min"] = accuracy.groupby("k")["lr_pvalue_min"].median().reindex(ks).to_numpy()
-    table["accuracy_n"] = accuracy.groupby("k").size().reindex(ks).fillna(0).astype(int).to_numpy()
     return table
 
 
@@ -282,7 +283,8 @@ def table1_rows(table: pd.DataFrame, name: str, agreement: bool) -> list[dict]:
         if name == TRUTH_NAME:
             agree = "n/a (true labels)"
         rows.append({"representation": name, "N clusters": int(r["k"]), "% Agree": agree,
-                     **{shown: pm(r[col], r[f"{col}_std"], n=r["accuracy_n"], flat_digits=1)
+                     **{shown: pm(r[col], r[f"{col}_std"], n=r[f"{col}_n"], flat_digits=1)
+                        or "n/a (too few galaxies)"  # every cluster under 5 members or non-members
                         for col, shown in TABLE1_COLUMNS.items()}})
     return rows
 

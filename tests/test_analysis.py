@@ -181,10 +181,10 @@ def test_table1_columns_and_accepted_k(tmp_path):
                              "acc_gain_nonphys": [0.01, 0.0, 0.08, 0.06, 0.0, 0.02],
                              "lr_nonphys": [5.0, 7, 40, 50, 6, 8], "lr_pvalue_min": [0.6, 0.4, 1e-6, 1e-8, 0.5, 0.3]})
     table = analysis.division_performance(agreement, accuracy)
-    assert list(table.columns) == ["k", "agreement", "agreement_std", "agreement_n", "acc_max_nonphys",
-                                   "acc_max_nonphys_std", "acc_mean_phys", "acc_mean_phys_std", "acc_gain_nonphys",
-                                   "acc_gain_nonphys_std", "lr_nonphys", "lr_nonphys_std", "lr_pvalue_min",
-                                   "accuracy_n"]
+    assert list(table.columns) == ["k", "agreement", "agreement_std", "agreement_n",
+                                   *[f"{c}{s}" for c in ("acc_max_nonphys", "acc_mean_phys", "acc_gain_nonphys",
+                                                         "lr_nonphys") for s in ("", "_std", "_n")],
+                                   "lr_pvalue_min"]
     assert np.isclose(table.loc[table["k"] == 3, "agreement"].item(), 94.0)
     assert np.isclose(table.loc[table["k"] == 3, "acc_gain_nonphys"].item(), 7.0)
     assert np.isclose(table.loc[table["k"] == 3, "lr_nonphys"].item(), 45.0)  # not a percentage
@@ -220,13 +220,16 @@ def test_table1_cells_share_one_format():
 
 def test_table1_of_one_run_says_why_it_has_no_spread(tmp_path):
     pd.DataFrame({"k": [2, 3], "kmeans_seed": [0, 0], "agreement": [np.nan, np.nan]}).to_csv(tmp_path / "a.csv")
-    pd.DataFrame({"k": [2, 3], "replica": [0, 0], "acc_max_nonphys": [0.959, 0.6], "acc_mean_phys": [0.9, 0.9],
-                  "acc_gain_nonphys": [0.0, 0.01], "lr_nonphys": [1.0, 2.0],
-                  "lr_pvalue_min": [0.9, 0.8]}).to_csv(tmp_path / "b.csv")
+    pd.DataFrame({"k": [2, 3, 4, 4], "replica": [0, 0, 0, 1], "acc_max_nonphys": [0.959, 0.6, np.nan, 0.7],
+                  "acc_mean_phys": [0.9, 0.9, np.nan, np.nan], "acc_gain_nonphys": [0.0, 0.01, np.nan, 0.02],
+                  "lr_nonphys": [1.0, 2.0, np.nan, 3.0], "lr_pvalue_min": [0.9, 0.8, np.nan, 0.5]}).to_csv(tmp_path / "b.csv")
     analysis.make_table1({"simclr-relative-all": (tmp_path / "a.csv", tmp_path / "b.csv"),
                           "pca10-relative": (tmp_path / "a.csv", tmp_path / "b.csv")}, tmp_path / "table1")
     md = (tmp_path / "table1.md").read_text()
     assert "95.9 (1 run)" in md and "n/a (1 replica)" in md
+    # k = 4: two runs, one of which had clusters too small to fit: a single number, said so
+    row4 = next(line for line in md.splitlines() if line.startswith("| simclr-relative-all") and "|            4 |" in line)
+    assert "70.0 (1 run)" in row4 and "n/a (too few galaxies)" in row4
     assert "95.90" not in md
 
 
@@ -273,7 +276,7 @@ def test_truth_rows_in_table1_are_reference_only(tmp_path):
     numbers = pd.read_csv(tmp_path / "table1.csv")
     truth_rows = numbers[numbers["representation"] == analysis.TRUTH_NAME]
     assert truth_rows["k"].tolist() == [2, 3] and truth_rows["agreement"].isna().all()
-    assert (truth_rows["accuracy_n"] == 3).all()
+    assert (truth_rows["acc_gain_nonphys_n"] == 3).all()
     md = (tmp_path / "table1.md").read_text()
     assert md.count("n/a (true labels)") == 2 and "truth (mock)" in md
 
