@@ -21,6 +21,15 @@ from .tables import pm, write_table
 log = logging.getLogger(__name__)
 
 LABEL_COLUMNS = ["plateifu", "k", "replica", "kmeans_seed", "label"]
+#: one division's bias numbers (bias.division_bias): the paper's two accuracies, then the
+#: conditional test's largest accuracy gain, largest likelihood ratio and smallest p-value
+BIAS_COLUMNS = ["acc_max_nonphys", "acc_mean_phys", "acc_gain_nonphys", "lr_nonphys", "lr_pvalue_min"]
+#: the fractions that Table 1 shows in percent
+PERCENT_COLUMNS = ["acc_max_nonphys", "acc_mean_phys", "acc_gain_nonphys"]
+#: the mock survey's true populations (k = 3) and early vs late types (k = 2), Table 1's reference rows
+TRUE_DIVISIONS = {3: {"star_forming_disc": 0, "quenched_fast_rotator": 1, "slow_rotator": 2},
+                  2: {"star_forming_disc": 0, "quenched_fast_rotator": 1, "slow_rotator": 1}}
+TRUTH_NAME = "truth (mock)"
 
 
 def load_replicas(paths) -> tuple[np.ndarray, list[np.ndarray], list[dict]]:
@@ -97,8 +106,9 @@ def consensus_labels(labels: pd.DataFrame, k: int, kmeans_seed: int, plateifu) -
 
 def bias_table(labels: pd.DataFrame, catalogue: pd.DataFrame, k_values, replicas, kmeans_seeds,
                seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per (k, replica, K-means seed): Acc_max non-phys, Acc_mean phys; and the physical
-    contributions per cluster (long format)."""
+    """Per (k, replica, K-means seed): Acc_max non-phys, Acc_mean phys, the conditional test's
+    accuracy gain and likelihood ratio (:data:`BIAS_COLUMNS`); and the physical contributions
+    per cluster (long format)."""
     wanted = labels[labels["k"].isin(k_values) & labels["replica"].isin(replicas)
                     & labels["kmeans_seed"].isin(kmeans_seeds)]
     groups = wanted.groupby(["k", "replica", "kmeans_seed"], sort=True)
@@ -114,8 +124,7 @@ def bias_table(labels: pd.DataFrame, catalogue: pd.DataFrame, k_values, replicas
     for (k, rid, s), sub in groups:
         assert np.array_equal(sub["plateifu"].astype(str).to_numpy(), order)
         out = bias.division_bias(sub["label"].to_numpy(), int(k), non_phys, phys, [int(seed), int(rid), int(s)])
-        rows.append({"k": k, "replica": rid, "kmeans_seed": s, "acc_max_nonphys": out["acc_max_nonphys"],
-                     "acc_mean_phys": out["acc_mean_phys"]})
+        rows.append({"k": k, "replica": rid, "kmeans_seed": s, **{c: out[c] for c in BIAS_COLUMNS}})
         for c_idx, w in enumerate(out["contributions"]):
             contrib.append({"k": k, "replica": rid, "kmeans_seed": s, "cluster": c_idx + 1,
                             **dict(zip(bias.PHYSICAL, w))})
@@ -123,17 +132,25 @@ def bias_table(labels: pd.DataFrame, catalogue: pd.DataFrame, k_values, replicas
 
 
 def division_performance(agreement: pd.DataFrame, accuracy: pd.DataFrame) -> pd.DataFrame:
-    """Table 1's rows: per k, agreement mean/std over K-means seeds and accuracies mean/std
-    over (replica, seed) pairs, in percent."""
-    agree = agreement.groupby("k")["agreement"].agg(["mean", "std"]) * 100
-    acc = accuracy.groupby("k")[["acc_max_nonphys", "acc_mean_phys"]].agg(["mean", "std"]) * 100
+    """Table 1's rows: per k, agreement mean/std over K-means seeds and the bias numbers'
+    mean/std over (replica, seed) pairs, accuracies in percent; ``*_n`` counts the runs
+    behind each mean, those with a number (a std needs two; a division whose clusters are
+    all too small to fit has none)."""
+    agree = agreement.groupby("k")["agreement"].agg(["mean", "std", "count"])
+    acc = accuracy.groupby("k")[BIAS_COLUMNS[:-1]].agg(["mean", "std", "count"])
+    ks = agree.index.union(acc.index)
     table = pd.DataFrame({
-        "k": agree.index,
-        "agreement": agree["mean"].to_numpy(), "agreement_std": agree["std"].to_numpy(),
+        "k": ks,
+        "agreement": 100 * agree["mean"].reindex(ks).to_numpy(),
+        "agreement_std": 100 * agree["std"].reindex(ks).to_numpy(),
+        "agreement_n": agree["count"].reindex(ks).fillna(0).astype(int).to_numpy(),
     })
-    for col in ("acc_max_nonphys", "acc_mean_phys"):
-        table[col] = acc[(col, "mean")].reindex(agree.index).to_numpy()
-        table[f"{col}_std"] = acc[(col, "std")].reindex(agree.index).to_numpy()
+    for col in BIAS_COLUMNS[:-1]:
+        scale = 100 if col in PERCENT_COLUMNS else 1
+        table[col] = scale * acc[(col, "mean")].reindex(ks).to_numpy()
+        table[f"{col}_std"] = scale * acc[(col, "std")].reindex(ks).to_numpy()
+        table[f"{col}_n"] = acc[(col, "count")].reindex(ks).fillna(0).astype(int).to_numpy()
+    table["lr_pvalue_min"] = accuracy.groupby("k")["lr_pvalue_min"].median().reindex(ks).to_numpy()
     return table
 
 
@@ -141,6 +158,36 @@ def accepted_k(table: pd.DataFrame, min_agreement=85.0, max_nonphys=65.0) -> int
     """The largest k whose division is reproducible and not instrumental (Section 4.2)."""
     ok = table[(table["agreement"] >= min_agreement) & (table["acc_max_nonphys"] <= max_nonphys)]
     return int(ok["k"].max()) if len(ok) else None
+
+
+def accepted_k_conditional(table: pd.DataFrame, min_agreement=85.0, max_gain=5.0) -> int | None:
+    """Beyond the paper: the largest reproducible k whose clusters the non-physical parameters
+    predict at most ``max_gain`` (%) better than the physical ones alone (bias.conditional_fit)."""
+    ok = table[(table["agreement"] >= min_agreement) & (table["acc_gain_nonphys"] <= max_gain)]
+    return int(ok["k"].max()) if len(ok) else None
+
+
+def truth_bias(truth: pd.DataFrame, catalogue: pd.DataFrame, n_draws: int, seed: int = 0) -> pd.DataFrame:
+    """The bias numbers of the mock survey's true divisions (:data:`TRUE_DIVISIONS`): one row
+    per k and draw of the random non-member samples and 80/20 splits (``n_draws`` of them,
+    seeded by ``seed``), the columns of :func:`bias_table` with ``draw`` for the replica."""
+    cat = bias.derived_columns(catalogue)
+    population = truth.set_index("plateifu")["population"].reindex(cat["plateifu"].astype(str))
+    if population.isna().any():
+        raise ValueError(f"{int(population.isna().sum())} catalogue galaxies have no true population "
+                         f"(e.g. {population.index[population.isna()][0]})")
+    non_phys = bias.standardised(cat, bias.NON_PHYSICAL)
+    phys = bias.standardised(cat, bias.PHYSICAL)
+    rows = []
+    for k, codes in TRUE_DIVISIONS.items():
+        unknown = set(population) - set(codes)
+        if unknown:
+            raise ValueError(f"unknown true populations: {sorted(unknown)}")
+        labels = population.map(codes).to_numpy(dtype=np.int8)
+        for draw in range(n_draws):
+            out = bias.division_bias(labels, k, non_phys, phys, [int(seed), draw])
+            rows.append({"k": k, "draw": draw, **{c: out[c] for c in BIAS_COLUMNS}})
+    return pd.DataFrame(rows).sort_values(["k", "draw"], ignore_index=True)
 
 
 def cross_overlap(a: np.ndarray, b: np.ndarray, ka: int, kb: int) -> np.ndarray:
@@ -202,35 +249,83 @@ def run_bias(labels_path, catalogue_path, name, k_values, n_replicas, n_seeds, s
     contributions.insert(0, "representation", name)
     write_csv(accuracy, accuracy_out)
     write_csv(contributions, contributions_out)
-    log.info("bias per k:\n%s", accuracy.groupby("k")[["acc_max_nonphys", "acc_mean_phys"]].mean().to_string())
+    log.info("bias per k:\n%s", accuracy.groupby("k")[BIAS_COLUMNS].mean().to_string())
+
+
+def run_truth_bias(truth_path, catalogue_path, n_replicas, n_seeds, seed, accuracy_out) -> None:
+    """The bias_truth rule: as many draws as the replicas x K-means seeds behind the other rows."""
+    from .io import write_csv
+
+    accuracy = truth_bias(pd.read_parquet(truth_path), pd.read_parquet(catalogue_path), n_replicas * n_seeds, seed)
+    accuracy.insert(0, "representation", TRUTH_NAME)
+    write_csv(accuracy, accuracy_out)
+    log.info("bias of the true divisions per k:\n%s", accuracy.groupby("k")[BIAS_COLUMNS].mean().to_string())
 
 
 TABLE1_CAPTION = ("Table 1. Cluster divisions performance: agreement score over the training replicas "
                   "(mean ± std over K-means seeds), the largest validation accuracy of the fit to "
                   "non-physical parameters among the clusters, and the mean accuracy of the fit to physical "
-                  "parameters (mean ± std over replicas x K-means seeds), in percent.")
+                  "parameters (mean ± std over replicas x K-means seeds), in percent. Beyond the paper: "
+                  "ΔAcc Non-phys given Phys, the largest gain in validation accuracy among the clusters when the "
+                  "non-physical parameters are added to the physical ones (same samples and splits), which the "
+                  "sample selection (z tracking mass) does not inflate.")
+TABLE1_COLUMNS = {"acc_max_nonphys": "Acc_max Non-phys", "acc_mean_phys": "Acc_mean Phys",
+                  "acc_gain_nonphys": "ΔAcc Non-phys given Phys"}
 
 
-def make_table1(performance: dict, stem, min_agreement=85.0, max_nonphys=65.0) -> dict:
-    """Table 1 from {representation: (agreement csv, accuracy csv)}; returns the accepted k of each."""
-    numbers, shown, accepted = [], [], {}
+def table1_rows(table: pd.DataFrame, name: str, agreement: bool) -> list[dict]:
+    """Table 1's shown cells of one representation; ``agreement`` False: no agreement score
+    (PCA: one table; the truth: true labels)."""
+    rows = []
+    for _, r in table.iterrows():
+        agree = pm(r["agreement"], r["agreement_std"], n=r["agreement_n"], flat_digits=1) if agreement else ""
+        if agreement and not agree:
+            agree = "n/a (1 replica)"  # the agreement score compares replicas
+        if name == TRUTH_NAME:
+            agree = "n/a (true labels)"
+        rows.append({"representation": name, "N clusters": int(r["k"]), "% Agree": agree,
+                     **{shown: pm(r[col], r[f"{col}_std"], n=r[f"{col}_n"], flat_digits=1)
+                        or "n/a (too few galaxies)"  # every cluster under 5 members or non-members
+                        for col, shown in TABLE1_COLUMNS.items()}})
+    return rows
+
+
+def make_table1(performance: dict, stem, min_agreement=85.0, max_nonphys=65.0, max_gain=5.0,
+                truth_accuracy=None) -> dict:
+    """Table 1 from {representation: (agreement csv, accuracy csv)}, with the mock survey's
+    true divisions as reference rows when ``truth_accuracy`` (csv) is given. Returns the
+    largest accepted k of each SimCLR representation under the paper's rule and under the
+    conditional one: {"paper": {...}, "conditional": {...}, "rules": {...}}; the truth
+    rows are never accepted."""
+    numbers, shown = [], []
+    accepted = {"paper": {}, "conditional": {}}
     for name, (agreement_path, accuracy_path) in performance.items():
         table = division_performance(pd.read_csv(agreement_path), pd.read_csv(accuracy_path))
         table.insert(0, "representation", name)
-        kind = representation_kind(name)
-        accepted[name] = accepted_k(table, min_agreement, max_nonphys) if kind == "simclr" else None
+        simclr = representation_kind(name) == "simclr"
+        accepted["paper"][name] = accepted_k(table, min_agreement, max_nonphys) if simclr else None
+        accepted["conditional"][name] = accepted_k_conditional(table, min_agreement, max_gain) if simclr else None
         numbers.append(table)
-        for _, r in table.iterrows():
-            shown.append({"representation": name, "N clusters": int(r["k"]),
-                          "% Agree": pm(r["agreement"], r["agreement_std"]) if kind == "simclr" else "",
-                          "Acc_max Non-phys": pm(r["acc_max_nonphys"], r["acc_max_nonphys_std"]),
-                          "Acc_mean Phys": pm(r["acc_mean_phys"], r["acc_mean_phys_std"])})
-
-    notes = "; ".join(f"{k}: largest accepted k = {v}" for k, v in accepted.items() if representation_kind(k) == "simclr")
+        shown += table1_rows(table, name, simclr)
+    if truth_accuracy is not None:
+        accuracy = pd.read_csv(truth_accuracy)
+        table = division_performance(pd.DataFrame({"k": accuracy["k"].unique(), "agreement": np.nan}), accuracy)
+        table.insert(0, "representation", TRUTH_NAME)
+        numbers.append(table)
+        shown += table1_rows(table, TRUTH_NAME, False)
+    rules = {"paper": f"agreement >= {min_agreement:g}% and Acc_max non-phys <= {max_nonphys:g}%",
+             "conditional": f"agreement >= {min_agreement:g}% and ΔAcc non-phys given phys <= {max_gain:g}%"}
+    titles = {"paper": "the paper's rule (Section 4.2)", "conditional": "the conditional rule (beyond the paper)"}
+    notes = " ".join(
+        f"Largest accepted k under {titles[rule]}, {rules[rule]}: "
+        + ", ".join(f"{n} {v}" for n, v in accepted[rule].items() if representation_kind(n) == "simclr") + "."
+        for rule in ("paper", "conditional"))
+    truth_note = (f" The {TRUTH_NAME} rows: the mock survey's three true populations (k = 3) and star-forming "
+                  "discs vs the quenched populations (k = 2), mean ± std over random non-member samples and "
+                  "splits; reference only, never accepted." if truth_accuracy is not None else "")
     write_table(pd.concat(numbers, ignore_index=True), pd.DataFrame(shown), stem,
-                f"{TABLE1_CAPTION} Accepted: agreement >= {min_agreement:g}% and Acc_max non-phys <= "
-                f"{max_nonphys:g}%. {notes}.")
-    return accepted
+                f"{TABLE1_CAPTION}{truth_note} {notes}")
+    return {**accepted, "rules": rules}
 
 
 def make_table2(contributions_path, k: int, stem) -> None:
@@ -239,13 +334,14 @@ def make_table2(contributions_path, k: int, stem) -> None:
     c = pd.read_csv(contributions_path)
     c = c[c["k"] == k]
     params = list(bias.PHYSICAL)
-    stats = c.groupby("cluster")[params].agg(["mean", "std"])
+    stats = c.groupby("cluster")[params].agg(["mean", "std", "count"])
     numbers = pd.DataFrame({"cluster": stats.index})
     shown = pd.DataFrame({"Cluster": stats.index})
     for p in params:
         numbers[p] = stats[(p, "mean")].to_numpy()
         numbers[f"{p}_std"] = stats[(p, "std")].to_numpy()
-        shown[bias.PHYSICAL[p]] = [pm(m, s, 1) + "%" for m, s in zip(stats[(p, "mean")], stats[(p, "std")])]
+        shown[bias.PHYSICAL[p]] = [pm(m, s, 1, n=n, unit="%")
+                                   for m, s, n in zip(stats[(p, "mean")], stats[(p, "std")], stats[(p, "count")])]
     name = c["representation"].iloc[0] if len(c) else ""
     write_table(numbers, shown, stem,
                 f"Table 2. Dependence of the {k} clusters of {name} on integrated parameters: normalised "

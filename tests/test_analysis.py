@@ -122,26 +122,163 @@ def test_division_bias_uses_the_largest_nonphysical_and_mean_physical_accuracy()
     assert np.allclose(out["contributions"].sum(axis=1), 100)
 
 
+def test_cluster_planted_on_redshift_is_flagged_by_the_conditional_test():
+    cat = bias.derived_columns(catalogue())
+    non_phys = bias.standardised(cat, bias.NON_PHYSICAL)
+    phys = bias.standardised(cat, bias.PHYSICAL)  # unrelated to z here
+    members = (cat["z"] > cat["z"].median()).to_numpy()
+    out = bias.conditional_fit(members, phys, non_phys, seed=0)
+    assert abs(out["acc_phys"] - 0.5) < 0.08 and out["acc_both"] > 0.95
+    assert out["gain"] > 0.4 and np.isclose(out["gain"], out["acc_both"] - out["acc_phys"])
+    assert out["lr_pvalue"] < 1e-10
+    division = bias.division_bias(members.astype(np.int8), 2, non_phys, phys, seed=0)
+    assert division["acc_gain_nonphys"] > 0.4 and division["acc_gain_nonphys"] == np.nanmax(division["gains"])
+
+
+def selection_confounded_catalogue(n=3000, seed=1):
+    """MaNGA's selection: z follows log sigma (0.8 sigma + noise), membership is physical (sigma + noise)."""
+    rng = np.random.default_rng([seed, 99])  # not catalogue()'s stream: the noise must be independent
+    cat = catalogue(n, seed)
+    log_sigma = rng.normal(size=n)
+    cat["sigma_cen"] = 10 ** log_sigma
+    cat["z"] = 0.8 * log_sigma + 0.6 * rng.normal(size=n)
+    members = log_sigma + 0.5 * rng.normal(size=n) > 0
+    return bias.derived_columns(cat), members
+
+
+def test_physical_cluster_confounded_with_redshift_passes_the_conditional_test_not_the_papers():
+    cat, members = selection_confounded_catalogue()
+    non_phys = bias.standardised(cat, bias.NON_PHYSICAL)
+    phys = bias.standardised(cat, bias.PHYSICAL)
+    paper, _ = bias.cluster_fit(members, non_phys, seed=0)
+    assert paper > 0.70  # the paper's criterion (65%) rejects this physical cluster because of z
+    gains = [bias.conditional_fit(members, phys, non_phys, seed=s) for s in range(5)]
+    assert all(g["acc_phys"] > 0.8 for g in gains)
+    assert max(abs(g["gain"]) for g in gains) < 0.03  # z adds nothing once sigma is known
+    division = bias.division_bias(members.astype(np.int8), 2, non_phys, phys, seed=0)
+    assert division["acc_max_nonphys"] > 0.65 and division["acc_gain_nonphys"] < 0.03
+
+
+def test_conditional_test_shares_cluster_fits_split_and_is_reproducible():
+    cat, members = selection_confounded_catalogue(n=800)
+    non_phys = bias.standardised(cat, bias.NON_PHYSICAL)
+    phys = bias.standardised(cat, bias.PHYSICAL)
+    a = bias.conditional_fit(members, phys, non_phys, seed=[3, 1])
+    assert a == bias.conditional_fit(members, phys, non_phys, seed=[3, 1])
+    assert a != bias.conditional_fit(members, phys, non_phys, seed=[3, 2])
+    # no missing value: the physical-only fit is cluster_fit's own (same sample, same split)
+    assert a["acc_phys"] == bias.cluster_fit(members, phys, seed=[3, 1])[0]
+    labels = np.random.default_rng(0).integers(0, 3, len(cat)).astype(np.int8)
+    one, two = (bias.division_bias(labels, 3, non_phys, phys, seed=[0, 1, 2]) for _ in range(2))
+    assert one["acc_gain_nonphys"] == two["acc_gain_nonphys"] and np.array_equal(one["gains"], two["gains"])
+
 def test_table1_columns_and_accepted_k(tmp_path):
     agreement = pd.DataFrame({"k": [2, 2, 3, 3, 4, 4], "kmeans_seed": [0, 1] * 3,
                               "agreement": [0.9, 0.92, 0.95, 0.93, 0.6, 0.62]})
     accuracy = pd.DataFrame({"k": [2, 2, 3, 3, 4, 4], "replica": [0, 1] * 3,
                              "acc_max_nonphys": [0.6, 0.62, 0.64, 0.6, 0.7, 0.7],
-                             "acc_mean_phys": [0.9, 0.9, 0.88, 0.9, 0.8, 0.82]})
+                             "acc_mean_phys": [0.9, 0.9, 0.88, 0.9, 0.8, 0.82],
+                             "acc_gain_nonphys": [0.01, 0.0, 0.08, 0.06, 0.0, 0.02],
+                             "lr_nonphys": [5.0, 7, 40, 50, 6, 8], "lr_pvalue_min": [0.6, 0.4, 1e-6, 1e-8, 0.5, 0.3]})
     table = analysis.division_performance(agreement, accuracy)
-    assert list(table.columns) == ["k", "agreement", "agreement_std", "acc_max_nonphys", "acc_max_nonphys_std",
-                                   "acc_mean_phys", "acc_mean_phys_std"]
+    assert list(table.columns) == ["k", "agreement", "agreement_std", "agreement_n",
+                                   *[f"{c}{s}" for c in ("acc_max_nonphys", "acc_mean_phys", "acc_gain_nonphys",
+                                                         "lr_nonphys") for s in ("", "_std", "_n")],
+                                   "lr_pvalue_min"]
     assert np.isclose(table.loc[table["k"] == 3, "agreement"].item(), 94.0)
-    assert analysis.accepted_k(table) == 3
+    assert np.isclose(table.loc[table["k"] == 3, "acc_gain_nonphys"].item(), 7.0)
+    assert np.isclose(table.loc[table["k"] == 3, "lr_nonphys"].item(), 45.0)  # not a percentage
+    assert analysis.accepted_k(table) == 3  # the paper's rule
+    assert analysis.accepted_k_conditional(table) == 2  # k = 3 gains 7% > 5% from the non-physical parameters
+    assert analysis.accepted_k_conditional(table, max_gain=8) == 3
     agreement.to_csv(tmp_path / "a.csv", index=False), accuracy.to_csv(tmp_path / "b.csv", index=False)
     accepted = analysis.make_table1({"simclr-relative-all": (tmp_path / "a.csv", tmp_path / "b.csv")},
                                     tmp_path / "table1")
-    assert accepted == {"simclr-relative-all": 3}
+    assert accepted["paper"] == {"simclr-relative-all": 3} and accepted["conditional"] == {"simclr-relative-all": 2}
+    assert "65%" in accepted["rules"]["paper"] and "5%" in accepted["rules"]["conditional"]
     md = (tmp_path / "table1.md").read_text()
-    for column in ("N clusters", "% Agree", "Acc_max Non-phys", "Acc_mean Phys"):
+    for column in ("N clusters", "% Agree", "Acc_max Non-phys", "Acc_mean Phys", "ΔAcc Non-phys given Phys"):
         assert column in md
-    assert "94 ± 1" in md
-    assert r"\pm" in (tmp_path / "table1.tex").read_text()
+    assert "94 ± 1" in md and "7 ± 1" in md
+    header = next(line for line in md.splitlines() if line.startswith("| representation"))
+    assert header.count("|") == 7  # six columns: no "|" inside a header
+    assert "the paper's rule" in md and "the conditional rule" in md
+    tex = (tmp_path / "table1.tex").read_text()
+    assert r"\pm" in tex and r"$\Delta$Acc Non-phys given Phys" in tex and "Δ" not in tex
+
+
+def test_table1_cells_share_one_format():
+    from manga_ssl.tables import pm
+
+    assert pm(93.634, 0.031) == "93.63 ± 0.03"
+    assert pm(95.9, 0.0, flat_digits=1) == "95.9 ± 0.0"  # no spread over the runs, shown as such
+    assert pm(95.9, np.nan, n=1, flat_digits=1) == "95.9 (1 run)"  # a std needs two runs
+    assert pm(95.9, np.nan) == "95.90 (no spread)"
+    assert pm(13.44, 3.7, 1, unit="%") == "13.4 ± 3.7%" and pm(np.nan, 1.0) == ""
+    assert pm(91.666666666666657, 8e-15, flat_digits=1) == "91.7 ± 0.0"  # equal runs, float rounding
+
+
+def test_table1_of_one_run_says_why_it_has_no_spread(tmp_path):
+    pd.DataFrame({"k": [2, 3], "kmeans_seed": [0, 0], "agreement": [np.nan, np.nan]}).to_csv(tmp_path / "a.csv")
+    pd.DataFrame({"k": [2, 3, 4, 4], "replica": [0, 0, 0, 1], "acc_max_nonphys": [0.959, 0.6, np.nan, 0.7],
+                  "acc_mean_phys": [0.9, 0.9, np.nan, np.nan], "acc_gain_nonphys": [0.0, 0.01, np.nan, 0.02],
+                  "lr_nonphys": [1.0, 2.0, np.nan, 3.0], "lr_pvalue_min": [0.9, 0.8, np.nan, 0.5]}).to_csv(tmp_path / "b.csv")
+    analysis.make_table1({"simclr-relative-all": (tmp_path / "a.csv", tmp_path / "b.csv"),
+                          "pca10-relative": (tmp_path / "a.csv", tmp_path / "b.csv")}, tmp_path / "table1")
+    md = (tmp_path / "table1.md").read_text()
+    assert "95.9 (1 run)" in md and "n/a (1 replica)" in md
+    # k = 4: two runs, one of which had clusters too small to fit: a single number, said so
+    row4 = next(line for line in md.splitlines() if line.startswith("| simclr-relative-all") and "|            4 |" in line)
+    assert "70.0 (1 run)" in row4 and "n/a (too few galaxies)" in row4
+    assert "95.90" not in md
+
+
+def mock_truth(n=2000, seed=4):
+    """A mock-like survey: three populations set by sigma (physical), z tracking sigma (selection)."""
+    rng = np.random.default_rng([seed, 7])
+    cat = catalogue(n, seed)
+    log_sigma = rng.normal(size=n)
+    cat["sigma_cen"] = 10 ** log_sigma
+    cat["z"] = 0.8 * log_sigma + 0.6 * rng.normal(size=n)
+    score = log_sigma + 0.3 * rng.normal(size=n)
+    population = np.where(score < -0.2, "star_forming_disc",
+                          np.where(score < 0.9, "quenched_fast_rotator", "slow_rotator"))
+    truth = pd.DataFrame({"plateifu": cat["plateifu"], "population": population}).iloc[::-1]  # another order
+    return cat, truth
+
+
+def test_truth_rows_measure_the_true_divisions():
+    cat, truth = mock_truth()
+    rows = analysis.truth_bias(truth, cat, n_draws=4, seed=0)
+    assert rows["k"].tolist() == [2] * 4 + [3] * 4 and list(rows.columns[:2]) == ["k", "draw"]
+    assert set(analysis.BIAS_COLUMNS) <= set(rows.columns)
+    mean = rows.groupby("k").mean()
+    assert (mean["acc_mean_phys"] > 0.8).all()  # the populations are physical...
+    assert (mean["acc_max_nonphys"] > 0.65).all()  # ...yet the paper's test rejects them through z
+    assert (mean["acc_gain_nonphys"] < 0.04).all()  # the conditional test does not
+    assert rows["acc_max_nonphys"].std() > 0  # the draws differ
+    pd.testing.assert_frame_equal(rows, analysis.truth_bias(truth, cat, n_draws=4, seed=0))
+    with pytest.raises(ValueError, match="no true population"):
+        analysis.truth_bias(truth.iloc[1:], cat, n_draws=1)
+
+
+def test_truth_rows_in_table1_are_reference_only(tmp_path):
+    cat, truth = mock_truth(n=600)
+    truth_csv = tmp_path / "truth.csv"
+    analysis.truth_bias(truth, cat, n_draws=3).to_csv(truth_csv, index=False)
+    pd.DataFrame({"k": [2, 3], "kmeans_seed": [0, 0], "agreement": [0.99, 0.99]}).to_csv(tmp_path / "a.csv")
+    pd.DataFrame({"k": [2, 3], "replica": [0, 0], "acc_max_nonphys": [0.6, 0.6], "acc_mean_phys": [0.9, 0.9],
+                  "acc_gain_nonphys": [0.0, 0.0], "lr_nonphys": [1.0, 2.0],
+                  "lr_pvalue_min": [0.9, 0.8]}).to_csv(tmp_path / "b.csv")
+    accepted = analysis.make_table1({"simclr-relative-all": (tmp_path / "a.csv", tmp_path / "b.csv")},
+                                    tmp_path / "table1", truth_accuracy=truth_csv)
+    assert accepted["paper"] == {"simclr-relative-all": 3} == accepted["conditional"]  # truth never listed
+    numbers = pd.read_csv(tmp_path / "table1.csv")
+    truth_rows = numbers[numbers["representation"] == analysis.TRUTH_NAME]
+    assert truth_rows["k"].tolist() == [2, 3] and truth_rows["agreement"].isna().all()
+    assert (truth_rows["acc_gain_nonphys_n"] == 3).all()
+    md = (tmp_path / "table1.md").read_text()
+    assert md.count("n/a (true labels)") == 2 and "truth (mock)" in md
 
 
 def test_overlap_matrix_percentages():
@@ -245,3 +382,26 @@ def test_ridge_loo_chooses_and_fits_as_scikit_learn_ridgecv():
     assert len(set(reference.alpha_)) == 3  # three noise levels, three different penalties
     assert np.allclose(weights, reference.coef_.T, rtol=1e-8, atol=1e-10)
     assert np.allclose(offset, reference.intercept_)
+
+
+def test_default_gain_threshold_sits_above_the_null_spread():
+    """Clusters set by the physical parameters, z and N fibres correlated with them (the
+    selection): the division's gain stays below the schema's default threshold, and the paper's
+    Acc_max non-phys is inflated by the correlations all the same."""
+    from pathlib import Path
+
+    import yaml
+
+    schema = yaml.safe_load((Path(__file__).parents[1] / "workflow/schemas/config.schema.yaml").read_text())
+    threshold = schema["properties"]["analysis"]["properties"]["max_nonphysical_gain"]["default"] / 100
+    gains, paper = [], []
+    for rep in range(12):
+        rng = np.random.default_rng([1000, rep])
+        phys, non = rng.normal(size=(1000, 8)), rng.normal(size=(1000, 7))
+        non[:, 6] = 0.8 * phys[:, 0] + 0.6 * non[:, 6]  # z tracks log sigma
+        non[:, 0] = 0.5 * phys[:, 2] + np.sqrt(0.75) * non[:, 0]  # N fibres tracks the size
+        labels = (phys @ rng.normal(size=(8, 3)) + 0.7 * rng.normal(size=(1000, 3))).argmax(axis=1)
+        out = bias.division_bias(labels, 3, non, phys, [0, rep])
+        gains.append(out["acc_gain_nonphys"]), paper.append(out["acc_max_nonphys"])
+    assert np.mean(gains) < threshold / 3 and np.max(gains) < threshold
+    assert np.mean(paper) > 0.6

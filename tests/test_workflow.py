@@ -1,5 +1,6 @@
 """End to end: the real Snakefile on the tiny config, as a user runs it."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -223,12 +224,20 @@ def test_analysis_tables(tiny_run):
     names = set(table1["representation"])
     assert names == {"simclr-relative-all", "simclr-individual-all", "simclr-relative-no_vband",
                      "simclr-individual-no_vband", "simclr-relative-vband_kinematics",
-                     "pca1024-relative", "pca10-relative"}
+                     "pca1024-relative", "pca10-relative", "truth (mock)"}
     simclr = table1[table1["representation"] == "simclr-relative-all"]
     assert simclr["k"].tolist() == [2, 3, 4]
     assert simclr["agreement"].between(0, 100).all()
+    assert simclr["acc_gain_nonphys"].between(-100, 100).all()
+    truth = table1[table1["representation"] == "truth (mock)"]  # the mock's true divisions, for reference
+    assert truth["k"].tolist() == [2, 3] and truth["agreement"].isna().all()
+    assert truth["acc_mean_phys"].between(0, 100).all()  # 24 galaxies: too few for a sharper check
     md = (res / "tables/table1.md").read_text()
     assert "% Agree" in md and "Acc_max Non-phys" in md and "Acc_mean Phys" in md
+    assert "ΔAcc Non-phys given Phys" in md and "n/a (true labels)" in md
+    accepted = json.loads((res / "tables/accepted_k.json").read_text())
+    assert set(accepted) == {"paper", "conditional", "rules"}
+    assert "truth (mock)" not in accepted["paper"] and "simclr-relative-all" in accepted["conditional"]
     assert (res / "tables/table1.tex").read_text().startswith("\\begin{table}")
     labels = pd.read_parquet(res / "clusters/simclr-relative-all/labels.parquet")
     assert set(labels["replica"]) == {0, 1} and set(labels["kmeans_seed"]) == {0, 1, 2}

@@ -167,11 +167,16 @@ def k_values(wildcards):
 
 
 def table1_inputs():
+    """Every representation's agreement and accuracies; on the mock survey also those of
+    the true divisions (rule bias_truth reads the truth)."""
     names = representation_names()
-    return {
+    inputs = {
         "agreement": [f"{RESULTS}/clusters/{n}/agreement.csv" for n in names],
         "accuracy": [f"{RESULTS}/bias/{n}/accuracy.csv" for n in names],
     }
+    if config["dataset"] == "mock":
+        inputs["truth_accuracy"] = f"{RESULTS}/bias/truth/accuracy.csv"
+    return inputs
 
 
 def overlap_comparisons():
