@@ -121,9 +121,11 @@ def bias_table(labels: pd.DataFrame, catalogue: pd.DataFrame, k_values, replicas
     cat = bias.derived_columns(catalogue).set_index("plateifu").loc[order]
     non_phys = bias.standardised(cat, bias.NON_PHYSICAL)
     phys = bias.standardised(cat, bias.PHYSICAL)
+    given = bias.conditioning(cat)
     for (k, rid, s), sub in groups:
         assert np.array_equal(sub["plateifu"].astype(str).to_numpy(), order)
-        out = bias.division_bias(sub["label"].to_numpy(), int(k), non_phys, phys, [int(seed), int(rid), int(s)])
+        out = bias.division_bias(sub["label"].to_numpy(), int(k), non_phys, phys, [int(seed), int(rid), int(s)],
+                                 given)
         rows.append({"k": k, "replica": rid, "kmeans_seed": s, **{c: out[c] for c in BIAS_COLUMNS}})
         for c_idx, w in enumerate(out["contributions"]):
             contrib.append({"k": k, "replica": rid, "kmeans_seed": s, "cluster": c_idx + 1,
@@ -178,6 +180,7 @@ def truth_bias(truth: pd.DataFrame, catalogue: pd.DataFrame, n_draws: int, seed:
                          f"(e.g. {population.index[population.isna()][0]})")
     non_phys = bias.standardised(cat, bias.NON_PHYSICAL)
     phys = bias.standardised(cat, bias.PHYSICAL)
+    given = bias.conditioning(cat)
     rows = []
     for k, codes in TRUE_DIVISIONS.items():
         unknown = set(population) - set(codes)
@@ -185,7 +188,7 @@ def truth_bias(truth: pd.DataFrame, catalogue: pd.DataFrame, n_draws: int, seed:
             raise ValueError(f"unknown true populations: {sorted(unknown)}")
         labels = population.map(codes).to_numpy(dtype=np.int8)
         for draw in range(n_draws):
-            out = bias.division_bias(labels, k, non_phys, phys, [int(seed), draw])
+            out = bias.division_bias(labels, k, non_phys, phys, [int(seed), draw], given)
             rows.append({"k": k, "draw": draw, **{c: out[c] for c in BIAS_COLUMNS}})
     return pd.DataFrame(rows).sort_values(["k", "draw"], ignore_index=True)
 

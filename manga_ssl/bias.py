@@ -153,7 +153,20 @@ def logistic_fit(x: np.ndarray, y: np.ndarray, c: float = 1.0, tol: float = 1e-1
     return beta[:-1], float(beta[-1])
 
 
-def division_bias(labels: np.ndarray, k: int, non_physical: np.ndarray, physical: np.ndarray, seed) -> dict:
+#: What the conditional test conditions on: Table 2's parameters and the stellar mass,
+#: through which MaNGA's selection (luminosity -> redshift) reaches the non-physical ones.
+CONDITIONING = {**PHYSICAL, "log_mass": "log M*"}
+
+
+def conditioning(catalogue: pd.DataFrame) -> np.ndarray:
+    """The standardised :data:`CONDITIONING` parameters; a column the catalogue lacks
+    entirely (e.g. no Pipe3D catalogue) is left out rather than emptying every row."""
+    present = [c for c in CONDITIONING if c in catalogue and catalogue[c].notna().any()]
+    return standardised(catalogue, present)
+
+
+def division_bias(labels: np.ndarray, k: int, non_physical: np.ndarray, physical: np.ndarray, seed,
+                  conditioning: np.ndarray | None = None) -> dict:
     """One division's bias numbers.
 
     The paper's: Acc_max non-phys (largest over the clusters), Acc_mean phys
@@ -161,8 +174,10 @@ def division_bias(labels: np.ndarray, k: int, non_physical: np.ndarray, physical
     ``acc_gain_nonphys``, the largest held-out accuracy gain of physical +
     non-physical over physical parameters alone (:func:`conditional_fit`), and
     the largest likelihood-ratio statistic ``lr_nonphys`` with the smallest
-    p-value ``lr_pvalue_min`` over the clusters.
+    p-value ``lr_pvalue_min`` over the clusters; the conditional test conditions on
+    ``conditioning`` (default: ``physical``).
     """
+    given = physical if conditioning is None else conditioning
     acc_non, acc_phys, contrib, cond = [], [], [], []
     for c in range(k):
         members = labels == c
@@ -170,7 +185,7 @@ def division_bias(labels: np.ndarray, k: int, non_physical: np.ndarray, physical
         a, _ = cluster_fit(members, non_physical, key)
         b, w = cluster_fit(members, physical, key)
         acc_non.append(a), acc_phys.append(b), contrib.append(w)
-        cond.append(conditional_fit(members, physical, non_physical, key))
+        cond.append(conditional_fit(members, given, non_physical, key))
     gains = np.array([c["gain"] for c in cond])
     lr, pvalue = np.array([c["lr"] for c in cond]), np.array([c["lr_pvalue"] for c in cond])
 

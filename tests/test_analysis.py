@@ -405,3 +405,20 @@ def test_default_gain_threshold_sits_above_the_null_spread():
         gains.append(out["acc_gain_nonphys"]), paper.append(out["acc_max_nonphys"])
     assert np.mean(gains) < threshold / 3 and np.max(gains) < threshold
     assert np.mean(paper) > 0.6
+
+
+def test_conditional_test_conditions_on_mass_which_the_selection_ties_to_redshift():
+    rng = np.random.default_rng([7, 99])
+    n = 3000
+    cat = catalogue(n, 7)
+    log_mass = rng.normal(10.4, 0.5, n)
+    cat["log_mass"] = log_mass
+    cat["z"] = 0.03 * (log_mass - 10.4) + 0.01 * rng.normal(size=n)  # MaNGA: z follows mass
+    cat = bias.derived_columns(cat)
+    members = (log_mass + 0.2 * rng.normal(size=n) > 10.6).astype(np.int8)  # a cluster of massive galaxies
+    non_phys, phys = bias.standardised(cat, bias.NON_PHYSICAL), bias.standardised(cat, bias.PHYSICAL)
+    without_mass = bias.division_bias(members, 2, non_phys, phys, seed=0)
+    with_mass = bias.division_bias(members, 2, non_phys, phys, seed=0, conditioning=bias.conditioning(cat))
+    assert without_mass["acc_gain_nonphys"] > 0.2  # z stands in for the missing mass
+    assert with_mass["acc_gain_nonphys"] < 0.03
+    assert bias.conditioning(cat.drop(columns="log_mass")).shape[1] == len(bias.PHYSICAL)
