@@ -64,7 +64,12 @@ def loss_curves(histories: dict, title: str = ""):
     if title:
         ax.set_title(title)
     if 1 < len(histories) <= 12:
-        ax.legend(frameon=False, ncols=2)
+        if probes:  # one legend of the replicas below both panels, clear of the curves
+            fig.set_size_inches(7.2, 2.6 + 0.2 * ((len(histories) + 2) // 3))
+            fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncols=3, frameon=False, fontsize="small")
+            fig.subplots_adjust(bottom=0.22 + 0.06 * ((len(histories) + 2) // 3), wspace=0.3)
+        else:
+            ax.legend(frameon=False, ncols=2)
     finite = np.concatenate([np.asarray(h["loss"], float) for h in histories.values()])
     if finite.size:
         ax.set_ylim(finite.min() - 0.02 * np.ptp(finite) - 1e-3, finite.max() + 0.05 * np.ptp(finite) + 1e-3)

@@ -15,6 +15,17 @@ def test_shipped_configs_are_valid(name):
     assert cfg["preprocessing"]["image_size"] == 32
 
 
+@pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "config" / "mocks").glob("*.yaml")))
+def test_other_mock_surveys_are_valid_over_the_demo(name):
+    """config/mocks/*.yaml are laid over the demo (--configfile config/demo.yaml <file>)."""
+    cfg = yaml.safe_load((ROOT / "config/demo.yaml").read_text())
+    overlay = yaml.safe_load((ROOT / "config/mocks" / name).read_text())
+    cfg["run_name"] = overlay["run_name"]
+    cfg["survey"].update(overlay["survey"])
+    assert set(overlay) == {"run_name", "survey"} and overlay["run_name"] != "demo"
+    assert validate_config(cfg, SCHEMA)["survey"]["n_galaxies"] == 1000
+
+
 def test_paper_config_carries_the_paper_settings():
     cfg = load_config(ROOT / "config/config.yaml", SCHEMA)
     assert cfg["survey"]["n_galaxies"] == 9507

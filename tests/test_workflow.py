@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -206,6 +207,14 @@ def test_simclr_replicas_and_baselines(tiny_run):
             assert list(h["plateifu"]) == list(cat["plateifu"])
             assert h.shape[1] == 1 + 8 and h.columns[1] == "h_0000"  # h is the last convolution's width
             assert np.isfinite(h.iloc[:, 1:].to_numpy()).all()
+    # the method beyond the paper trains in its own folder; the online probes are in every history
+    footprint = pd.read_csv(tiny_run / "results/tiny/simclr/relative-all+footprint/seed0/history.csv")
+    assert footprint["epoch"].tolist() == [1, 2]
+    assert {"probe_r2_physical", "probe_r2_instrumental"} <= set(history.columns) & set(footprint.columns)
+    h = pd.read_parquet(tiny_run / "results/tiny/embeddings/simclr-relative-all+footprint-seed1.parquet")
+    assert list(h["plateifu"]) == list(cat["plateifu"])
+    summary = pd.read_parquet(tiny_run / "results/tiny/embeddings/summary-relative.parquet")
+    assert summary.shape == (len(cat), 1 + 10)
     # a finished run leaves no checkpoint behind
     assert not list((tiny_run / "results/tiny").glob("checkpoints/*.npz"))
     a = pd.read_parquet(tiny_run / "results/tiny/embeddings/simclr-relative-all-seed0.parquet")
@@ -224,7 +233,10 @@ def test_analysis_tables(tiny_run):
     names = set(table1["representation"])
     assert names == {"simclr-relative-all", "simclr-individual-all", "simclr-relative-no_vband",
                      "simclr-individual-no_vband", "simclr-relative-vband_kinematics",
-                     "pca1024-relative", "pca10-relative", "truth (mock)"}
+                     "simclr-relative-all+footprint", "pca1024-relative", "pca10-relative",
+                     "summary-relative", "truth (mock)"}
+    # the method beyond the paper is analysed over the whole k range, beside the paper's
+    assert table1.loc[table1["representation"] == "simclr-relative-all+footprint", "k"].tolist() == [2, 3, 4]
     simclr = table1[table1["representation"] == "simclr-relative-all"]
     assert simclr["k"].tolist() == [2, 3, 4]
     assert simclr["agreement"].between(0, 100).all()
@@ -253,7 +265,8 @@ def test_analysis_tables(tiny_run):
         umap = pd.read_parquet(res / f"umap/{name}.parquet")
         assert len(umap) == n and np.isfinite(umap[["umap_x", "umap_y"]].to_numpy()).all()
     truth = pd.read_csv(res / "validation/representations_vs_truth.csv")
-    assert set(truth["representation"]) == {"simclr-relative-all", "pca1024-relative", "pca10-relative"}
+    assert set(truth["representation"]) == {"simclr-relative-all", "simclr-relative-all+footprint",
+                                            "pca1024-relative", "pca10-relative", "summary-relative"}
     assert truth["ari"].between(-1, 1).all()
 
 
@@ -342,6 +355,25 @@ def test_training_change_reruns_training_and_everything_after(tiny_run, tmp_path
             "fig3_physical_planes", "loss_curves", "run_summary"} <= planned, planned
     # the data and the PCA baselines do not depend on the SimCLR settings
     assert not planned & {"mock_survey", "extract_maps", "normalise", "pca_baselines"}, planned
+
+
+def test_a_new_method_trains_only_its_own_replicas(tiny_run, tmp_path):
+    def add_method(cfg):
+        cfg["simclr"]["methods"]["cooler"] = {"temperature": 0.2}
+        cfg["simclr"]["variants"].append({"normalisation": "individual", "channels": "all", "method": "cooler"})
+
+    cfg = yaml.safe_load((tiny_run / "config.yaml").read_text())
+    add_method(cfg)
+    changed = tmp_path / "method.yaml"
+    changed.write_text(yaml.safe_dump(cfg))
+    cmd = [str(SNAKEMAKE), "--dry-run", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(tiny_run),
+           "--cores", "2", "--configfile", str(changed)]
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=tiny_run)
+    assert out.returncode == 0, out.stderr[-3000:]
+    text = out.stdout + out.stderr
+    trained = set(re.findall(r"simclr/([a-z_+-]+)/seed\d+/encoder\.keras", text))
+    assert trained == {"individual-all+cooler"}, trained  # the paper's replicas stay as they are
+    assert "extract_maps" not in planned_jobs(text)
 
 
 def test_nothing_to_do_on_rerun(tiny_run):

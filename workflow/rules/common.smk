@@ -91,10 +91,14 @@ def channel_set(wildcards):
 
 
 def simclr_settings(wildcards):
-    """The simclr section for a variant: the paper's, or overridden by its method
-    (config 'simclr.methods', beyond the paper)."""
+    """The simclr settings of a variant: the paper's, or overridden by its method (config
+    'simclr.methods', beyond the paper). Without the lists of seeds, variants and methods,
+    so that adding a replica or a method never retrains the others."""
     _, method = split_tag(wildcards.channels)
-    return method_settings(config["simclr"], method)
+    settings = method_settings(config["simclr"], method)
+    return {
+        k: v for k, v in settings.items() if k not in ("seeds", "variants", "methods")
+    }
 
 
 def checkpoint_path(wildcards):
