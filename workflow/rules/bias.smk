@@ -4,7 +4,7 @@ rule bias_regression:
     input:
         labels=f"{RESULTS}/clusters/{{representation}}/labels.parquet",
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
-        code=science_code("bias", "analysis"),
+        code=science_code("bias", "analysis", "names"),
     output:
         accuracy=f"{RESULTS}/bias/{{representation}}/accuracy.csv",
         contributions=f"{RESULTS}/bias/{{representation}}/contributions.csv",

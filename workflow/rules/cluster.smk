@@ -4,7 +4,7 @@ rule kmeans:
     input:
         tables=representation_tables,
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
-        code=science_code("clustering", "analysis", "bias"),
+        code=science_code("clustering", "analysis", "bias", "names"),
     output:
         labels=f"{RESULTS}/clusters/{{representation}}/labels.parquet",
         agreement=f"{RESULTS}/clusters/{{representation}}/agreement.csv",
@@ -29,7 +29,7 @@ rule umap:
     """Sections 4.1, 5.1: the reference replica's representation in two dimensions."""
     input:
         table=first_table,
-        code=science_code("projection", "neighbours", "analysis"),
+        code=science_code("projection", "neighbours", "analysis", "names"),
     output:
         umap=f"{RESULTS}/umap/{{representation}}.parquet",
     log:

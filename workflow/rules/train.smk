@@ -33,7 +33,7 @@ rule embed_simclr:
     input:
         tensors=f"{RESULTS}/tensors/{{normalisation}}.npz",
         encoder=f"{RESULTS}/simclr/{{normalisation}}-{{channels}}/seed{{seed}}/encoder.keras",
-        code=science_code("training", "representations"),
+        code=science_code("training", "model", "representations"),
     output:
         embedding=f"{RESULTS}/embeddings/simclr-{{normalisation}}-{{channels}}-seed{{seed}}.parquet",
     log:
