@@ -330,8 +330,8 @@ def test_validation_outputs(tiny_run):
         assert "| z |" in md and "127-fibre" in md
 
 
-def planned_after(tiny_run, tmp_path, change) -> set:
-    """Rules a dry run plans once ``change`` has edited the tiny run's configuration."""
+def dry_run_after(tiny_run, tmp_path, change) -> str:
+    """The output of a dry run once ``change`` has edited the tiny run's configuration."""
     cfg = yaml.safe_load((tiny_run / "config.yaml").read_text())
     change(cfg)
     changed = tmp_path / "changed.yaml"
@@ -340,7 +340,12 @@ def planned_after(tiny_run, tmp_path, change) -> set:
            "--cores", "2", "--configfile", str(changed)]
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=tiny_run)
     assert out.returncode == 0, out.stderr[-3000:]
-    return planned_jobs(out.stdout + out.stderr)
+    return out.stdout + out.stderr
+
+
+def planned_after(tiny_run, tmp_path, change) -> set:
+    """Rules a dry run plans once ``change`` has edited the tiny run's configuration."""
+    return planned_jobs(dry_run_after(tiny_run, tmp_path, change))
 
 
 def test_analysis_change_reruns_only_the_analysis(tiny_run, tmp_path):
@@ -362,15 +367,7 @@ def test_a_new_method_trains_only_its_own_replicas(tiny_run, tmp_path):
         cfg["simclr"]["methods"]["cooler"] = {"temperature": 0.2}
         cfg["simclr"]["variants"].append({"normalisation": "individual", "channels": "all", "method": "cooler"})
 
-    cfg = yaml.safe_load((tiny_run / "config.yaml").read_text())
-    add_method(cfg)
-    changed = tmp_path / "method.yaml"
-    changed.write_text(yaml.safe_dump(cfg))
-    cmd = [str(SNAKEMAKE), "--dry-run", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(tiny_run),
-           "--cores", "2", "--configfile", str(changed)]
-    out = subprocess.run(cmd, capture_output=True, text=True, cwd=tiny_run)
-    assert out.returncode == 0, out.stderr[-3000:]
-    text = out.stdout + out.stderr
+    text = dry_run_after(tiny_run, tmp_path, add_method)
     trained = set(re.findall(r"simclr/([a-z_+-]+)/seed\d+/encoder\.keras", text))
     assert trained == {"individual-all+cooler"}, trained  # the paper's replicas stay as they are
     assert "extract_maps" not in planned_jobs(text)
