@@ -23,9 +23,10 @@ log = logging.getLogger(__name__)
 LABEL_COLUMNS = ["plateifu", "k", "replica", "kmeans_seed", "label"]
 #: one division's bias numbers (bias.division_bias): the paper's two accuracies, then the
 #: conditional test's largest accuracy gain, largest likelihood ratio and smallest p-value
-BIAS_COLUMNS = ["acc_max_nonphys", "acc_mean_phys", "acc_gain_nonphys", "lr_nonphys", "lr_pvalue_min"]
+BIAS_COLUMNS = ["acc_max_nonphys", "acc_mean_phys", "acc_gain_nonphys", "acc_max_nonphys_oriented", "lr_nonphys",
+                "lr_pvalue_min"]
 #: the fractions that Table 1 shows in percent
-PERCENT_COLUMNS = ["acc_max_nonphys", "acc_mean_phys", "acc_gain_nonphys"]
+PERCENT_COLUMNS = ["acc_max_nonphys", "acc_mean_phys", "acc_gain_nonphys", "acc_max_nonphys_oriented"]
 #: the mock survey's true populations (k = 3) and early vs late types (k = 2), Table 1's reference rows
 TRUE_DIVISIONS = {3: {"star_forming_disc": 0, "quenched_fast_rotator": 1, "slow_rotator": 2},
                   2: {"star_forming_disc": 0, "quenched_fast_rotator": 1, "slow_rotator": 1}}
@@ -105,7 +106,7 @@ def consensus_labels(labels: pd.DataFrame, k: int, kmeans_seed: int, plateifu) -
 
 
 def bias_table(labels: pd.DataFrame, catalogue: pd.DataFrame, k_values, replicas, kmeans_seeds,
-               seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+               seed: int = 0, fit: str = "least_squares") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per (k, replica, K-means seed): Acc_max non-phys, Acc_mean phys, the conditional test's
     accuracy gain and likelihood ratio (:data:`BIAS_COLUMNS`); and the physical contributions
     per cluster (long format)."""
@@ -121,11 +122,11 @@ def bias_table(labels: pd.DataFrame, catalogue: pd.DataFrame, k_values, replicas
     cat = bias.derived_columns(catalogue).set_index("plateifu").loc[order]
     non_phys = bias.standardised(cat, bias.NON_PHYSICAL)
     phys = bias.standardised(cat, bias.PHYSICAL)
-    given = bias.conditioning(cat)
+    given, oriented = bias.conditioning(cat), bias.standardised(cat, bias.NON_PHYSICAL_ORIENTED)
     for (k, rid, s), sub in groups:
         assert np.array_equal(sub["plateifu"].astype(str).to_numpy(), order)
         out = bias.division_bias(sub["label"].to_numpy(), int(k), non_phys, phys, [int(seed), int(rid), int(s)],
-                                 given)
+                                 given, fit, oriented)
         rows.append({"k": k, "replica": rid, "kmeans_seed": s, **{c: out[c] for c in BIAS_COLUMNS}})
         for c_idx, w in enumerate(out["contributions"]):
             contrib.append({"k": k, "replica": rid, "kmeans_seed": s, "cluster": c_idx + 1,
@@ -139,6 +140,7 @@ def division_performance(agreement: pd.DataFrame, accuracy: pd.DataFrame) -> pd.
     behind each mean, those with a number (a std needs two; a division whose clusters are
     all too small to fit has none)."""
     agree = agreement.groupby("k")["agreement"].agg(["mean", "std", "count"])
+    accuracy = accuracy.reindex(columns=list(dict.fromkeys(["k", *accuracy.columns, *BIAS_COLUMNS])))
     acc = accuracy.groupby("k")[BIAS_COLUMNS[:-1]].agg(["mean", "std", "count"])
     ks = agree.index.union(acc.index)
     table = pd.DataFrame({
@@ -169,7 +171,8 @@ def accepted_k_conditional(table: pd.DataFrame, min_agreement=85.0, max_gain=5.0
     return int(ok["k"].max()) if len(ok) else None
 
 
-def truth_bias(truth: pd.DataFrame, catalogue: pd.DataFrame, n_draws: int, seed: int = 0) -> pd.DataFrame:
+def truth_bias(truth: pd.DataFrame, catalogue: pd.DataFrame, n_draws: int, seed: int = 0,
+               fit: str = "least_squares") -> pd.DataFrame:
     """The bias numbers of the mock survey's true divisions (:data:`TRUE_DIVISIONS`): one row
     per k and draw of the random non-member samples and 80/20 splits (``n_draws`` of them,
     seeded by ``seed``), the columns of :func:`bias_table` with ``draw`` for the replica."""
@@ -180,7 +183,7 @@ def truth_bias(truth: pd.DataFrame, catalogue: pd.DataFrame, n_draws: int, seed:
                          f"(e.g. {population.index[population.isna()][0]})")
     non_phys = bias.standardised(cat, bias.NON_PHYSICAL)
     phys = bias.standardised(cat, bias.PHYSICAL)
-    given = bias.conditioning(cat)
+    given, oriented = bias.conditioning(cat), bias.standardised(cat, bias.NON_PHYSICAL_ORIENTED)
     rows = []
     for k, codes in TRUE_DIVISIONS.items():
         unknown = set(population) - set(codes)
@@ -188,7 +191,7 @@ def truth_bias(truth: pd.DataFrame, catalogue: pd.DataFrame, n_draws: int, seed:
             raise ValueError(f"unknown true populations: {sorted(unknown)}")
         labels = population.map(codes).to_numpy(dtype=np.int8)
         for draw in range(n_draws):
-            out = bias.division_bias(labels, k, non_phys, phys, [int(seed), draw], given)
+            out = bias.division_bias(labels, k, non_phys, phys, [int(seed), draw], given, fit, oriented)
             rows.append({"k": k, "draw": draw, **{c: out[c] for c in BIAS_COLUMNS}})
     return pd.DataFrame(rows).sort_values(["k", "draw"], ignore_index=True)
 
@@ -241,13 +244,14 @@ def run_kmeans(tables, name, k_values, kmeans_seeds, catalogue_path, labels_out,
 
 
 def run_bias(labels_path, catalogue_path, name, k_values, n_replicas, n_seeds, seed, accuracy_out,
-             contributions_out) -> None:
+             contributions_out, fit: str = "least_squares") -> None:
     from .io import write_csv
 
     labels = pd.read_parquet(labels_path)
     replicas = sorted(labels["replica"].unique())[:n_replicas]
     seeds = sorted(labels["kmeans_seed"].unique())[:n_seeds]
-    accuracy, contributions = bias_table(labels, pd.read_parquet(catalogue_path), k_values, replicas, seeds, seed)
+    accuracy, contributions = bias_table(labels, pd.read_parquet(catalogue_path), k_values, replicas, seeds, seed,
+                                         fit)
     accuracy.insert(0, "representation", name)
     contributions.insert(0, "representation", name)
     write_csv(accuracy, accuracy_out)
@@ -255,11 +259,13 @@ def run_bias(labels_path, catalogue_path, name, k_values, n_replicas, n_seeds, s
     log.info("bias per k:\n%s", accuracy.groupby("k")[BIAS_COLUMNS].mean().to_string())
 
 
-def run_truth_bias(truth_path, catalogue_path, n_replicas, n_seeds, seed, accuracy_out) -> None:
+def run_truth_bias(truth_path, catalogue_path, n_replicas, n_seeds, seed, accuracy_out,
+                   fit: str = "least_squares") -> None:
     """The bias_truth rule: as many draws as the replicas x K-means seeds behind the other rows."""
     from .io import write_csv
 
-    accuracy = truth_bias(pd.read_parquet(truth_path), pd.read_parquet(catalogue_path), n_replicas * n_seeds, seed)
+    accuracy = truth_bias(pd.read_parquet(truth_path), pd.read_parquet(catalogue_path), n_replicas * n_seeds, seed,
+                          fit)
     accuracy.insert(0, "representation", TRUTH_NAME)
     write_csv(accuracy, accuracy_out)
     log.info("bias of the true divisions per k:\n%s", accuracy.groupby("k")[BIAS_COLUMNS].mean().to_string())
@@ -271,9 +277,12 @@ TABLE1_CAPTION = ("Table 1. Cluster divisions performance: agreement score over 
                   "parameters (mean ± std over replicas x K-means seeds), in percent. Beyond the paper: "
                   "ΔAcc Non-phys given Phys, the largest gain in validation accuracy among the clusters when the "
                   "non-physical parameters are added to the physical ones (same samples and splits), which the "
-                  "sample selection (z tracking mass) does not inflate.")
+                  "sample selection (z tracking mass) does not inflate; and Acc_max Non-phys with PA and RA as a "
+                  "linear fit can see them (cos 2PA, sin 2PA, cos RA, sin RA) instead of as numbers from 0 to 360 "
+                  "deg.")
 TABLE1_COLUMNS = {"acc_max_nonphys": "Acc_max Non-phys", "acc_mean_phys": "Acc_mean Phys",
-                  "acc_gain_nonphys": "ΔAcc Non-phys given Phys"}
+                  "acc_gain_nonphys": "ΔAcc Non-phys given Phys",
+                  "acc_max_nonphys_oriented": "Acc_max Non-phys, angles as axes"}
 
 
 def table1_rows(table: pd.DataFrame, name: str, agreement: bool) -> list[dict]:

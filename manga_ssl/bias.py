@@ -2,7 +2,10 @@
 
 For each cluster: a balanced binary sample (its members and as many random
 non-members), a linear classifier of the standardised parameters fitted on 80%
-and scored on the held-out 20%. With the non-physical (instrumental) parameters
+and scored on the held-out 20%. The paper's words, "a linear regression fit of
+the parameters to a binary classification", are taken literally by default
+(``fit="least_squares"``: least squares on the 0/1 labels, a galaxy is a member
+above 0.5); an L2 logistic regression is offered beside it (``fit="logistic"``). With the non-physical (instrumental) parameters
 the largest validation accuracy over the clusters is Acc_max non-phys: a
 division is rejected when it exceeds 65%, as the cluster could then be an
 instrumental artefact. With the physical parameters the mean over the clusters
@@ -29,6 +32,14 @@ NON_PHYSICAL = {
     "position_angle": "PA", "rotation_angle": "RA", "coverage": "D_IFU/Re", "z": "z",
 }
 
+#: Beyond the paper: the same parameters with the angles as a linear fit can see them, the
+#: position angle as an axis (cos 2PA, sin 2PA) and the rotation angle as a direction.
+NON_PHYSICAL_ORIENTED = {
+    "n_fibres": "N fibres", "re_arcsec": "Re [arcsec]", "n_zero_pixels": "N zero pixels",
+    "cos_2pa": "cos 2PA", "sin_2pa": "sin 2PA", "cos_ra": "cos RA", "sin_ra": "sin RA",
+    "coverage": "D_IFU/Re", "z": "z",
+}
+
 #: Table 2's integrated physical parameters (column name in the catalogue after :func:`derived_columns`).
 PHYSICAL = {
     "log_sigma_cen": "log(sigma)", "age_lw_re": "LW Age_Re", "log_re_kpc": "log(Re[kpc])",
@@ -43,6 +54,9 @@ def derived_columns(catalogue: pd.DataFrame) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         out["log_sigma_cen"] = np.log10(out["sigma_cen"].where(out["sigma_cen"] > 0))
         out["log_re_kpc"] = np.log10(out["re_kpc"].where(out["re_kpc"] > 0))
+    pa, ra = np.radians(out["position_angle"]), np.radians(out["rotation_angle"])
+    out["cos_2pa"], out["sin_2pa"] = np.cos(2 * pa), np.sin(2 * pa)
+    out["cos_ra"], out["sin_ra"] = np.cos(ra), np.sin(ra)
     return out
 
 
@@ -74,17 +88,19 @@ def balanced_split(members: np.ndarray, ok: np.ndarray, seed, test_fraction: flo
             np.concatenate(test), np.r_[np.ones(n_test), np.zeros(n_test)])
 
 
-def cluster_fit(members: np.ndarray, params: np.ndarray, seed, test_fraction: float = 0.2):
+def cluster_fit(members: np.ndarray, params: np.ndarray, seed, test_fraction: float = 0.2,
+                fit: str = "least_squares"):
     """(validation accuracy, contributions in % (P,)) of members vs random non-members.
 
-    Galaxies with a missing parameter are left out (see :func:`balanced_split`).
+    Galaxies with a missing parameter are left out (see :func:`balanced_split`);
+    ``fit``: the linear classifier (:data:`FITS`).
     """
     p = params.shape[1]
     split = balanced_split(members, np.isfinite(params).all(axis=1), seed, test_fraction)
     if split is None:
         return np.nan, np.full(p, np.nan)
     train, y_train, test, y_test = split
-    w, b = logistic_fit(params[train], y_train)
+    w, b = FITS[fit](params[train], y_train)
     predicted = (params[test] @ w + b) > 0
     coef = np.abs(w)
     total = coef.sum()
@@ -98,7 +114,7 @@ def deviance(x: np.ndarray, y: np.ndarray, w: np.ndarray, b: float) -> float:
 
 
 def conditional_fit(members: np.ndarray, physical: np.ndarray, non_physical: np.ndarray, seed,
-                    test_fraction: float = 0.2) -> dict:
+                    test_fraction: float = 0.2, fit: str = "least_squares") -> dict:
     """What the non-physical parameters add to the physical ones in predicting membership.
 
     One balanced sample and 80/20 split (:func:`balanced_split`, the same as
@@ -108,7 +124,9 @@ def conditional_fit(members: np.ndarray, physical: np.ndarray, non_physical: np.
     their difference ``gain`` (the acceptance statistic), and the likelihood-ratio
     statistic ``lr`` (training deviance of (i) minus that of (ii)) with its
     chi-square p-value ``lr_pvalue`` (degrees of freedom: the number of
-    non-physical parameters). A cluster that the physical parameters explain,
+    non-physical parameters). The accuracies come from ``fit``; the likelihood
+    ratio needs a likelihood, so it is computed only with ``fit="logistic"``
+    (NaN otherwise). A cluster that the physical parameters explain,
     however strongly a non-physical parameter correlates with them through the
     sample selection, gains nothing; one that the instrument makes does.
     """
@@ -122,12 +140,23 @@ def conditional_fit(members: np.ndarray, physical: np.ndarray, non_physical: np.
     train, y_train, test, y_test = split
     out = {}
     for name, x in (("phys", physical), ("both", both)):
-        w, b = logistic_fit(x[train], y_train)
+        w, b = FITS[fit](x[train], y_train)
         out[f"acc_{name}"] = float(np.mean(((x[test] @ w + b) > 0) == y_test))
-        out[f"dev_{name}"] = deviance(x[train], y_train, w, b)
+        out[f"dev_{name}"] = deviance(x[train], y_train, w, b) if fit == "logistic" else np.nan
     lr = max(0.0, out.pop("dev_phys") - out.pop("dev_both"))  # the L2 penalty can make it a hair negative
+    if fit != "logistic":
+        lr = np.nan
     return {**out, "gain": out["acc_both"] - out["acc_phys"], "lr": lr,
-            "lr_pvalue": float(chi2.sf(lr, non_physical.shape[1]))}
+            "lr_pvalue": float(chi2.sf(lr, non_physical.shape[1])) if np.isfinite(lr) else np.nan}
+
+
+def least_squares_fit(x: np.ndarray, y: np.ndarray):
+    """(weights, offset) of the paper's linear regression of 0/1 labels on the parameters;
+    the offset includes the 0.5 threshold, so that ``x @ w + b > 0`` classifies as with
+    :func:`logistic_fit`."""
+    design = np.column_stack([x, np.ones(len(x))])
+    beta, *_ = np.linalg.lstsq(design, y, rcond=None)
+    return beta[:-1], float(beta[-1] - 0.5)
 
 
 def logistic_fit(x: np.ndarray, y: np.ndarray, c: float = 1.0, tol: float = 1e-10, max_iter: int = 100):
@@ -166,7 +195,8 @@ def conditioning(catalogue: pd.DataFrame) -> np.ndarray:
 
 
 def division_bias(labels: np.ndarray, k: int, non_physical: np.ndarray, physical: np.ndarray, seed,
-                  conditioning: np.ndarray | None = None) -> dict:
+                  conditioning: np.ndarray | None = None, fit: str = "least_squares",
+                  oriented: np.ndarray | None = None) -> dict:
     """One division's bias numbers.
 
     The paper's: Acc_max non-phys (largest over the clusters), Acc_mean phys
@@ -175,25 +205,32 @@ def division_bias(labels: np.ndarray, k: int, non_physical: np.ndarray, physical
     non-physical over physical parameters alone (:func:`conditional_fit`), and
     the largest likelihood-ratio statistic ``lr_nonphys`` with the smallest
     p-value ``lr_pvalue_min`` over the clusters; the conditional test conditions on
-    ``conditioning`` (default: ``physical``).
+    ``conditioning`` (default: ``physical``); and, where ``oriented`` holds the
+    :data:`NON_PHYSICAL_ORIENTED` parameters, ``acc_max_nonphys_oriented``: the
+    paper's Acc_max non-phys with the angles as axes and directions.
     """
     given = physical if conditioning is None else conditioning
-    acc_non, acc_phys, contrib, cond = [], [], [], []
+    acc_non, acc_phys, contrib, cond, acc_oriented = [], [], [], [], []
     for c in range(k):
         members = labels == c
         key = [*np.atleast_1d(seed).tolist(), c]
-        a, _ = cluster_fit(members, non_physical, key)
-        b, w = cluster_fit(members, physical, key)
+        a, _ = cluster_fit(members, non_physical, key, fit=fit)
+        b, w = cluster_fit(members, physical, key, fit=fit)
         acc_non.append(a), acc_phys.append(b), contrib.append(w)
-        cond.append(conditional_fit(members, given, non_physical, key))
+        cond.append(conditional_fit(members, given, non_physical, key, fit=fit))
+        acc_oriented.append(cluster_fit(members, oriented, key, fit=fit)[0] if oriented is not None else np.nan)
     gains = np.array([c["gain"] for c in cond])
     lr, pvalue = np.array([c["lr"] for c in cond]), np.array([c["lr_pvalue"] for c in cond])
 
     def largest(v):
         return float(np.nanmax(v)) if np.isfinite(v).any() else np.nan
 
-    return {"acc_max_nonphys": largest(acc_non),
+    return {"acc_max_nonphys": largest(acc_non), "acc_max_nonphys_oriented": largest(np.array(acc_oriented)),
             "acc_mean_phys": float(np.nanmean(acc_phys)) if np.isfinite(acc_phys).any() else np.nan,
             "acc_nonphys": np.array(acc_non), "contributions": np.array(contrib),
             "acc_gain_nonphys": largest(gains), "gains": gains, "lr_nonphys": largest(lr),
             "lr_pvalue_min": -largest(-pvalue)}
+
+
+#: The linear classifiers of the bias regression (config ``analysis.bias_fit``).
+FITS = {"least_squares": least_squares_fit, "logistic": logistic_fit}

@@ -85,16 +85,45 @@ def catalogue(n=3000, seed=0):
     return frame
 
 
-def test_planted_instrumental_cluster_is_caught_and_random_one_is_not():
+@pytest.mark.parametrize("fit, floor", [("logistic", 0.97), ("least_squares", 0.85)])
+def test_planted_instrumental_cluster_is_caught_and_random_one_is_not(fit, floor):
     cat = bias.derived_columns(catalogue())
     non_phys = bias.standardised(cat, bias.NON_PHYSICAL)
-    planted = (cat["n_fibres"] == 127).to_numpy()
-    acc, contrib = bias.cluster_fit(planted, non_phys, seed=0)
-    assert acc > 0.97
+    planted = (cat["n_fibres"] == 127).to_numpy()  # a step in N fibres: the logistic fit is sharper
+    acc, contrib = bias.cluster_fit(planted, non_phys, seed=0, fit=fit)
+    assert acc > floor  # far above the paper's 65% either way
     assert np.isclose(contrib.sum(), 100) and contrib[list(bias.NON_PHYSICAL).index("n_fibres")] > 60
     random = np.random.default_rng(5).random(len(cat)) < 0.3
-    acc_random = np.mean([bias.cluster_fit(random, non_phys, seed=s)[0] for s in range(5)])
+    acc_random = np.mean([bias.cluster_fit(random, non_phys, seed=s, fit=fit)[0] for s in range(5)])
     assert abs(acc_random - 0.5) < 0.05
+
+
+def test_least_squares_fit_is_the_linear_regression_of_the_labels():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(500, 3))
+    y = (x @ np.array([1.0, -2.0, 0.5]) + rng.normal(size=500) > 0).astype(float)
+    w, b = bias.least_squares_fit(x, y)
+    design = np.column_stack([x, np.ones(500)])
+    beta = np.linalg.solve(design.T @ design, design.T @ y)  # the normal equations
+    assert np.allclose(w, beta[:3]) and np.isclose(b, beta[3] - 0.5)  # the 0.5 threshold in the offset
+    assert np.mean(((x @ w + b) > 0) == y) > 0.8
+
+
+def test_angles_as_axes_see_an_orientation_cluster_the_papers_columns_cannot():
+    rng = np.random.default_rng(8)
+    cat = catalogue(3000, 8)
+    cat["position_angle"] = rng.uniform(0, 180, 3000)
+    cat["rotation_angle"] = rng.uniform(0, 360, 3000)
+    cat = bias.derived_columns(cat)
+    # galaxies whose major axis lies within 30 deg of North-South (PA near 0 or 180)
+    members = (np.abs(np.cos(np.radians(2 * cat["position_angle"]))) > 0.5).to_numpy() & (
+        np.cos(np.radians(2 * cat["position_angle"])) > 0).to_numpy()
+    labels = members.astype(np.int8)
+    non_phys, phys = bias.standardised(cat, bias.NON_PHYSICAL), bias.standardised(cat, bias.PHYSICAL)
+    out = bias.division_bias(labels, 2, non_phys, phys, seed=0,
+                             oriented=bias.standardised(cat, bias.NON_PHYSICAL_ORIENTED))
+    assert out["acc_max_nonphys"] < 0.62  # PA from 0 to 180 deg as a number: a linear fit is blind
+    assert out["acc_max_nonphys_oriented"] > 0.85
 
 
 def test_logistic_fit_matches_scikit_learn_logistic_regression():
@@ -116,7 +145,7 @@ def test_division_bias_uses_the_largest_nonphysical_and_mean_physical_accuracy()
     non_phys = bias.standardised(cat, bias.NON_PHYSICAL)
     phys = bias.standardised(cat, bias.PHYSICAL)
     labels = np.where(cat["n_fibres"] == 127, 1, 0).astype(np.int8)  # one instrumental cluster
-    out = bias.division_bias(labels, 2, non_phys, phys, seed=0)
+    out = bias.division_bias(labels, 2, non_phys, phys, seed=0, fit="logistic")
     assert out["acc_max_nonphys"] > 0.95 and out["acc_max_nonphys"] == out["acc_nonphys"].max()
     assert abs(out["acc_mean_phys"] - 0.5) < 0.08  # the physical parameters are unrelated here
     assert np.allclose(out["contributions"].sum(axis=1), 100)
@@ -127,7 +156,7 @@ def test_cluster_planted_on_redshift_is_flagged_by_the_conditional_test():
     non_phys = bias.standardised(cat, bias.NON_PHYSICAL)
     phys = bias.standardised(cat, bias.PHYSICAL)  # unrelated to z here
     members = (cat["z"] > cat["z"].median()).to_numpy()
-    out = bias.conditional_fit(members, phys, non_phys, seed=0)
+    out = bias.conditional_fit(members, phys, non_phys, seed=0, fit="logistic")  # the LR needs a likelihood
     assert abs(out["acc_phys"] - 0.5) < 0.08 and out["acc_both"] > 0.95
     assert out["gain"] > 0.4 and np.isclose(out["gain"], out["acc_both"] - out["acc_phys"])
     assert out["lr_pvalue"] < 1e-10
@@ -183,7 +212,8 @@ def test_table1_columns_and_accepted_k(tmp_path):
     table = analysis.division_performance(agreement, accuracy)
     assert list(table.columns) == ["k", "agreement", "agreement_std", "agreement_n",
                                    *[f"{c}{s}" for c in ("acc_max_nonphys", "acc_mean_phys", "acc_gain_nonphys",
-                                                         "lr_nonphys") for s in ("", "_std", "_n")],
+                                                         "acc_max_nonphys_oriented", "lr_nonphys")
+                                     for s in ("", "_std", "_n")],
                                    "lr_pvalue_min"]
     assert np.isclose(table.loc[table["k"] == 3, "agreement"].item(), 94.0)
     assert np.isclose(table.loc[table["k"] == 3, "acc_gain_nonphys"].item(), 7.0)
@@ -201,7 +231,7 @@ def test_table1_columns_and_accepted_k(tmp_path):
         assert column in md
     assert "94 ± 1" in md and "7 ± 1" in md
     header = next(line for line in md.splitlines() if line.startswith("| representation"))
-    assert header.count("|") == 7  # six columns: no "|" inside a header
+    assert header.count("|") == 8  # seven columns: no "|" inside a header
     assert "the paper's rule" in md and "the conditional rule" in md
     tex = (tmp_path / "table1.tex").read_text()
     assert r"\pm" in tex and r"$\Delta$Acc Non-phys given Phys" in tex and "Δ" not in tex

@@ -1,6 +1,7 @@
 rule bias_regression:
     """Section 4.2: linear fits of cluster membership to non-physical and physical
-    parameters (Acc_max non-phys, Acc_mean phys, contributions)."""
+    parameters (Acc_max non-phys, Acc_mean phys, contributions); beyond the paper, the
+    conditional test and the angles as axes."""
     input:
         labels=f"{RESULTS}/clusters/{{representation}}/labels.parquet",
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
@@ -19,6 +20,7 @@ rule bias_regression:
         replicas=config["analysis"]["bias_replicas"],
         kmeans_seeds=config["analysis"]["bias_kmeans_seeds"],
         seed=config["analysis"]["bias_seed"],
+        fit=config["analysis"]["bias_fit"],
     script:
         "../scripts/bias_regression.py"
 
@@ -42,6 +44,7 @@ rule bias_truth:
         replicas=config["analysis"]["bias_replicas"],
         kmeans_seeds=config["analysis"]["bias_kmeans_seeds"],
         seed=config["analysis"]["bias_seed"],
+        fit=config["analysis"]["bias_fit"],
     script:
         "../scripts/bias_truth.py"
 

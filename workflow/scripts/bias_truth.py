@@ -4,4 +4,4 @@ from manga_ssl.runlog import log_to
 log_to(snakemake.log[0])
 p = snakemake.params
 run_truth_bias(snakemake.input.truth, snakemake.input.catalogue, p.replicas, p.kmeans_seeds, p.seed,
-               snakemake.output.accuracy)
+               snakemake.output.accuracy, fit=p.fit)
