@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 
 LABEL_COLUMNS = ["plateifu", "k", "replica", "kmeans_seed", "label"]
 #: one division's bias numbers (bias.division_bias): the paper's two accuracies, then the
-#: conditional test's largest accuracy gain, largest likelihood ratio and smallest p-value
+#: conditional test's largest accuracy gain, Acc_max non-phys with the angles as axes, and the
+#: conditional test's largest likelihood ratio and smallest p-value
 BIAS_COLUMNS = ["acc_max_nonphys", "acc_mean_phys", "acc_gain_nonphys", "acc_max_nonphys_oriented", "lr_nonphys",
                 "lr_pvalue_min"]
 #: the fractions that Table 1 shows in percent
@@ -120,9 +121,7 @@ def bias_table(labels: pd.DataFrame, catalogue: pd.DataFrame, k_values, replicas
     # standardised parameters serves them all
     order = next(iter(groups))[1]["plateifu"].astype(str).to_numpy()
     cat = bias.derived_columns(catalogue).set_index("plateifu").loc[order]
-    non_phys = bias.standardised(cat, bias.NON_PHYSICAL)
-    phys = bias.standardised(cat, bias.PHYSICAL)
-    given, oriented = bias.conditioning(cat), bias.standardised(cat, bias.NON_PHYSICAL_ORIENTED)
+    non_phys, phys, given, oriented = bias.parameter_sets(cat)
     for (k, rid, s), sub in groups:
         assert np.array_equal(sub["plateifu"].astype(str).to_numpy(), order)
         out = bias.division_bias(sub["label"].to_numpy(), int(k), non_phys, phys, [int(seed), int(rid), int(s)],
@@ -181,9 +180,7 @@ def truth_bias(truth: pd.DataFrame, catalogue: pd.DataFrame, n_draws: int, seed:
     if population.isna().any():
         raise ValueError(f"{int(population.isna().sum())} catalogue galaxies have no true population "
                          f"(e.g. {population.index[population.isna()][0]})")
-    non_phys = bias.standardised(cat, bias.NON_PHYSICAL)
-    phys = bias.standardised(cat, bias.PHYSICAL)
-    given, oriented = bias.conditioning(cat), bias.standardised(cat, bias.NON_PHYSICAL_ORIENTED)
+    non_phys, phys, given, oriented = bias.parameter_sets(cat)
     rows = []
     for k, codes in TRUE_DIVISIONS.items():
         unknown = set(population) - set(codes)

@@ -194,6 +194,14 @@ def conditioning(catalogue: pd.DataFrame) -> np.ndarray:
     return standardised(catalogue, present)
 
 
+def parameter_sets(catalogue: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The standardised parameters of :func:`division_bias`, in its argument order:
+    non-physical, physical, the conditional test's conditioning set, and the non-physical
+    ones with the angles as axes; ``catalogue`` after :func:`derived_columns`."""
+    return (standardised(catalogue, NON_PHYSICAL), standardised(catalogue, PHYSICAL), conditioning(catalogue),
+            standardised(catalogue, NON_PHYSICAL_ORIENTED))
+
+
 def division_bias(labels: np.ndarray, k: int, non_physical: np.ndarray, physical: np.ndarray, seed,
                   conditioning: np.ndarray | None = None, fit: str = "least_squares",
                   oriented: np.ndarray | None = None) -> dict:

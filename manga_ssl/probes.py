@@ -93,7 +93,8 @@ INSTRUMENTAL = {
 }
 
 
-def _log10(x):
+def log10_positive(x):
+    """log10 of the positive values, NaN elsewhere (catalogue sentinels, zeros)."""
     x = np.asarray(x, float)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(x > 0, np.log10(x), np.nan)
@@ -110,14 +111,14 @@ def probe_targets(catalogue, truth=None):
     if truth is not None:
         t = truth.set_index("plateifu").reindex(catalogue["plateifu"])
         physical = {
-            "log_mass": t["log_mass"], "log_sfr": t["log_sfr"], "log_re_kpc": _log10(t["re_kpc"]),
-            "log_sigma_cen": _log10(t["sigma_cen_true"]), "lambda_re_true": t["lambda_re_true"],
+            "log_mass": t["log_mass"], "log_sfr": t["log_sfr"], "log_re_kpc": log10_positive(t["re_kpc"]),
+            "log_sigma_cen": log10_positive(t["sigma_cen_true"]), "lambda_re_true": t["lambda_re_true"],
             "age_re": t["age_re"], "zh_re": t["zh_re"], "grad_age": t["grad_age"], "grad_zh": t["grad_zh"],
         }
     else:
         physical = {
-            "log_mass": c["log_mass"], "log_sfr": c["log_sfr"], "log_re_kpc": _log10(c["re_kpc"]),
-            "log_sigma_cen": _log10(c["sigma_cen"]), "lambda_re_true": c["lambda_re"],
+            "log_mass": c["log_mass"], "log_sfr": c["log_sfr"], "log_re_kpc": log10_positive(c["re_kpc"]),
+            "log_sigma_cen": log10_positive(c["sigma_cen"]), "lambda_re_true": c["lambda_re"],
             "age_re": c["age_lw_re"], "zh_re": c["zh_lw_re"], "grad_age": c["grad_age_lw"], "grad_zh": c["grad_zh_lw"],
         }
     cols = {

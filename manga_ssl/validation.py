@@ -8,6 +8,7 @@ import pandas as pd
 from astropy.table import Table
 
 from .ifu import FIBRE_COUNTS
+from .probes import log10_positive
 
 #: catalogue column -> ground-truth column (mock survey).
 MEASURED_VS_TRUE = {
@@ -101,21 +102,15 @@ def _pearson(x, y) -> tuple[float, int]:
     return (float(np.corrcoef(x[ok], y[ok])[0, 1]) if ok.sum() > 2 else np.nan), int(ok.sum())
 
 
-def _log(x):
-    x = np.asarray(x, float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(x > 0, np.log10(x), np.nan)
-
-
 def joint_checks(catalogue: pd.DataFrame, pipe3d: Table, drpall: Table, main: np.ndarray) -> list[dict]:
     """The relations MaNGA's selection induces, mock beside real: Pearson correlations of
     stellar mass, angular size and redshift, and the median Re [arcsec] in each bundle size.
 
     Masses: the mock's catalogue log M* against NSA elliptical-Petrosian masses (h = 1 units,
     a constant offset that leaves correlations unchanged) and DR14 Pipe3D log_mass."""
-    m_mass, m_z, m_re = catalogue["log_mass"], catalogue["z"], _log(catalogue["re_arcsec"])
-    d_mass, d_z = _log(_col(drpall, "nsa_elpetro_mass"))[main], _col(drpall, "nsa_z")[main]
-    d_re = _log(_col(drpall, "nsa_elpetro_th50_r"))[main]
+    m_mass, m_z, m_re = catalogue["log_mass"], catalogue["z"], log10_positive(catalogue["re_arcsec"])
+    d_mass, d_z = log10_positive(_col(drpall, "nsa_elpetro_mass"))[main], _col(drpall, "nsa_z")[main]
+    d_re = log10_positive(_col(drpall, "nsa_elpetro_th50_r"))[main]
     p_mass, p_z = _col(pipe3d, "log_mass"), _col(pipe3d, "redshift")
     p_mass = np.where(p_mass > 0, p_mass, np.nan)
     pairs = [

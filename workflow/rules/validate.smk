@@ -4,7 +4,7 @@ rule measurements_vs_truth:
     input:
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
         truth=f"{MOCK}/truth.parquet",
-        code=science_code("validation"),
+        code=science_code("validation", "probes"),
     output:
         table=f"{RESULTS}/validation/measurements_vs_truth.csv",
     log:
@@ -22,7 +22,7 @@ rule mock_vs_real:
     input:
         **real_catalogues(),
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
-        code=science_code("validation"),
+        code=science_code("validation", "probes"),
     output:
         table=f"{RESULTS}/validation/mock_vs_real.md",
     log:
