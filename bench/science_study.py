@@ -35,7 +35,7 @@ def score(features, plateifu, catalogue, truth, k_values, kmeans_seeds, seed=0):
 
     cat = bias.derived_columns(catalogue).set_index("plateifu").loc[plateifu]
     labels, agreement = analysis.cluster_runs(features, "simclr", k_values, kmeans_seeds,
-                                              list(range(len(features))), cat["log_sigma_cen"].to_numpy())
+                                              list(range(len(features))), cat[["lambda_re", "age_lw_re"]])
     labels = analysis.labels_frame(plateifu, labels)
     pop = truth.set_index("plateifu")["population"].reindex(plateifu).to_numpy()
     acc, _ = analysis.bias_table(labels, cat.reset_index(), k_values, range(len(features)), kmeans_seeds[:3], seed)

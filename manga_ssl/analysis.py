@@ -50,12 +50,13 @@ def load_replicas(paths) -> tuple[np.ndarray, list[np.ndarray], list[dict]]:
 
 
 def cluster_runs(features: list[np.ndarray], kind: str, k_values, kmeans_seeds, replica_ids,
-                 order_values=None, threshold=0.9, warm_start_dims=0):
+                 physical=None, threshold=0.9, warm_start_dims=0):
     """K-means on every replica for every k and seed; labels matched to replica 0.
 
     Returns (labels long DataFrame without plateifu, agreement DataFrame).
-    ``order_values`` (N,) names the reference clusters by increasing median
-    (e.g. log sigma_cen) so that cluster numbers mean the same across k and seeds.
+    ``physical`` (DataFrame with ``lambda_re`` and ``age_lw_re``, N rows) names the reference
+    clusters as the paper does (:func:`clustering.paper_order`), so that cluster numbers mean
+    the same across k and seeds.
     """
     xs = [clustering.prepare(f, kind) for f in features]
     starts = [clustering.leading_axes(x, warm_start_dims) if 0 < warm_start_dims < x.shape[1] else None
@@ -69,8 +70,9 @@ def cluster_runs(features: list[np.ndarray], kind: str, k_values, kmeans_seeds, 
         for seed in kmeans_seeds:
             labels = [clustering.kmeans_labels(x, k, seed, start=s) for x, s in zip(xs, starts)]
             reference = labels[0]
-            if order_values is not None:
-                reference = clustering.order_by(reference, order_values, k)
+            if physical is not None:
+                reference = clustering.paper_order(reference, k, physical["lambda_re"].to_numpy(),
+                                                   physical["age_lw_re"].to_numpy())
             matched = np.stack([reference] + [clustering.match_labels(lab, reference, k) for lab in labels[1:]])
             score, _ = clustering.agreement_score(matched, threshold) if len(xs) > 1 else (np.nan, None)
             scores.append({"k": k, "kmeans_seed": seed, "agreement": score})
@@ -227,24 +229,25 @@ def run_kmeans(tables, name, k_values, kmeans_seeds, catalogue_path, labels_out,
     plateifu, features, metas = load_replicas(list(tables))
     replica_ids = [int(m.get("seed", 0)) for m in metas]
     cat = bias.derived_columns(pd.read_parquet(catalogue_path)).set_index("plateifu")
-    sigma = cat["log_sigma_cen"].reindex(plateifu).to_numpy()
+    physical = cat[["lambda_re", "age_lw_re"]].reindex(plateifu)
     with threadpool_limits(threads):
-        labels, agreement = cluster_runs(features, kind, k_values, kmeans_seeds, replica_ids, sigma, threshold,
+        labels, agreement = cluster_runs(features, kind, k_values, kmeans_seeds, replica_ids, physical, threshold,
                                          warm_start_dims)
     write_parquet(labels_frame(plateifu, labels), labels_out,
-                  {"label": "cluster, matched to the reference replica and numbered by increasing "
-                            "median log sigma_cen"},
+                  {"label": f"cluster, matched to the reference replica and {clustering.CLUSTER_NAMING}"},
                   metadata={"representation": name, "reference_replica": str(replica_ids[0])})
     agreement.insert(0, "representation", name)
     write_csv(agreement, agreement_out)
     log.info("agreement per k:\n%s", agreement.groupby("k")["agreement"].agg(["mean", "std"]).to_string())
 
 
-def run_bias(labels_path, catalogue_path, name, k_values, n_replicas, n_seeds, seed, accuracy_out,
+def run_bias(labels_path, catalogue_path, name, n_replicas, n_seeds, seed, accuracy_out,
              contributions_out, fit: str = "least_squares") -> None:
+    """The bias_regression rule, at every k the kmeans rule clustered at."""
     from .io import write_csv
 
     labels = pd.read_parquet(labels_path)
+    k_values = sorted(int(k) for k in labels["k"].unique())
     replicas = sorted(labels["replica"].unique())[:n_replicas]
     seeds = sorted(labels["kmeans_seed"].unique())[:n_seeds]
     accuracy, contributions = bias_table(labels, pd.read_parquet(catalogue_path), k_values, replicas, seeds, seed,
@@ -300,7 +303,7 @@ def table1_rows(table: pd.DataFrame, name: str, agreement: bool) -> list[dict]:
 
 
 def make_table1(performance: dict, stem, min_agreement=85.0, max_nonphys=65.0, max_gain=5.0,
-                truth_accuracy=None) -> dict:
+                truth_accuracy=None, division_note: str = "") -> dict:
     """Table 1 from {representation: (agreement csv, accuracy csv)}, with the mock survey's
     true divisions as reference rows when ``truth_accuracy`` (csv) is given. Returns the
     largest accepted k of each SimCLR representation under the paper's rule and under the
@@ -333,19 +336,20 @@ def make_table1(performance: dict, stem, min_agreement=85.0, max_nonphys=65.0, m
                   "discs vs the quenched populations (k = 2), mean ± std over random non-member samples and "
                   "splits; reference only, never accepted." if truth_accuracy is not None else "")
     write_table(pd.concat(numbers, ignore_index=True), pd.DataFrame(shown), stem,
-                f"{TABLE1_CAPTION}{truth_note} {notes}")
+                f"{TABLE1_CAPTION}{truth_note} {notes}" + (f" Divisions studied: {division_note}" if division_note else ""))
     return {**accepted, "rules": rules}
 
 
-def make_table2(contributions_path, k: int, stem) -> None:
-    """Table 2: each physical parameter's contribution (%) to each cluster of the k-division."""
+def make_table2(contributions_path, k: int, stem, letters: bool = False, division_note: str = "") -> None:
+    """Table 2: each physical parameter's contribution (%) to each cluster of the k-division;
+    ``division_note`` says how k was chosen (:mod:`manga_ssl.divisions`)."""
 
     c = pd.read_csv(contributions_path)
     c = c[c["k"] == k]
     params = list(bias.PHYSICAL)
     stats = c.groupby("cluster")[params].agg(["mean", "std", "count"])
     numbers = pd.DataFrame({"cluster": stats.index})
-    shown = pd.DataFrame({"Cluster": stats.index})
+    shown = pd.DataFrame({"Cluster": [clustering.cluster_name(int(c) - 1, letters) for c in stats.index]})
     for p in params:
         numbers[p] = stats[(p, "mean")].to_numpy()
         numbers[f"{p}_std"] = stats[(p, "std")].to_numpy()
@@ -355,8 +359,8 @@ def make_table2(contributions_path, k: int, stem) -> None:
     write_table(numbers, shown, stem,
                 f"Table 2. Dependence of the {k} clusters of {name} on integrated parameters: normalised "
                 "|coefficient| of each standardised parameter in the linear fit of cluster membership, "
-                "mean ± std over replicas x K-means seeds. Clusters are numbered by increasing median "
-                "central velocity dispersion.")
+                f"mean ± std over replicas x K-means seeds. Clusters are {clustering.CLUSTER_NAMING}."
+                + (f" {division_note}" if division_note else ""))
 
 
 def consensus_by_seed(labels_path, k: int, first_only: bool = False) -> tuple[np.ndarray, dict]:
@@ -395,10 +399,12 @@ def make_overlaps(comparisons: list[dict], out_csv, matrix_stem=None, matrix_pai
                          "cluster_b": "same", "overlap": np.mean(values), "overlap_std": np.std(values)})
         else:
             mats = np.stack([cross_overlap(cons_a[s], cons_b[s][order], comp["ka"], comp["kb"]) for s in seeds])
+            lettered_a, lettered_b = (clustering.lettered(Representation.parse(comp[x]).normalisation)
+                                      for x in ("a", "b"))
             for i in range(comp["ka"]):
                 for j in range(comp["kb"]):
                     rows.append({"a": comp["a"], "ka": comp["ka"], "b": comp["b"], "kb": comp["kb"],
-                                 "cluster_a": str(i + 1), "cluster_b": "AB"[j] if comp["kb"] <= 2 else str(j + 1),
+                                 "cluster_a": clustering.cluster_name(i, lettered_a), "cluster_b": clustering.cluster_name(j, lettered_b),
                                  "overlap": np.nanmean(mats[:, i, j]),
                                  "overlap_std": np.nanstd(mats[:, i, j])})
     table = pd.DataFrame(rows)

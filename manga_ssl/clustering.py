@@ -166,9 +166,49 @@ def agreement_score(matched: np.ndarray, threshold: float = 0.9) -> tuple[float,
     return float(agree.mean()), consensus
 
 
-def order_by(labels: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
-    """Relabel clusters 0..k-1 by increasing median of ``values`` (a stable, physical naming)."""
-    med = np.array([np.nanmedian(values[labels == c]) if np.any(labels == c) else np.inf for c in range(k)])
+CLUSTER_NAMING = ("named as in the paper: for k >= 3 the cluster of lowest median lambda_Re (the slow "
+                  "rotators) last, the others by decreasing median light-weighted age at Re; numbers for "
+                  "the relative norm, letters for the individual norm")
+
+
+def lettered(normalisation: str) -> bool:
+    """The paper names the individual norm's clusters A, B, ... and the relative norm's 1, 2, ..."""
+    return normalisation == "individual"
+
+
+def cluster_name(c: int, letters: bool = False) -> str:
+    """Cluster ``c`` (0-based) as the paper writes it: '1', '2', ... or 'A', 'B', ..."""
+    return "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[c] if letters else str(c + 1)
+
+
+def paper_order(labels: np.ndarray, k: int, lambda_re: np.ndarray, age: np.ndarray) -> np.ndarray:
+    """Relabel clusters 0..k-1 by the paper's naming (Sections 5.1-5.2).
+
+    For k >= 3 the cluster of lowest median lambda_Re (the slow rotators) takes the last
+    number; the others are numbered by decreasing median light-weighted age at Re (old
+    first). The paper's relative-norm clusters then come out as 1 = quenched fast rotators,
+    2 = star-forming discs, 3 = massive slow rotators, and its individual-norm ones as
+    A = early types, B = late types. A median that cannot be computed (no finite value)
+    sorts last, ties keep the K-means order: the naming is deterministic for any k.
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+
+    def median(values, c):
+        v = np.asarray(values, dtype=np.float64)[labels == c]
+        v = v[np.isfinite(v)]
+        return float(np.median(v)) if len(v) else np.nan
+
+    clusters = list(range(k))
+    last = []
+    if k >= 3:
+        lam = np.array([median(lambda_re, c) for c in clusters])
+        if np.isfinite(lam).any():
+            last = [int(np.nanargmin(lam))]
+            clusters.remove(last[0])
+    ages = np.array([median(age, c) for c in clusters])
+    # decreasing age; NaN last; stable among ties
+    key = np.where(np.isfinite(ages), -ages, np.inf)
+    order = [clusters[i] for i in np.argsort(key, kind="stable")] + last
     rank = np.empty(k, dtype=np.int8)
-    rank[np.argsort(med, kind="stable")] = np.arange(k)
-    return rank[labels.astype(np.int64)]
+    rank[order] = np.arange(k)
+    return rank[labels]

@@ -34,8 +34,9 @@ def _describe(err: jsonschema.ValidationError) -> str:
         where = _key(err.absolute_path)
         return "; ".join(f"config key '{_key([*err.absolute_path, k])}' is not a known setting "
                          f"(allowed under {where}: {allowed})" for k in extra)
-    if err.validator == "required":
-        return f"config key '{_key(err.absolute_path)}': {err.message}"
+    if err.validator == "oneOf":  # say what each alternative allows
+        options = [" ".join(f"{k} {v}" for k, v in sub.items()) for sub in err.validator_value]
+        return f"config key '{_key(err.absolute_path)}': {err.instance!r} is none of: {'; '.join(options)}"
     return f"config key '{_key(err.absolute_path)}': {err.message}"
 
 
@@ -101,9 +102,10 @@ def _consistency(config: dict) -> list[str]:
         if norm not in config.get("preprocessing", {}).get("normalisations", []):
             problems.append(f"config key 'baselines.normalisations': '{norm}' is not in preprocessing.normalisations")
     analysis = config.get("analysis", {})
-    for norm, k in analysis.get("k_chosen", {}).items():
-        if k not in analysis.get("k_values", [k]):
-            problems.append(f"config key 'analysis.k_chosen.{norm}': {k} is not in analysis.k_values")
+    for key in ("k_chosen", "k_fallback"):
+        for norm, k in analysis.get(key, {}).items():
+            if k != "auto" and k not in analysis.get("k_values", [k]):
+                problems.append(f"config key 'analysis.{key}.{norm}': {k} is not in analysis.k_values")
     truth_k = analysis.get("truth_k")
     if truth_k is not None and not (truth_k in analysis.get("k_values", [truth_k])
                                     and truth_k in analysis.get("pca_k_values", [truth_k])):
@@ -116,11 +118,6 @@ def _consistency(config: dict) -> list[str]:
         if name not in names:
             problems.append(f"config key 'explorer.representations': '{name}' is not a representation of this run "
                             f"(known: {', '.join(names)})")
-        elif not (rep := Representation.parse(name)).is_simclr:
-            k = analysis.get("k_chosen", {}).get(rep.normalisation)
-            if k is not None and k not in analysis.get("pca_k_values", [k]):
-                problems.append(f"config key 'explorer.representations': '{name}' is shown at "
-                                f"analysis.k_chosen = {k}, which is not in analysis.pca_k_values")
     aug = simclr.get("augmentations", {})
     if aug.get("blur_kernel", 3) % 2 == 0:
         problems.append(f"config key 'simclr.augmentations.blur_kernel': {aug['blur_kernel']} must be odd")

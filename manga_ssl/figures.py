@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .clustering import cluster_name
+
 STYLE = {
     "figure.dpi": 110, "savefig.dpi": 200, "font.size": 9, "axes.labelsize": 9, "axes.titlesize": 9,
     "legend.fontsize": 8, "xtick.labelsize": 8, "ytick.labelsize": 8, "axes.spines.top": False,
@@ -103,10 +105,6 @@ def show_map(ax, image, channel):
     cmap = matplotlib.colormaps[CMAPS.get(str(channel), "magma")].with_extremes(bad="0.15")
     ax.imshow(np.ma.masked_equal(np.asarray(image, float), 0.0), origin="lower", cmap=cmap, vmin=0, vmax=1)
     ax.set_xticks([]), ax.set_yticks([])
-
-
-def cluster_name(c: int, k: int, letters: bool = False) -> str:
-    return "AB"[c] if letters and k <= 2 else str(c + 1)
 
 
 def _scatter_coloured(ax, x, y, values, label, cmap="viridis", size=3):
@@ -237,7 +235,7 @@ def physical_planes(catalogue, rows: dict):
                 ax.scatter(sub[xc][m], sub[yc][m], s=2, c=colour, alpha=0.35, linewidths=0, rasterized=True)
                 ax.errorbar(np.nanmean(sub[xc][m]), np.nanmean(sub[yc][m]), xerr=np.nanstd(sub[xc][m]),
                             yerr=np.nanstd(sub[yc][m]), fmt="o", ms=5, color=colour, mec="k", mew=0.6,
-                            elinewidth=1.2, capsize=2, label=f"cluster {cluster_name(c, k, letters)}")
+                            elinewidth=1.2, capsize=2, label=f"cluster {cluster_name(c, letters)}")
             ax.set_xlabel(xl), ax.set_ylabel(yl)
             if j == 0:
                 ax.set_title(title, loc="left", fontsize=8)
@@ -253,43 +251,59 @@ def ttype_histograms(catalogue, panels: dict, bins=np.arange(-4, 10.5, 1.0)):
     ``panels``: {title: [(plateifu, labels, k, letters, linestyle, label suffix), ...]}.
     """
     plt = _pyplot()
-    cat = catalogue.set_index("plateifu")
     fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 2.7), squeeze=False)
     for ax, (title, divisions) in zip(axes[0], panels.items()):
-        ax.hist(catalogue["t_type"].dropna(), bins=bins, color="0.8", label="all galaxies")
-        for ids, labels, k, letters, style, suffix in divisions:
-            t = cat["t_type"].reindex(np.asarray(ids).astype(str)).to_numpy()
-            for c in range(k):
-                ax.hist(t[(labels == c) & np.isfinite(t)], bins=bins, histtype="step", lw=1.4, ls=style,
-                        color=CLUSTER_COLOURS[c % len(CLUSTER_COLOURS)],
-                        label=f"cluster {cluster_name(c, k, letters)}{suffix}")
-        ax.set_xlabel("T-Type"), ax.set_ylabel("galaxies"), ax.set_title(title, fontsize=8)
-        ax.legend(fontsize=6, frameon=False)
+        _ttype_panel(ax, catalogue, divisions, title, bins)
     fig.tight_layout()
     return fig
 
 
+def _ttype_panel(ax, catalogue, divisions, title, bins=np.arange(-4, 10.5, 1.0)):
+    cat = catalogue.set_index("plateifu")
+    ax.hist(catalogue["t_type"].dropna(), bins=bins, color="0.8", label="all galaxies")
+    for ids, labels, k, letters, style, suffix in divisions:
+        t = cat["t_type"].reindex(np.asarray(ids).astype(str)).to_numpy()
+        for c in range(k):
+            ax.hist(t[(labels == c) & np.isfinite(t)], bins=bins, histtype="step", lw=1.4, ls=style,
+                    color=CLUSTER_COLOURS[c % len(CLUSTER_COLOURS)],
+                    label=f"cluster {cluster_name(c, letters)}{suffix}")
+    ax.set_xlabel("T-Type"), ax.set_ylabel("galaxies"), ax.set_title(title, fontsize=8)
+    ax.legend(fontsize=6, frameon=False)
+
+
+FIG9_STYLES = ((":", "o"), ("-", "*"), ("--", "^"), ("-.", "D"))  # (histogram line, marker) per division
+
+
 def cluster_properties(catalogue, divisions: dict, columns=("log_mass", "log_sfr", "sigma_cen", "lambda_re",
                                                              "age_lw_re", "zh_lw_re")):
-    """Fig. 9: mean ± std of integrated properties per cluster, for several divisions
-    ({label: (plateifu, labels, k, letters)}) side by side."""
+    """Fig. 9: left, T-Type per cluster (the five-map division dotted, the others solid or
+    dashed, as Fig. 8); right, small panels of the mean ± std of integrated properties per
+    cluster, circles for the five maps and other markers for the other divisions
+    ({label: (plateifu, labels, k, letters)}, the five-map reference first)."""
     plt = _pyplot()
     cat = catalogue.set_index("plateifu")
-    fig, axes = plt.subplots(1, len(columns), figsize=(1.9 * len(columns), 2.6))
+    n_rows = 2
+    n_cols = -(-len(columns) // n_rows)
+    fig = plt.figure(figsize=(3.6 + 1.9 * n_cols, 4.6))
+    grid = fig.add_gridspec(n_rows, 1 + n_cols, width_ratios=[2.2] + [1] * n_cols)
+    _ttype_panel(fig.add_subplot(grid[:, 0]), catalogue,
+                 [(ids, labels, k, letters, FIG9_STYLES[d % 4][0], f" ({label})")
+                  for d, (label, (ids, labels, k, letters)) in enumerate(divisions.items())], "T-Type")
+    axes = [fig.add_subplot(grid[i // n_cols, 1 + i % n_cols]) for i in range(len(columns))]
     width = 0.8 / max(len(divisions), 1)
     for d, (label, (ids, labels, k, letters)) in enumerate(divisions.items()):
         sub = cat.reindex(np.asarray(ids).astype(str))
         for ax, col in zip(axes, columns):
             for c in range(k):
                 v = sub[col].to_numpy(float)[labels == c]
-                ax.errorbar(c + (d - (len(divisions) - 1) / 2) * width, np.nanmean(v), yerr=np.nanstd(v), fmt="os^D"[d % 4],
-                            color=CLUSTER_COLOURS[c % len(CLUSTER_COLOURS)], ms=4, capsize=2,
-                            mfc="none" if d else None, label=label if c == 0 else None)
-            ax.set_xticks(range(k), [cluster_name(c, k, letters) for c in range(k)])
+                ax.errorbar(c + (d - (len(divisions) - 1) / 2) * width, np.nanmean(v), yerr=np.nanstd(v),
+                            fmt=FIG9_STYLES[d % 4][1], color=CLUSTER_COLOURS[c % len(CLUSTER_COLOURS)], ms=4,
+                            capsize=2, mfc="none" if d else None, label=label if c == 0 else None)
+            ax.set_xticks(range(k), [cluster_name(c, letters) for c in range(k)])
             ax.set_title(PHYSICAL_LABELS.get(col, {"log_mass": r"log $M_*$", "log_sfr": "log SFR"}.get(col, col)),
                          fontsize=7)
-            ax.set_xlabel("cluster")
-    axes[0].legend(fontsize=6, frameon=False)
+            ax.set_xlabel("cluster", fontsize=7)
+    axes[0].legend(fontsize=5, frameon=False)
     fig.tight_layout()
     return fig
 

@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 
 from . import analysis, figures
+from .clustering import cluster_name, lettered
+from .divisions import summary
 from .io import write_json
 
 
@@ -57,9 +59,11 @@ def fig5(relative_umap, individual_umap, catalogue_path, outputs):
     write_json({"n_galaxies": len(rel)}, outputs.numbers)
 
 
-def fig3(simclr_rel_labels, pca_labels, simclr_ind_labels, catalogue_path, k_rel, k_ind, outputs):
+def fig3(simclr_rel_labels, pca_labels, simclr_ind_labels, catalogue_path, divisions: dict, outputs):
+    """``divisions``: {normalisation: Division} (:mod:`manga_ssl.divisions`)."""
     cat = pd.read_parquet(catalogue_path)
-    rows, numbers = {}, {}
+    k_rel, k_ind = divisions["relative"].k, divisions["individual"].k
+    rows, numbers = {}, {"division": summary(divisions)}
     for title, path, k, letters, key in (
             (f"SimCLR, relative norm ({k_rel} clusters)", simclr_rel_labels, k_rel, False, "simclr_relative"),
             (f"PCA-1024 ({k_rel} clusters)", pca_labels, k_rel, False, "pca1024"),
@@ -77,37 +81,40 @@ def fig3(simclr_rel_labels, pca_labels, simclr_ind_labels, catalogue_path, k_rel
     write_json(numbers, outputs.numbers)
 
 
-def fig4(labels_path, catalogue_path, k, outputs):
+def fig4(labels_path, catalogue_path, division, outputs):
     cat = pd.read_parquet(catalogue_path)
+    k = division.k
     ids, labels = analysis.division(labels_path, k)
     fig = figures.ttype_histograms(cat, {"SimCLR, relative norm": [(ids, labels, k, False, "-", "")]})
     _save(fig, outputs)
     t = cat.set_index("plateifu").reindex(ids)["t_type"].to_numpy()
     early = np.isfinite(t) & (t < 0)
     write_json({"early_type_fraction_per_cluster": [float(np.mean(early[labels == c])) for c in range(k)],
-                "sizes": _sizes(labels, k)}, outputs.numbers)
+                "sizes": _sizes(labels, k), "division": division.note}, outputs.numbers)
 
 
-def fig6(embedding_path, labels_path, tensors_path, k, outputs, n=5):
+def fig6(embedding_path, labels_path, tensors_path, division, outputs, n=5):
     from .representations import read_representation
 
+    k = division.k
     ids_h, h, _ = read_representation(embedding_path)
     ids, labels = analysis.division(labels_path, k)
     h = h[pd.Index(ids_h).get_indexer(ids)]
     nearest = analysis.nearest_to_centroids(h, labels, k, n)
     with np.load(tensors_path) as npz:
         order = pd.Index(npz["plateifu"]).get_indexer(ids)
-        examples = {f"cluster {figures.cluster_name(c, k, True)}": [(ids[i], order[i]) for i in idx]
+        examples = {f"cluster {cluster_name(c, letters=True)}": [(ids[i], order[i]) for i in idx]
                     for c, idx in nearest.items()}
         fig = figures.centroid_examples(npz["maps"], [str(c) for c in npz["channels"]], examples)
     _save(fig, outputs)
-    write_json({name: [p for p, _ in gal] for name, gal in examples.items()}, outputs.numbers)
+    write_json({"examples": {name: [p for p, _ in gal] for name, gal in examples.items()},
+                "division": division.note}, outputs.numbers)
 
 
 def fig7(overlaps_path, outputs):
     o = pd.read_csv(overlaps_path, dtype={"cluster_a": str, "cluster_b": str})
     o = o[o["ka"] != o["kb"]]
-    rows, cols = sorted(o["cluster_a"].unique()), sorted(o["cluster_b"].unique())
+    rows, cols = list(pd.unique(o["cluster_a"])), list(pd.unique(o["cluster_b"]))  # cluster order
     m = o.pivot(index="cluster_a", columns="cluster_b", values="overlap").loc[rows, cols].to_numpy()
     s = o.pivot(index="cluster_a", columns="cluster_b", values="overlap_std").loc[rows, cols].to_numpy()
     fig = figures.overlap_matrix_figure(m, s, [f"cluster {r}" for r in rows], [f"cluster {c}" for c in cols],
@@ -117,21 +124,25 @@ def fig7(overlaps_path, outputs):
 
 
 def fig8(catalogue_path, panels: dict, outputs):
-    """``panels``: {title: (five-map labels, no-V-band labels, k, letters)}."""
+    """``panels``: {title: (five-map labels, no-V-band labels, Division)}."""
     cat = pd.read_parquet(catalogue_path)
     plot, numbers = {}, {}
-    for title, (base, variant, k, letters) in panels.items():
+    for title, (base, variant, division) in panels.items():
+        k, letters = division.k, lettered(division.normalisation)
         ids, labels = analysis.division(base, k)
         v_ids, v_labels = analysis.division(variant, k, reference=(ids, labels))
         plot[title] = [(ids, labels, k, letters, ":", " (5 maps)"), (v_ids, v_labels, k, letters, "-", " (no V band)")]
         numbers[title] = float(100 * np.mean(labels == v_labels))
     _save(figures.ttype_histograms(cat, plot), outputs)
-    write_json({"same_cluster_percent": numbers}, outputs.numbers)
+    write_json({"same_cluster_percent": numbers,
+                "division": " ".join(division.note for _, _, division in panels.values())}, outputs.numbers)
 
 
-def fig9(catalogue_path, divisions: dict, k, outputs):
-    """``divisions``: {label: labels path}, the first the five-map reference."""
+def fig9(catalogue_path, divisions: dict, division, outputs):
+    """``divisions``: {label: labels path}, the first the five-map reference; ``division``:
+    the relative norm's Division."""
     cat = pd.read_parquet(catalogue_path)
+    k = division.k
     items = list(divisions.items())
     ref = analysis.division(items[0][1], k)
     plot, numbers = {}, {}
@@ -140,7 +151,7 @@ def fig9(catalogue_path, divisions: dict, k, outputs):
         plot[label] = (ids, labels, k, False)
         numbers[label] = float(100 * np.mean(labels == ref[1]))
     _save(figures.cluster_properties(cat, plot), outputs)
-    write_json({"same_cluster_percent": numbers}, outputs.numbers)
+    write_json({"same_cluster_percent": numbers, "division": division.note}, outputs.numbers)
 
 
 def loss_curves(histories: dict, outputs):

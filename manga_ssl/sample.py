@@ -85,7 +85,7 @@ def select_sample(drpall: pd.DataFrame, pipe3d: pd.DataFrame, dapall: pd.DataFra
 def selection_summary(selection: pd.DataFrame) -> str:
     """A short Markdown account: how many kept, how many dropped for each reason."""
     kept = selection[selection["kept"]]
-    lines = [f"# Sample selection", "",
+    lines = ["# Sample selection", "",
              f"{len(selection)} observations in drpall; **{len(kept)} kept**.", "",
              "| kept by IFU size (fibres) | " + " | ".join(str(n) for n in sorted(kept["ifudesignsize"].unique())) + " |",
              "|---|" + "---|" * kept["ifudesignsize"].nunique(),

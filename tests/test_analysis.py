@@ -64,12 +64,26 @@ def test_leading_axes_are_the_largest_variance_directions():
                               / np.linalg.norm(truth, axis=0)), 1, atol=1e-3)
 
 
-def test_clusters_are_named_by_increasing_sigma():
-    labels = np.array([2, 2, 0, 0, 1, 1], np.int8)
-    sigma = np.array([300, 310, 50, 60, 150, 140.0])
-    assert np.array_equal(clustering.order_by(labels, sigma, 3), [2, 2, 0, 0, 1, 1])
-    assert np.array_equal(clustering.order_by(np.array([0, 0, 1, 1], np.int8), np.array([9, 9, 1, 1.0]), 2),
+def test_clusters_are_named_as_in_the_paper():
+    # K-means order: 0 = slow rotators, 1 = star-forming discs, 2 = quenched fast rotators
+    labels = np.array([0, 0, 1, 1, 2, 2], np.int8)
+    lam = np.array([0.05, 0.10, 0.60, 0.70, 0.50, 0.55])
+    age = np.array([10.1, 10.0, 9.3, 9.4, 9.9, 9.8])
+    # the paper: 1 quenched fast rotators, 2 star-forming discs, 3 slow rotators (0-based here)
+    assert np.array_equal(clustering.paper_order(labels, 3, lam, age), [2, 2, 1, 1, 0, 0])
+    # k = 2, the individual norm: A the older (early types), B the younger
+    two = np.array([0, 0, 1, 1], np.int8)
+    assert np.array_equal(clustering.paper_order(two, 2, [0.1, 0.2, 0.1, 0.2], [9.2, 9.3, 9.9, 10.0]),
                           [1, 1, 0, 0])
+    # any k: the labels stay a permutation; a cluster without a finite age sorts last
+    rng = np.random.default_rng(0)
+    many = rng.integers(0, 5, 200).astype(np.int8)
+    ages = rng.normal(size=200)
+    ages[many == 1] = np.nan
+    named = clustering.paper_order(many, 5, rng.normal(size=200), ages)
+    assert sorted(np.unique(named)) == list(range(5))
+    assert all(len(np.unique(named[many == c])) == 1 for c in range(5))
+    assert (named[many == 1] == 3).all() or (named[many == 1] == 4).all()
 
 
 def catalogue(n=3000, seed=0):

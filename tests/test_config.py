@@ -73,8 +73,20 @@ def test_config_readme_documents_every_key():
 def test_explorer_representations_must_be_part_of_the_run():
     with pytest.raises(ConfigError, match="'simclr-relative-nope' is not a representation of this run"):
         validate_config({"explorer": {"representations": ["simclr-relative-nope"]}}, SCHEMA)
-    with pytest.raises(ConfigError, match="'pca1024-relative' is shown at analysis.k_chosen = 3"):
-        validate_config({"explorer": {"representations": ["pca1024-relative"]},
-                         "analysis": {"pca_k_values": [2]}}, SCHEMA)
+    # the baselines are clustered at the division studied too, whatever pca_k_values says
+    validate_config({"explorer": {"representations": ["pca1024-relative"]},
+                     "analysis": {"pca_k_values": [2, 3], "k_chosen": {"relative": 4}}}, SCHEMA)
+
+
+def test_k_chosen_is_auto_or_a_k_that_is_clustered():
+    cfg = validate_config({}, SCHEMA)
+    assert cfg["analysis"]["k_chosen"] == {"relative": "auto", "individual": "auto"}
+    assert cfg["analysis"]["k_fallback"] == {"relative": 3, "individual": 2}
+    with pytest.raises(ConfigError, match="analysis.k_chosen.relative"):
+        validate_config({"analysis": {"k_chosen": {"relative": "largest"}}}, SCHEMA)
+    with pytest.raises(ConfigError, match="'analysis.k_fallback.individual': 9 is not in analysis.k_values"):
+        validate_config({"analysis": {"k_values": [2, 3], "truth_k": 3, "k_fallback": {"individual": 9}}}, SCHEMA)
+    with pytest.raises(ConfigError, match="analysis.k_rule"):
+        validate_config({"analysis": {"k_rule": "mine"}}, SCHEMA)
     cfg = validate_config({"explorer": {"representations": ["pca1024-relative", "simclr-relative-all"]}}, SCHEMA)
     assert cfg["explorer"]["neighbours"] == 10

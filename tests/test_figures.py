@@ -95,3 +95,22 @@ def test_save_writes_pdf_and_png(tmp_path):
     figures.save(fig, tmp_path / "f.pdf", tmp_path / "f.png")
     assert (tmp_path / "f.pdf").read_bytes()[:4] == b"%PDF"
     assert (tmp_path / "f.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_fig9_has_the_ttype_panel_beside_the_cluster_properties(catalogue):
+    for col in ("sigma_cen", "lambda_re", "age_lw_re", "zh_lw_re"):
+        catalogue[col] = rng.normal(size=N)
+    ids = catalogue["plateifu"]
+    fig = figures.cluster_properties(catalogue, {"five maps": (ids, rng.integers(0, 3, N), 3, False),
+                                                 "V band + kinematics": (ids, rng.integers(0, 3, N), 3, False)})
+    assert len(fig.axes) == 1 + 6
+    ttype = fig.axes[0]
+    assert ttype.get_xlabel() == "T-Type"
+    legend = [t.get_text() for t in ttype.get_legend().get_texts()]
+    assert legend[0] == "all galaxies" and "cluster 1 (five maps)" in legend
+    assert "cluster 3 (V band + kinematics)" in legend
+    # the five-map histograms dotted, the other division's solid (as in the paper)
+    styles = {p.get_label(): p.get_linestyle() for p in ttype.patches}  # (offset, dash pattern)
+    assert styles["cluster 1 (five maps)"][1] is not None  # dotted
+    assert styles["cluster 1 (V band + kinematics)"][1] is None  # solid
+    assert [ax.get_xticklabels()[0].get_text() for ax in fig.axes[1:]] == ["1"] * 6

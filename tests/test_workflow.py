@@ -255,8 +255,24 @@ def test_analysis_tables(tiny_run):
     assert set(labels["replica"]) == {0, 1} and set(labels["kmeans_seed"]) == {0, 1, 2}
     n = len(pd.read_parquet(res / "preprocess/catalogue.parquet"))
     assert len(labels) == n * 3 * 2 * 3  # galaxies x k x replicas x K-means seeds
+    # the division studied: the paper's criterion on this run's Table 1, or the loud fallback
+    divisions = json.loads((res / "tables/divisions.json").read_text())
+    assert set(divisions) == {"relative", "individual"}
+    for norm, fallback in (("relative", 3), ("individual", 2)):
+        d, paper_k = divisions[norm], accepted["paper"][f"simclr-{norm}-all"]
+        assert (d["how"], d["k"]) == (("accepted", paper_k) if paper_k else ("fallback", fallback))
+        assert d["note"] in md and d["note"].startswith("FALLBACK") == (paper_k is None)
+    k_rel, k_ind = divisions["relative"]["k"], divisions["individual"]["k"]
     t2 = pd.read_csv(res / "tables/table2-relative.csv")
-    assert t2["cluster"].tolist() == [1, 2, 3]
+    assert t2["cluster"].tolist() == list(range(1, k_rel + 1))
+    assert "| A " in (res / "tables/table2-individual.md").read_text()  # the paper's letters
+    for name, k in (("simclr-relative-no_vband", k_rel), ("simclr-individual-no_vband", k_ind)):
+        assert set(pd.read_parquet(res / f"clusters/{name}/labels.parquet")["k"]) == {k}
+    assert k_rel in set(pd.read_parquet(res / "clusters/pca1024-relative/labels.parquet")["k"])
+    for fig in ("fig3_physical_planes", "fig4_ttype", "fig6_centroid_examples", "fig8_ttype_appendix",
+                "fig9_cluster_properties"):
+        assert divisions["relative" if fig != "fig6_centroid_examples" else "individual"]["note"] in \
+            json.loads((res / f"figures/{fig}.json").read_text())["division"], fig
     overlaps = pd.read_csv(res / "tables/overlaps.csv")
     fig7 = overlaps[(overlaps["a"] == "simclr-relative-all") & (overlaps["b"] == "simclr-individual-all")]
     assert np.allclose(fig7.groupby("cluster_a")["overlap"].sum(), 100)
@@ -288,6 +304,7 @@ def test_every_figure_and_the_report(tiny_run, tmp_path):
     assert res.returncode == 0, res.stderr[-3000:]
     html = report.read_text()
     assert "Largest accepted k" in html and "Fraction of early types" in html
+    assert "Divisions studied" in html  # on the report's first page
     for name in FIGURES:
         assert f"{name}.png" in html, name
 
@@ -487,7 +504,15 @@ def slurm_cluster():
 def test_tiny_workflow_runs_on_a_slurm_cluster(tiny_run, slurm_cluster, tmp_path):
     import re
 
+    # the paper's two five-map variants and PCA (not the whole tiny run: each SLURM job costs seconds
+    # of scheduling), up to Fig. 3 and the explorer, which need every stage
     work = make_workdir(tmp_path / "slurm")
+    cfg = yaml.safe_load((work / "config.yaml").read_text())
+    cfg["simclr"]["variants"] = cfg["simclr"]["variants"][:2]
+    cfg["baselines"] = {"summary_statistics": False}
+    (work / "config.yaml").write_text(yaml.safe_dump(cfg))
+    assert [v["channels"] for v in cfg["simclr"]["variants"]] == ["all", "all"]
+    targets = ["results/tiny/figures/fig3_physical_planes.png", "results/tiny/explorer/explorer.html"]
     # the shipped profile with this cluster's site settings: partition, small memory, fast polling
     profile = yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text())
     cores = os.cpu_count()
@@ -498,7 +523,7 @@ def test_tiny_workflow_runs_on_a_slurm_cluster(tiny_run, slurm_cluster, tmp_path
     profile.update({"slurm-init-seconds-before-status-checks": 5, "max-threads": cores, "latency-wait": 5})
     (tmp_path / "profile").mkdir()
     (tmp_path / "profile" / "config.yaml").write_text(yaml.safe_dump(profile))
-    res = run_snakemake(work, "--profile", str(tmp_path / "profile"))
+    res = run_snakemake(work, *targets, "--profile", str(tmp_path / "profile"))
     out = res.stdout + res.stderr
     assert res.returncode == 0, out[-5000:]
 
@@ -506,7 +531,7 @@ def test_tiny_workflow_runs_on_a_slurm_cluster(tiny_run, slurm_cluster, tmp_path
     submitted = [line for line in out.splitlines() if "submitted with SLURM jobid" in line]
     stats = out[out.index("Job stats:"):].splitlines()
     total = int(next(line for line in stats if line.startswith("total")).split()[1])
-    assert len(submitted) == total - 1, (len(submitted), total)  # all but the local target rule 'all'
+    assert len(submitted) == total, (len(submitted), total)
     # SLURM knows each job by its rule, and gave the training jobs a GPU
     job_ids = [int(re.search(r"SLURM jobid (\d+)", line).group(1)) for line in submitted]
     jobs = {}
@@ -526,5 +551,6 @@ def test_tiny_workflow_runs_on_a_slurm_cluster(tiny_run, slurm_cluster, tmp_path
         assert all(np.array_equal(a[key], b[key]) for key in a.files), name
     pd.testing.assert_frame_equal(pd.read_parquet(tiny_run / "results/tiny/preprocess/catalogue.parquet"),
                                   pd.read_parquet(work / "results/tiny/preprocess/catalogue.parquet"))
-    pd.testing.assert_frame_equal(pd.read_csv(tiny_run / "results/tiny/tables/table1.csv"),
-                                  pd.read_csv(work / "results/tiny/tables/table1.csv"))
+    for name in ("simclr-relative-all", "simclr-individual-all"):  # same training, same clusters
+        pd.testing.assert_frame_equal(pd.read_parquet(tiny_run / f"results/tiny/clusters/{name}/labels.parquet"),
+                                      pd.read_parquet(work / f"results/tiny/clusters/{name}/labels.parquet"))

@@ -16,7 +16,6 @@ rule bias_regression:
     conda:
         "../../envs/analysis.yaml"
     params:
-        k_values=k_values,
         replicas=config["analysis"]["bias_replicas"],
         kmeans_seeds=config["analysis"]["bias_kmeans_seeds"],
         seed=config["analysis"]["bias_seed"],
@@ -54,7 +53,8 @@ rule table1:
     the largest accepted division under the paper's rule and the conditional one."""
     input:
         **table1_inputs(),
-        code=science_code("analysis", "tables"),
+        divisions=DIVISIONS,
+        code=science_code("analysis", "tables", "divisions"),
     output:
         csv=report(
             f"{RESULTS}/tables/table1.csv",
@@ -74,6 +74,7 @@ rule table1:
         min_agreement=config["analysis"]["min_agreement"],
         max_nonphys=config["analysis"]["max_nonphysical_accuracy"],
         max_gain=config["analysis"]["max_nonphysical_gain"],
+        divisions=JsonNumbers(DIVISIONS),
     script:
         "../scripts/table1.py"
 
@@ -82,7 +83,8 @@ rule table2:
     """Table 2: contributions of the physical parameters to the chosen division's clusters."""
     input:
         contributions=f"{RESULTS}/bias/simclr-{{normalisation}}-all/contributions.csv",
-        code=science_code("analysis", "tables"),
+        divisions=DIVISIONS,
+        code=science_code("analysis", "tables", "clustering", "divisions"),
     output:
         csv=report(
             f"{RESULTS}/tables/table2-{{normalisation}}.csv",
@@ -97,6 +99,38 @@ rule table2:
     conda:
         "../../envs/analysis.yaml"
     params:
-        k_chosen=config["analysis"]["k_chosen"],
+        divisions=JsonNumbers(DIVISIONS),
     script:
         "../scripts/table2.py"
+
+
+rule choose_divisions:
+    """Section 4.2: the division each normalisation studies, the largest k that passes the
+    paper's criterion (analysis.k_chosen: auto), a configured fallback where none passes, or a
+    configured k."""
+    input:
+        **division_inputs(),
+        code=science_code("divisions", "analysis"),
+    output:
+        divisions=report(
+            DIVISIONS,
+            caption="../report/divisions.rst",
+            category="Tables",
+        ),
+    log:
+        f"{LOGS}/choose_divisions.log",
+    benchmark:
+        f"{BENCHMARKS}/choose_divisions.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        trained=trained_paper_divisions(),
+        settings={n: config["analysis"]["k_chosen"][n] for n in NORMALISATIONS},
+        fallbacks={n: config["analysis"]["k_fallback"][n] for n in NORMALISATIONS},
+        rule=config["analysis"]["k_rule"],
+        min_agreement=config["analysis"]["min_agreement"],
+        max_nonphys=config["analysis"]["max_nonphysical_accuracy"],
+        max_gain=config["analysis"]["max_nonphysical_gain"],
+        numbers=JsonNumbers(DIVISIONS),
+    script:
+        "../scripts/choose_divisions.py"

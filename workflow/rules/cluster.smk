@@ -2,9 +2,10 @@ rule kmeans:
     """Section 4.2: K-means on every replica for every k and K-means seed; labels matched
     to the reference replica; the agreement score."""
     input:
+        unpack(division_of),
         tables=representation_tables,
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
-        code=science_code("clustering", "analysis", "bias", "names"),
+        code=science_code("clustering", "analysis", "bias", "names", "divisions"),
     output:
         labels=f"{RESULTS}/clusters/{{representation}}/labels.parquet",
         agreement=f"{RESULTS}/clusters/{{representation}}/agreement.csv",
@@ -50,7 +51,8 @@ rule cluster_overlaps:
     """Fig. 7 (relative vs individual clusters) and the appendix's channel-set overlaps."""
     input:
         **overlap_labels(),
-        code=science_code("analysis", "clustering"),
+        divisions=DIVISIONS,
+        code=science_code("analysis", "clustering", "divisions", "names"),
     output:
         overlaps=f"{RESULTS}/tables/overlaps.csv",
         fig7=multiext(f"{RESULTS}/tables/fig7_overlap", ".csv", ".md", ".tex"),

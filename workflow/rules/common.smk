@@ -161,13 +161,42 @@ def first_table(wildcards):
 
 
 def k_values(wildcards):
-    """Table 1's k range; the appendix's channel sets only at the division they are compared at."""
+    """Table 1's k range. The baselines' and the appendix's channel sets' (none) are completed
+    with the division studied when the job runs (division_of)."""
     rep = Representation.parse(wildcards.representation)
     if not rep.is_simclr:
         return config["analysis"]["pca_k_values"]
     if rep.channels != "all":
-        return [config["analysis"]["k_chosen"][rep.normalisation]]
+        return []
     return config["analysis"]["k_values"]
+
+
+# The division each normalisation studies (analysis.k_chosen; manga_ssl.divisions).
+DIVISIONS = f"{RESULTS}/tables/divisions.json"
+
+
+def division_of(wildcards):
+    """The baselines and the appendix's channel sets are clustered at the division studied
+    too; the five-map SimCLR representations decide it."""
+    rep = Representation.parse(wildcards.representation)
+    if not rep.is_simclr or rep.channels != "all":
+        return {"divisions": DIVISIONS}
+    return {}
+
+
+def trained_paper_divisions():
+    """Normalisations whose five-map paper-method representation is trained: their Table 1
+    numbers decide the division studied."""
+    names = set(simclr_variant_names())
+    return [n for n in NORMALISATIONS if f"simclr-{n}-all" in names]
+
+
+def division_inputs():
+    return {
+        f"{kind}_{norm}": f"{RESULTS}/{folder}/simclr-{norm}-all/{kind}.csv"
+        for norm in trained_paper_divisions()
+        for kind, folder in (("agreement", "clusters"), ("accuracy", "bias"))
+    }
 
 
 def table1_inputs():
@@ -184,25 +213,17 @@ def table1_inputs():
 
 
 def overlap_comparisons():
-    """Fig. 7 (relative vs individual, five maps) and the appendix's channel sets vs five maps."""
+    """Fig. 7 (relative vs individual, five maps) and the appendix's channel sets vs five maps,
+    each at its normalisation's division studied."""
     names = set(simclr_variant_names())
-    k = config["analysis"]["k_chosen"]
     comps = []
     if {"simclr-relative-all", "simclr-individual-all"} <= names:
-        comps.append(
-            (
-                "simclr-relative-all",
-                k["relative"],
-                "simclr-individual-all",
-                k["individual"],
-            )
-        )
+        comps.append(("simclr-relative-all", "simclr-individual-all"))
     for v in config["simclr"]["variants"]:
         rep = Representation.simclr(v)
         base = str(Representation("simclr", rep.normalisation, "all", rep.method))
         if rep.channels != "all" and base in names:
-            kk = k[rep.normalisation]
-            comps.append((base, kk, str(rep), kk))
+            comps.append((base, str(rep)))
     return comps
 
 
@@ -217,9 +238,7 @@ def labels_inputs(names):
 
 
 def overlap_labels():
-    return labels_inputs(
-        sorted({n for a, _, b, _ in overlap_comparisons() for n in (a, b)})
-    )
+    return labels_inputs(sorted({n for pair in overlap_comparisons() for n in pair}))
 
 
 def truth_labels():
@@ -301,11 +320,6 @@ def explorer_representations():
     return [n for n in simclr_variant_names() if n.endswith("-all")] + [
         n for n in pca_names() if n.startswith("pca1024-")
     ]
-
-
-def explorer_k(name):
-    """The division shown for a representation: the chosen k of its normalisation."""
-    return config["analysis"]["k_chosen"][Representation.parse(name).normalisation]
 
 
 def explorer_inputs():

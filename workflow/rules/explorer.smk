@@ -5,7 +5,8 @@ rule explorer:
         **explorer_inputs(),
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
         tensors=f"{RESULTS}/tensors/{NORMALISATIONS[0]}.npz",
-        code=science_code("explorer", "neighbours", "analysis"),
+        divisions=DIVISIONS,
+        code=science_code("explorer", "neighbours", "analysis", "divisions", "names"),
     output:
         html=f"{RESULTS}/explorer/explorer.html",
     log:
@@ -16,7 +17,6 @@ rule explorer:
         "../../envs/analysis.yaml"
     params:
         names=explorer_representations(),
-        k_values=[explorer_k(n) for n in explorer_representations()],
         neighbours=config["explorer"]["neighbours"],
         colour=config["explorer"]["colour"],
         title=f"manga-ssl survey explorer: run '{RUN}'",

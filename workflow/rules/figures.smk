@@ -57,8 +57,11 @@ rule fig3_physical_planes:
         simclr_relative=f"{RESULTS}/clusters/simclr-relative-all/labels.parquet",
         pca=f"{RESULTS}/clusters/pca1024-relative/labels.parquet",
         simclr_individual=f"{RESULTS}/clusters/simclr-individual-all/labels.parquet",
+        divisions=DIVISIONS,
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
-        code=science_code("figures", "paper_figures", "analysis"),
+        code=science_code(
+            "figures", "paper_figures", "analysis", "divisions", "clustering"
+        ),
     output:
         pdf=f"{RESULTS}/figures/fig3_physical_planes.pdf",
         png=report(
@@ -75,7 +78,6 @@ rule fig3_physical_planes:
         "../../envs/figures.yaml"
     params:
         numbers=JsonNumbers(f"{RESULTS}/figures/fig3_physical_planes.json"),
-        k=config["analysis"]["k_chosen"],
     script:
         "../scripts/fig3_physical_planes.py"
 
@@ -84,8 +86,11 @@ rule fig4_ttype:
     """Fig. 4: T-Type per cluster."""
     input:
         labels=f"{RESULTS}/clusters/simclr-relative-all/labels.parquet",
+        divisions=DIVISIONS,
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
-        code=science_code("figures", "paper_figures", "analysis"),
+        code=science_code(
+            "figures", "paper_figures", "analysis", "divisions", "clustering"
+        ),
     output:
         pdf=f"{RESULTS}/figures/fig4_ttype.pdf",
         png=report(
@@ -102,7 +107,6 @@ rule fig4_ttype:
         "../../envs/figures.yaml"
     params:
         numbers=JsonNumbers(f"{RESULTS}/figures/fig4_ttype.json"),
-        k=config["analysis"]["k_chosen"]["relative"],
     script:
         "../scripts/fig4_ttype.py"
 
@@ -139,8 +143,11 @@ rule fig6_centroid_examples:
     input:
         embedding=tables_of("simclr-individual-all")[0],
         labels=f"{RESULTS}/clusters/simclr-individual-all/labels.parquet",
+        divisions=DIVISIONS,
         tensors=f"{RESULTS}/tensors/individual.npz",
-        code=science_code("figures", "paper_figures", "analysis"),
+        code=science_code(
+            "figures", "paper_figures", "analysis", "divisions", "clustering"
+        ),
     output:
         pdf=f"{RESULTS}/figures/fig6_centroid_examples.pdf",
         png=report(
@@ -157,7 +164,6 @@ rule fig6_centroid_examples:
         "../../envs/figures.yaml"
     params:
         numbers=JsonNumbers(f"{RESULTS}/figures/fig6_centroid_examples.json"),
-        k=config["analysis"]["k_chosen"]["individual"],
     script:
         "../scripts/fig6_centroid_examples.py"
 
@@ -194,8 +200,11 @@ rule fig8_ttype_appendix:
         relative_no_vband=f"{RESULTS}/clusters/simclr-relative-no_vband/labels.parquet",
         individual=f"{RESULTS}/clusters/simclr-individual-all/labels.parquet",
         individual_no_vband=f"{RESULTS}/clusters/simclr-individual-no_vband/labels.parquet",
+        divisions=DIVISIONS,
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
-        code=science_code("figures", "paper_figures", "analysis"),
+        code=science_code(
+            "figures", "paper_figures", "analysis", "divisions", "clustering"
+        ),
     output:
         pdf=f"{RESULTS}/figures/fig8_ttype_appendix.pdf",
         png=report(
@@ -212,7 +221,6 @@ rule fig8_ttype_appendix:
         "../../envs/figures.yaml"
     params:
         numbers=JsonNumbers(f"{RESULTS}/figures/fig8_ttype_appendix.json"),
-        k=config["analysis"]["k_chosen"],
     script:
         "../scripts/fig8_ttype_appendix.py"
 
@@ -223,8 +231,11 @@ rule fig9_cluster_properties:
         all=f"{RESULTS}/clusters/simclr-relative-all/labels.parquet",
         no_vband=f"{RESULTS}/clusters/simclr-relative-no_vband/labels.parquet",
         vband_kinematics=f"{RESULTS}/clusters/simclr-relative-vband_kinematics/labels.parquet",
+        divisions=DIVISIONS,
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
-        code=science_code("figures", "paper_figures", "analysis"),
+        code=science_code(
+            "figures", "paper_figures", "analysis", "divisions", "clustering"
+        ),
     output:
         pdf=f"{RESULTS}/figures/fig9_cluster_properties.pdf",
         png=report(
@@ -241,7 +252,6 @@ rule fig9_cluster_properties:
         "../../envs/figures.yaml"
     params:
         numbers=JsonNumbers(f"{RESULTS}/figures/fig9_cluster_properties.json"),
-        k=config["analysis"]["k_chosen"]["relative"],
     script:
         "../scripts/fig9_cluster_properties.py"
 

@@ -1,5 +1,7 @@
 from manga_ssl import paper_figures
+from manga_ssl.divisions import read_divisions
 from manga_ssl.runlog import log_to
 
 log_to(snakemake.log[0])
-paper_figures.fig4(snakemake.input.labels, snakemake.input.catalogue, snakemake.params.k, snakemake.output)
+i = snakemake.input
+paper_figures.fig4(i.labels, i.catalogue, read_divisions(i.divisions)["relative"], snakemake.output)

@@ -1,8 +1,9 @@
 from manga_ssl.analysis import run_kmeans
+from manga_ssl.divisions import with_division_studied
 from manga_ssl.runlog import log_to
 
 log_to(snakemake.log[0])
-run_kmeans(list(snakemake.input.tables), snakemake.wildcards.representation, snakemake.params.k_values,
-           snakemake.params.kmeans_seeds, snakemake.input.catalogue, snakemake.output.labels,
-           snakemake.output.agreement, snakemake.params.agreement_fraction, snakemake.params.warm_start_dims,
-           snakemake.threads)
+name, p, i = snakemake.wildcards.representation, snakemake.params, snakemake.input
+k_values = with_division_studied(p.k_values, i.divisions, name) if "divisions" in i.keys() else p.k_values
+run_kmeans(list(i.tables), name, k_values, p.kmeans_seeds, i.catalogue, snakemake.output.labels,
+           snakemake.output.agreement, p.agreement_fraction, p.warm_start_dims, snakemake.threads)

@@ -1,6 +1,10 @@
 from manga_ssl.analysis import make_table2
+from manga_ssl.clustering import lettered
+from manga_ssl.divisions import read_divisions
 from manga_ssl.runlog import log_to
 
 log_to(snakemake.log[0])
-k = snakemake.params.k_chosen[snakemake.wildcards.normalisation]
-make_table2(snakemake.input.contributions, k, snakemake.output.csv[: -len(".csv")])
+norm = snakemake.wildcards.normalisation
+division = read_divisions(snakemake.input.divisions)[norm]
+make_table2(snakemake.input.contributions, division.k, snakemake.output.csv[: -len(".csv")], lettered(norm),
+            division.note)
