@@ -339,6 +339,43 @@ def test_figure_change_replots_only_that_figure(tiny_run):
         os.utime(script, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
+def rule_scripts() -> dict:
+    """Every rule of the workflow and the script it runs (rules without one are left out)."""
+    out = {}
+    for f in (ROOT / "workflow/rules").glob("*.smk"):
+        for block in re.split(r"(?m)^(?=rule \w+:)", f.read_text()):
+            rule, script = re.match(r"rule (\w+):", block), re.search(r'"\.\./scripts/(\w+\.py)"', block)
+            if rule and script:
+                out[rule.group(1)] = ROOT / "workflow/scripts" / script.group(1)
+    return out
+
+
+@pytest.mark.parametrize("module", ["divisions", "model", "tables"])
+def test_touching_a_module_reruns_exactly_the_rules_that_run_it(tiny_run, module):
+    from manga_ssl.code_inputs import modules_used_by
+
+    path = ROOT / "manga_ssl" / f"{module}.py"
+    users = {rule for rule, script in rule_scripts().items()
+             if str(path) in modules_used_by(str(script), str(ROOT / "manga_ssl"))}
+    assert users, module
+    stat = path.stat()
+    try:
+        os.utime(path)  # as an edit would
+        res = run_snakemake(tiny_run, "--dry-run")
+        out = res.stdout + res.stderr
+        assert res.returncode == 0, out[-3000:]
+    finally:
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    # the jobs planned because the module changed, one job block at a time
+    because = {m.group(1) for block in out.split("\n\n") if (m := re.search(r"rule (\w+):", block))
+               and re.search(rf"reason: Updated input files:[^\n]*manga_ssl/{module}\.py", block)}
+    # every rule of the tiny run whose script uses the module, and no other, is planned for it
+    assert because == users - DR17_ONLY, because ^ (users - DR17_ONLY)
+
+
+DR17_ONLY = {"select_sample", "download_catalogue", "download_galaxies", "download_firefly"}
+
+
 def test_validation_outputs(tiny_run):
     table = pd.read_csv(tiny_run / "results/tiny/validation/measurements_vs_truth.csv").set_index("parameter")
     assert table.loc["lambda_re", "pearson_r"] > 0.8

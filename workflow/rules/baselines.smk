@@ -3,7 +3,7 @@ rule pca_baselines:
     the paper, the maps' summary statistics."""
     input:
         tensors=f"{RESULTS}/tensors/{{normalisation}}.npz",
-        code=science_code("baselines", "representations"),
+        code=code_of("pca_baselines"),
     output:
         pca1024=f"{RESULTS}/embeddings/pca1024-{{normalisation}}.parquet",
         pca10=f"{RESULTS}/embeddings/pca10-{{normalisation}}.parquet",

@@ -5,7 +5,7 @@ rule bias_regression:
     input:
         labels=f"{RESULTS}/clusters/{{representation}}/labels.parquet",
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
-        code=science_code("bias", "analysis", "names"),
+        code=code_of("bias_regression"),
     output:
         accuracy=f"{RESULTS}/bias/{{representation}}/accuracy.csv",
         contributions=f"{RESULTS}/bias/{{representation}}/contributions.csv",
@@ -30,7 +30,7 @@ rule bias_truth:
     input:
         truth=f"{MOCK}/truth.parquet",
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
-        code=science_code("bias", "analysis"),
+        code=code_of("bias_truth"),
     output:
         accuracy=f"{RESULTS}/bias/truth/accuracy.csv",
     log:
@@ -54,7 +54,7 @@ rule table1:
     input:
         **table1_inputs(),
         divisions=DIVISIONS,
-        code=science_code("analysis", "tables", "divisions"),
+        code=code_of("table1"),
     output:
         csv=report(
             f"{RESULTS}/tables/table1.csv",
@@ -84,7 +84,7 @@ rule table2:
     input:
         contributions=f"{RESULTS}/bias/simclr-{{normalisation}}-all/contributions.csv",
         divisions=DIVISIONS,
-        code=science_code("analysis", "tables", "clustering", "divisions"),
+        code=code_of("table2"),
     output:
         csv=report(
             f"{RESULTS}/tables/table2-{{normalisation}}.csv",
@@ -110,7 +110,7 @@ rule choose_divisions:
     configured k."""
     input:
         **division_inputs(),
-        code=science_code("divisions", "analysis"),
+        code=code_of("choose_divisions"),
     output:
         divisions=report(
             DIVISIONS,

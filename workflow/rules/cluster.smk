@@ -5,7 +5,7 @@ rule kmeans:
         unpack(division_of),
         tables=representation_tables,
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
-        code=science_code("clustering", "analysis", "bias", "names", "divisions"),
+        code=code_of("kmeans"),
     output:
         labels=f"{RESULTS}/clusters/{{representation}}/labels.parquet",
         agreement=f"{RESULTS}/clusters/{{representation}}/agreement.csv",
@@ -30,7 +30,7 @@ rule umap:
     """Sections 4.1, 5.1: the reference replica's representation in two dimensions."""
     input:
         table=first_table,
-        code=science_code("projection", "neighbours", "analysis", "names"),
+        code=code_of("umap"),
     output:
         umap=f"{RESULTS}/umap/{{representation}}.parquet",
     log:
@@ -52,7 +52,7 @@ rule cluster_overlaps:
     input:
         **overlap_labels(),
         divisions=DIVISIONS,
-        code=science_code("analysis", "clustering", "divisions", "names"),
+        code=code_of("cluster_overlaps"),
     output:
         overlaps=f"{RESULTS}/tables/overlaps.csv",
         fig7=multiext(f"{RESULTS}/tables/fig7_overlap", ".csv", ".md", ".tex"),

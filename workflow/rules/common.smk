@@ -2,6 +2,7 @@
 import re
 from pathlib import Path
 
+from manga_ssl.code_inputs import modules_used_by
 from manga_ssl.config import method_settings, validate_config
 from manga_ssl.datasets import Dr17Archive
 from manga_ssl.io import JsonNumbers
@@ -40,9 +41,16 @@ wildcard_constraints:
     representation=REPRESENTATION_PATTERN,
 
 
-def science_code(*modules):
-    """Package modules behind a step; editing one makes Snakemake redo that step (mtime)."""
-    return [str(PACKAGE / f"{m}.py") for m in modules]
+def code_of(script):
+    """The package modules a rule's script uses, read from its imports (transitively): editing
+    one reruns exactly the rules that run it (Snakemake compares modification times)."""
+    path = Path(workflow.basedir) / "workflow" / "scripts" / f"{script}.py"
+    return list(modules_used_by(str(path), str(PACKAGE)))
+
+
+def catalogue_product(wildcards):
+    """The DR17 product a catalogue file is (drpall, dapall, ...)."""
+    return CATALOGUE_FILES[wildcards.catalogue]
 
 
 def survey_files():

@@ -1,9 +1,7 @@
 rule mock_survey:
     """The embedded default: a mock MaNGA DR17 survey written in the real file layouts."""
     input:
-        code=science_code(
-            "mock_survey", "formats", "ifu", "measurements", "cosmology", "datasets"
-        ),
+        code=code_of("mock_survey"),
     output:
         drpall=f"{MOCK}/drpall-v3_1_1.fits",
         pipe3d_catalogue=f"{MOCK}/SDSS17Pipe3D_v3_1_1.fits",

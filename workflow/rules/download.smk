@@ -15,7 +15,7 @@ rule download_catalogue:
     conda:
         "../../envs/science.yaml"
     params:
-        product=lambda wildcards: CATALOGUE_FILES[wildcards.catalogue],
+        product=catalogue_product,
     script:
         "../scripts/download_catalogue.py"
 
@@ -27,7 +27,7 @@ rule select_sample:
         drpall=f"{DR17}/drpall-v3_1_1.fits",
         pipe3d_catalogue=f"{DR17}/SDSS17Pipe3D_v3_1_1.fits",
         dapall=f"{DR17}/dapall-v3_1_1-3.1.0.fits",
-        code=science_code("sample", "formats", "preprocessing", "datasets"),
+        code=code_of("select_sample"),
     output:
         selection=report(
             f"{RESULTS}/sample/selection.csv",
@@ -55,7 +55,7 @@ rule download_galaxies:
     input:
         selection=f"{RESULTS}/sample/selection.csv",
         drpall=f"{DR17}/drpall-v3_1_1.fits",
-        code=science_code("acquisition", "download", "datasets", "rband", "formats"),
+        code=code_of("download_galaxies"),
     output:
         manifest=f"{RESULTS}/sample/downloads.csv",
     log:
@@ -72,7 +72,7 @@ rule download_firefly:
     """The sample's rows of the FIREFLY VAC (model variation of age and [Z/H]), by HTTP range requests."""
     input:
         selection=f"{RESULTS}/sample/selection.csv",
-        code=science_code("acquisition", "download", "fits_subset"),
+        code=code_of("download_firefly"),
     output:
         f"resources/{RUN}/firefly/manga-firefly-v3_1_1-{config['download']['firefly_library']}.fits",
     log:

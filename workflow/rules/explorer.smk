@@ -6,7 +6,7 @@ rule explorer:
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
         tensors=f"{RESULTS}/tensors/{NORMALISATIONS[0]}.npz",
         divisions=DIVISIONS,
-        code=science_code("explorer", "neighbours", "analysis", "divisions", "names"),
+        code=code_of("explorer"),
     output:
         html=f"{RESULTS}/explorer/explorer.html",
     log:

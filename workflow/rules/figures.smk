@@ -3,7 +3,7 @@ rule fig1_augmentations:
     input:
         tensors=f"{RESULTS}/tensors/relative.npz",
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
-        code=science_code("figures", "paper_figures", "augmentations"),
+        code=code_of("fig1_augmentations"),
     output:
         pdf=f"{RESULTS}/figures/fig1_augmentations.pdf",
         png=report(
@@ -30,7 +30,7 @@ rule fig2_umap_pca_vs_simclr:
         pca=f"{RESULTS}/umap/pca1024-relative.parquet",
         simclr=f"{RESULTS}/umap/simclr-relative-all.parquet",
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
-        code=science_code("figures", "paper_figures"),
+        code=code_of("fig2_umap_pca_vs_simclr"),
     output:
         pdf=f"{RESULTS}/figures/fig2_umap_pca_vs_simclr.pdf",
         png=report(
@@ -59,9 +59,7 @@ rule fig3_physical_planes:
         simclr_individual=f"{RESULTS}/clusters/simclr-individual-all/labels.parquet",
         divisions=DIVISIONS,
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
-        code=science_code(
-            "figures", "paper_figures", "analysis", "divisions", "clustering"
-        ),
+        code=code_of("fig3_physical_planes"),
     output:
         pdf=f"{RESULTS}/figures/fig3_physical_planes.pdf",
         png=report(
@@ -88,9 +86,7 @@ rule fig4_ttype:
         labels=f"{RESULTS}/clusters/simclr-relative-all/labels.parquet",
         divisions=DIVISIONS,
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
-        code=science_code(
-            "figures", "paper_figures", "analysis", "divisions", "clustering"
-        ),
+        code=code_of("fig4_ttype"),
     output:
         pdf=f"{RESULTS}/figures/fig4_ttype.pdf",
         png=report(
@@ -117,7 +113,7 @@ rule fig5_umap_normalisations:
         relative=f"{RESULTS}/umap/simclr-relative-all.parquet",
         individual=f"{RESULTS}/umap/simclr-individual-all.parquet",
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
-        code=science_code("figures", "paper_figures"),
+        code=code_of("fig5_umap_normalisations"),
     output:
         pdf=f"{RESULTS}/figures/fig5_umap_normalisations.pdf",
         png=report(
@@ -145,9 +141,7 @@ rule fig6_centroid_examples:
         labels=f"{RESULTS}/clusters/simclr-individual-all/labels.parquet",
         divisions=DIVISIONS,
         tensors=f"{RESULTS}/tensors/individual.npz",
-        code=science_code(
-            "figures", "paper_figures", "analysis", "divisions", "clustering"
-        ),
+        code=code_of("fig6_centroid_examples"),
     output:
         pdf=f"{RESULTS}/figures/fig6_centroid_examples.pdf",
         png=report(
@@ -172,7 +166,7 @@ rule fig7_overlap:
     """Fig. 7: overlap of the relative and individual clusters."""
     input:
         overlaps=f"{RESULTS}/tables/overlaps.csv",
-        code=science_code("figures", "paper_figures"),
+        code=code_of("fig7_overlap"),
     output:
         pdf=f"{RESULTS}/figures/fig7_overlap.pdf",
         png=report(
@@ -202,9 +196,7 @@ rule fig8_ttype_appendix:
         individual_no_vband=f"{RESULTS}/clusters/simclr-individual-no_vband/labels.parquet",
         divisions=DIVISIONS,
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
-        code=science_code(
-            "figures", "paper_figures", "analysis", "divisions", "clustering"
-        ),
+        code=code_of("fig8_ttype_appendix"),
     output:
         pdf=f"{RESULTS}/figures/fig8_ttype_appendix.pdf",
         png=report(
@@ -233,9 +225,7 @@ rule fig9_cluster_properties:
         vband_kinematics=f"{RESULTS}/clusters/simclr-relative-vband_kinematics/labels.parquet",
         divisions=DIVISIONS,
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
-        code=science_code(
-            "figures", "paper_figures", "analysis", "divisions", "clustering"
-        ),
+        code=code_of("fig9_cluster_properties"),
     output:
         pdf=f"{RESULTS}/figures/fig9_cluster_properties.pdf",
         png=report(
@@ -260,7 +250,7 @@ rule loss_curves:
     """Training loss curves of every replica."""
     input:
         unpack(history_files),
-        code=science_code("figures", "paper_figures"),
+        code=code_of("loss_curves"),
     output:
         pdf=f"{RESULTS}/figures/loss_curves.pdf",
         png=report(
@@ -286,7 +276,7 @@ rule division_performance:
     input:
         table1=f"{RESULTS}/tables/table1.csv",
         accepted=f"{RESULTS}/tables/accepted_k.json",
-        code=science_code("figures", "paper_figures"),
+        code=code_of("division_performance"),
     output:
         pdf=f"{RESULTS}/figures/division_performance.pdf",
         png=report(

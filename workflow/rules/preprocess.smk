@@ -3,9 +3,7 @@ rule extract_maps:
     2x2 binning, 32x32 padding; model-variation maps; the catalogue of Fig. 2."""
     input:
         **survey_files(),
-        code=science_code(
-            "preprocessing", "measurements", "formats", "ifu", "cosmology", "datasets"
-        ),
+        code=code_of("extract_maps"),
     output:
         maps=f"{RESULTS}/preprocess/maps.npz",
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
@@ -28,7 +26,7 @@ rule normalise:
     normalisation, with the noise-augmentation sigma maps and model variations."""
     input:
         maps=f"{RESULTS}/preprocess/maps.npz",
-        code=science_code("preprocessing"),
+        code=code_of("normalise"),
     output:
         tensors=f"{RESULTS}/tensors/{{normalisation}}.npz",
     log:

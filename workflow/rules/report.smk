@@ -2,7 +2,7 @@ rule run_summary:
     """The configuration this run used and every rule's benchmark, for the report."""
     input:
         done=run_products(),
-        code=science_code("runlog", "io"),
+        code=code_of("run_summary"),
     output:
         config=report(
             f"{RESULTS}/report/config.yaml",

@@ -4,7 +4,7 @@ rule train_simclr:
     input:
         tensors=f"{RESULTS}/tensors/{{normalisation}}.npz",
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
-        code=science_code("training", "model", "augmentations", "probes"),
+        code=code_of("train_simclr"),
     output:
         encoder=f"{RESULTS}/simclr/{{normalisation}}-{{channels}}/seed{{seed}}/encoder.keras",
         head=f"{RESULTS}/simclr/{{normalisation}}-{{channels}}/seed{{seed}}/projection_head.keras",
@@ -33,7 +33,7 @@ rule embed_simclr:
     input:
         tensors=f"{RESULTS}/tensors/{{normalisation}}.npz",
         encoder=f"{RESULTS}/simclr/{{normalisation}}-{{channels}}/seed{{seed}}/encoder.keras",
-        code=science_code("training", "model", "representations"),
+        code=code_of("embed_simclr"),
     output:
         embedding=f"{RESULTS}/embeddings/simclr-{{normalisation}}-{{channels}}-seed{{seed}}.parquet",
     log:

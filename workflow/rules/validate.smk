@@ -4,7 +4,7 @@ rule measurements_vs_truth:
     input:
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
         truth=f"{MOCK}/truth.parquet",
-        code=science_code("validation", "probes"),
+        code=code_of("measurements_vs_truth"),
     output:
         table=f"{RESULTS}/validation/measurements_vs_truth.csv",
     log:
@@ -22,7 +22,7 @@ rule mock_vs_real:
     input:
         **real_catalogues(),
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
-        code=science_code("validation", "probes"),
+        code=code_of("mock_vs_real"),
     output:
         table=f"{RESULTS}/validation/mock_vs_real.md",
     log:
@@ -44,7 +44,7 @@ rule representations_vs_truth:
         tables=truth_tables(),
         catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
         truth=f"{MOCK}/truth.parquet",
-        code=science_code("validation", "probes", "analysis"),
+        code=code_of("representations_vs_truth"),
     output:
         csv=report(
             f"{RESULTS}/validation/representations_vs_truth.csv",
