@@ -38,6 +38,9 @@ test: venv browser
 
 lint: venv
 	$(BIN)/snakemake --lint --configfile $(CONFIG)
+	$(BIN)/snakefmt --check Snakefile workflow/rules
+	$(BIN)/ruff check manga_ssl workflow/scripts tests bench
+	$(BIN)/ruff format --check manga_ssl workflow/scripts tests bench
 
 clean:
 	rm -rf results logs benchmarks .snakemake

@@ -36,8 +36,15 @@ from manga_ssl.representations import write_representation
 
 REPO = Path(__file__).resolve().parents[1]
 RUN = "bench-analysis"
-ANALYSIS_RULES = ["kmeans", "umap", "bias_regression", "table1", "table2", "cluster_overlaps",
-                  "representations_vs_truth"]
+ANALYSIS_RULES = [
+    "kmeans",
+    "umap",
+    "bias_regression",
+    "table1",
+    "table2",
+    "cluster_overlaps",
+    "representations_vs_truth",
+]
 
 
 def synthetic_h(n, dims, latent, seed):
@@ -55,13 +62,34 @@ def synthetic_survey(n, seed=0):
     population = rng.choice(3, n, p=[0.5, 0.32, 0.18])
     latent = rng.normal(size=(n, 32)) + 3 * np.eye(3, 32)[population]
     cat = pd.DataFrame({"plateifu": plateifu})
-    for col in [*bias.NON_PHYSICAL, "sigma_cen", "re_kpc", "age_lw_re", "lambda_re", "log_sfr", "zh_lw_re",
-                "grad_zh_lw", "grad_age_lw", "ttype", "log_mass", "ellipticity"]:
+    for col in [
+        *bias.NON_PHYSICAL,
+        "sigma_cen",
+        "re_kpc",
+        "age_lw_re",
+        "lambda_re",
+        "log_sfr",
+        "zh_lw_re",
+        "grad_zh_lw",
+        "grad_age_lw",
+        "ttype",
+        "log_mass",
+        "ellipticity",
+    ]:
         cat[col] = rng.normal(size=n) + population
     cat["sigma_cen"], cat["re_kpc"] = np.exp(cat["sigma_cen"]), np.exp(cat["re_kpc"])
     truth = pd.DataFrame({"plateifu": plateifu, "population": population})
-    for col in ("log_mass", "log_sfr", "re_kpc", "sigma_cen_true", "lambda_re_true", "age_re", "zh_re",
-                "grad_age", "grad_zh"):
+    for col in (
+        "log_mass",
+        "log_sfr",
+        "re_kpc",
+        "sigma_cen_true",
+        "lambda_re_true",
+        "age_re",
+        "zh_re",
+        "grad_age",
+        "grad_zh",
+    ):
         truth[col] = np.abs(rng.normal(size=n) + population) + 0.1
     return plateifu, latent, cat, truth
 
@@ -78,24 +106,39 @@ def write_inputs(work: Path, config: dict, n: int, dims: int) -> None:
     for i, v in enumerate(config["simclr"]["variants"]):
         for seed in config["simclr"]["seeds"]:
             name = f"simclr-{v['normalisation']}-{v['channels']}-seed{seed}"
-            write_representation(embeddings / f"{name}.parquet", plateifu,
-                                 synthetic_h(n, dims, latent, 1000 * i + seed), "h", {"kind": "simclr", "seed": seed})
+            write_representation(
+                embeddings / f"{name}.parquet",
+                plateifu,
+                synthetic_h(n, dims, latent, 1000 * i + seed),
+                "h",
+                {"kind": "simclr", "seed": seed},
+            )
     flat = latent @ np.random.default_rng(1).normal(size=(32, 5120))
     for norm in ("relative", "individual"):
-        write_representation(embeddings / f"pca1024-{norm}.parquet", plateifu, flat[:, :1024], "pc",
-                             {"kind": "pca1024"})
+        write_representation(
+            embeddings / f"pca1024-{norm}.parquet", plateifu, flat[:, :1024], "pc", {"kind": "pca1024"}
+        )
         pca10 = flat[:, :10]
-        write_representation(embeddings / f"pca10-{norm}.parquet", plateifu,
-                             (pca10 - pca10.mean(0)) / pca10.std(0), "pc", {"kind": "pca10"})
+        write_representation(
+            embeddings / f"pca10-{norm}.parquet",
+            plateifu,
+            (pca10 - pca10.mean(0)) / pca10.std(0),
+            "pc",
+            {"kind": "pca10"},
+        )
 
 
 def targets(config: dict) -> list[str]:
     results = f"results/{RUN}"
     names = [f"simclr-{v['normalisation']}-{v['channels']}" for v in config["simclr"]["variants"]]
     names += [f"{p}-{norm}" for norm in ("relative", "individual") for p in ("pca1024", "pca10")]
-    out = [f"{results}/tables/table1.md", f"{results}/tables/table2-relative.md",
-           f"{results}/tables/table2-individual.md", f"{results}/tables/overlaps.csv",
-           f"{results}/validation/representations_vs_truth.md"]
+    out = [
+        f"{results}/tables/table1.md",
+        f"{results}/tables/table2-relative.md",
+        f"{results}/tables/table2-individual.md",
+        f"{results}/tables/overlaps.csv",
+        f"{results}/validation/representations_vs_truth.md",
+    ]
     return out + [f"{results}/umap/{name}.parquet" for name in names]
 
 
@@ -106,8 +149,9 @@ def rule_times(work: Path) -> pd.DataFrame:
         rule = parts[0] if len(parts) > 1 else parts[0].removesuffix(".tsv").split("-")[0]
         rows.append({"rule": rule, "s": float(pd.read_csv(tsv, sep="\t")["s"].iloc[0])})
     frame = pd.DataFrame(rows)
-    return frame.groupby("rule")["s"].agg(jobs="count", total="sum", longest="max").sort_values("total",
-                                                                                               ascending=False)
+    return (
+        frame.groupby("rule")["s"].agg(jobs="count", total="sum", longest="max").sort_values("total", ascending=False)
+    )
 
 
 def main():
@@ -133,15 +177,38 @@ def main():
         write_inputs(work, config, args.galaxies, args.dims)
         stamp.write_text(yaml.safe_dump(wanted))
         print(f"synthetic inputs written in {time.perf_counter() - t0:.0f} s (not counted)", flush=True)
-    for folder in ("results/{run}/clusters", "results/{run}/bias", "results/{run}/tables", "results/{run}/umap",
-                   "results/{run}/validation", "benchmarks/{run}", "logs/{run}", ".snakemake"):
+    for folder in (
+        "results/{run}/clusters",
+        "results/{run}/bias",
+        "results/{run}/tables",
+        "results/{run}/umap",
+        "results/{run}/validation",
+        "benchmarks/{run}",
+        "logs/{run}",
+        ".snakemake",
+    ):
         shutil.rmtree(work / folder.format(run=RUN), ignore_errors=True)
     (work / "config").mkdir(exist_ok=True)
     (work / "config" / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
 
-    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(work),
-           "--cores", str(args.cores), "--allowed-rules", *ANALYSIS_RULES, "--quiet", "progress",
-           *(["--config", *args.set] if args.set else []), "--", *targets(config)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(work),
+        "--cores",
+        str(args.cores),
+        "--allowed-rules",
+        *ANALYSIS_RULES,
+        "--quiet",
+        "progress",
+        *(["--config", *args.set] if args.set else []),
+        "--",
+        *targets(config),
+    ]
     t0 = time.perf_counter()
     with open(work / "snakemake.log", "w") as log:
         done = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT)
@@ -149,8 +216,7 @@ def main():
     if done.returncode:
         sys.exit(f"snakemake failed; see {work / 'snakemake.log'}")
     times = rule_times(work)
-    print(f"\n{args.galaxies} galaxies x {args.dims} dims, {args.replicas} replicas, "
-          f"snakemake --cores {args.cores}\n")
+    print(f"\n{args.galaxies} galaxies x {args.dims} dims, {args.replicas} replicas, snakemake --cores {args.cores}\n")
     print("| rule | jobs | summed job time (s) | longest job (s) |\n|---|---|---|---|")
     for rule, row in times.iterrows():
         print(f"| {rule} | {row.jobs} | {row.total:.0f} | {row.longest:.0f} |")

@@ -25,8 +25,10 @@ def main() -> None:
 
     run = Path(args.run)
     catalogue = pd.read_parquet(run / "preprocess" / "catalogue.parquet")
-    print("| representation | k | fit | Acc_max Non-phys | Acc_mean Phys | ΔAcc Non-phys given Phys | "
-          "Acc_max Non-phys, angles as axes |")
+    print(
+        "| representation | k | fit | Acc_max Non-phys | Acc_mean Phys | ΔAcc Non-phys given Phys | "
+        "Acc_max Non-phys, angles as axes |"
+    )
     print("|---|---|---|---|---|---|---|")
     for name in args.representations:
         labels = pd.read_parquet(run / "clusters" / name / "labels.parquet")
@@ -35,8 +37,10 @@ def main() -> None:
         for fit in ("least_squares", "logistic"):
             acc, _ = bias_table(labels, catalogue, args.k, replicas, seeds, 0, fit)
             for k, g in acc.groupby("k"):
-                cells = [f"{100 * g[c].mean():.1f} ± {100 * g[c].std():.1f}" for c in
-                         ("acc_max_nonphys", "acc_mean_phys", "acc_gain_nonphys", "acc_max_nonphys_oriented")]
+                cells = [
+                    f"{100 * g[c].mean():.1f} ± {100 * g[c].std():.1f}"
+                    for c in ("acc_max_nonphys", "acc_mean_phys", "acc_gain_nonphys", "acc_max_nonphys_oriented")
+                ]
                 print(f"| {name} | {k} | {fit} | " + " | ".join(cells) + " |", flush=True)
 
 

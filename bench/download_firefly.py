@@ -29,8 +29,14 @@ from manga_ssl.download import RemoteFile, fetch  # noqa: E402
 from manga_ssl.fits_subset import firefly_subset  # noqa: E402
 from tests.sas_server import SurveyServer  # noqa: E402
 
-OTHER_MAPS = ("MW_AGE_VORONOI", "MW_Z_VORONOI", "E(B-V)_VORONOI", "STELLAR_MASS_VORONOI",
-              "SURFACE_MASS_DENSITY_VORONOI", "MASS_AGE_VORONOI")
+OTHER_MAPS = (
+    "MW_AGE_VORONOI",
+    "MW_Z_VORONOI",
+    "E(B-V)_VORONOI",
+    "STELLAR_MASS_VORONOI",
+    "SURFACE_MASS_DENSITY_VORONOI",
+    "MASS_AGE_VORONOI",
+)
 
 
 def synthetic_vac(path: Path, n: int, nbin: int, seed: int = 0) -> list[str]:
@@ -72,8 +78,10 @@ def main():
         t0 = time.perf_counter()
         plateifus = synthetic_vac(tmp / "vac.fits", args.galaxies, args.bins)
         body = (tmp / "vac.fits").read_bytes()
-        print(f"synthetic VAC: {args.galaxies} galaxies x {args.bins} bins, {len(body) / 1e6:.0f} MB "
-              f"({time.perf_counter() - t0:.1f} s to write)")
+        print(
+            f"synthetic VAC: {args.galaxies} galaxies x {args.bins} bins, {len(body) / 1e6:.0f} MB "
+            f"({time.perf_counter() - t0:.1f} s to write)"
+        )
         url_path = "/sas/dr17/manga/spectro/firefly/v3_1_1/manga-firefly-v3_1_1-miles.fits"
         rng = np.random.default_rng(1)
         with SurveyServer() as server:
@@ -91,14 +99,18 @@ def main():
                     for a, b in zip(vac.maps(p, (74, 74)), sub.maps(p, (74, 74))):
                         np.testing.assert_array_equal(a, b)
                 vac.close(), sub.close()
-                print(f"ranges, {k} galaxies: {nbytes / 1e6:.1f} MB moved ({100 * nbytes / len(body):.1f}% of the "
-                      f"file) in {nreq} requests, {seconds:.1f} s; subset file "
-                      f"{(tmp / f'sub{k}.fits').stat().st_size / 1e6:.1f} MB")
+                print(
+                    f"ranges, {k} galaxies: {nbytes / 1e6:.1f} MB moved ({100 * nbytes / len(body):.1f}% of the "
+                    f"file) in {nreq} requests, {seconds:.1f} s; subset file "
+                    f"{(tmp / f'sub{k}.fits').stat().st_size / 1e6:.1f} MB"
+                )
             server.requests.clear()
             t0 = time.perf_counter()
             fetch(server.url + url_path, tmp / "whole.fits")
-            print(f"whole file (no-range fallback): {len(body) / 1e6:.0f} MB in 1 request, "
-                  f"{time.perf_counter() - t0:.1f} s")
+            print(
+                f"whole file (no-range fallback): {len(body) / 1e6:.0f} MB in 1 request, "
+                f"{time.perf_counter() - t0:.1f} s"
+            )
 
 
 if __name__ == "__main__":

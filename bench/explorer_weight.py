@@ -29,10 +29,30 @@ def synthetic_page(out, n, n_reps, seed=0):
     group = rng.choice(3, n, p=[0.5, 0.32, 0.18])
     plateifu = np.array([f"{7000 + i // 100}-{1000 + i % 100}" for i in range(n)])
     catalogue = pd.DataFrame({"plateifu": plateifu})
-    for col in ["n_fibres", "re_arcsec", "n_zero_pixels", "position_angle", "rotation_angle", "coverage", "z",
-                "psf_fwhm", "systemic_velocity", "re_kpc", "lambda_re", "sigma_cen", "age_lw_re", "grad_age_lw",
-                "zh_lw_re", "grad_zh_lw", "log_mass", "log_sfr", "ellipticity", "t_type", "log_sigma_cen",
-                "log_re_kpc"]:
+    for col in [
+        "n_fibres",
+        "re_arcsec",
+        "n_zero_pixels",
+        "position_angle",
+        "rotation_angle",
+        "coverage",
+        "z",
+        "psf_fwhm",
+        "systemic_velocity",
+        "re_kpc",
+        "lambda_re",
+        "sigma_cen",
+        "age_lw_re",
+        "grad_age_lw",
+        "zh_lw_re",
+        "grad_zh_lw",
+        "log_mass",
+        "log_sfr",
+        "ellipticity",
+        "t_type",
+        "log_sigma_cen",
+        "log_re_kpc",
+    ]:
         catalogue[col] = rng.normal(size=n) + group
     # maps shaped like galaxies: an elliptical exponential disc, zero outside the bundle
     yy, xx = np.mgrid[-15.5:16.5, -15.5:16.5]
@@ -45,8 +65,11 @@ def synthetic_page(out, n, n_reps, seed=0):
     for i in range(n_reps):
         features = rng.normal(size=(n, 64)) + 3 * np.eye(3, 64)[group]
         xy = rng.normal(size=(n, 2)) + 6 * np.eye(3, 2)[group]
-        reps[f"representation-{i}"] = {"xy": xy, "cluster": group + 1,
-                                       "neighbours": nearest_neighbours(features, 11)[0]}
+        reps[f"representation-{i}"] = {
+            "xy": xy,
+            "cluster": group + 1,
+            "neighbours": nearest_neighbours(features, 11)[0],
+        }
     t0 = time.perf_counter()
     thumbs = explorer.thumbnails(maps, CHANNELS)
     summary = explorer.explorer_page(out, plateifu, catalogue, reps, thumbs, CHANNELS, "bench", "log_sigma_cen")
@@ -61,8 +84,11 @@ def main():
     args = p.parse_args()
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     summary, build, plateifu = synthetic_page(args.out, args.galaxies, args.representations)
-    print(f"page: {summary['galaxies']} galaxies, {args.representations} representations, "
-          f"{summary['bytes'] / 1e6:.1f} MB, built in {build:.1f} s", flush=True)
+    print(
+        f"page: {summary['galaxies']} galaxies, {args.representations} representations, "
+        f"{summary['bytes'] / 1e6:.1f} MB, built in {build:.1f} s",
+        flush=True,
+    )
 
     from playwright.sync_api import sync_playwright
 
@@ -74,9 +100,11 @@ def main():
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         t0 = time.perf_counter()
         page.goto(Path(args.out).resolve().as_uri())
-        page.wait_for_function("() => window.Bokeh && Bokeh.documents.length > 0 && "
-                               "Bokeh.index.get_one(Bokeh.documents[0].get_model_by_name('umap')) != null",
-                               timeout=60000)
+        page.wait_for_function(
+            "() => window.Bokeh && Bokeh.documents.length > 0 && "
+            "Bokeh.index.get_one(Bokeh.documents[0].get_model_by_name('umap')) != null",
+            timeout=60000,
+        )
         opened = time.perf_counter() - t0
         t0 = time.perf_counter()
         page.locator("select").nth(1).select_option("z")
@@ -90,8 +118,10 @@ def main():
         page.wait_for_function(f"() => ({model})('highlight').data.x.length > 0")
         search = time.perf_counter() - t0
         browser.close()
-    print(f"opened and drawn in {opened:.1f} s; recoloured in {recolour:.2f} s; neighbour search in {search:.2f} s; "
-          f"console errors: {len(errors)}")
+    print(
+        f"opened and drawn in {opened:.1f} s; recoloured in {recolour:.2f} s; neighbour search in {search:.2f} s; "
+        f"console errors: {len(errors)}"
+    )
 
 
 if __name__ == "__main__":

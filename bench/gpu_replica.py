@@ -43,12 +43,14 @@ def main():
     rng = np.random.default_rng(0)
     maps = rng.random((args.galaxies, 32, 32, 5), dtype=np.float32)
     tensors = {"maps": maps, "sigma": np.full_like(maps, 0.1), "model_variation": maps[::-1].copy()}
-    settings = TrainingSettings(batch_size=args.batch, epochs=args.paper_epochs,
-                                steps_per_execution=args.steps_per_execution)
+    settings = TrainingSettings(
+        batch_size=args.batch, epochs=args.paper_epochs, steps_per_execution=args.steps_per_execution
+    )
     steps = args.galaxies // args.batch
     model = build_simclr(tensors, settings, seed=0)
-    model.compile(optimizer=make_optimizer(settings, steps), steps_per_execution=args.steps_per_execution,
-                  jit_compile=True)
+    model.compile(
+        optimizer=make_optimizer(settings, steps), steps_per_execution=args.steps_per_execution, jit_compile=True
+    )
     times, losses = [], []
 
     class Clock(keras.callbacks.Callback):
@@ -62,8 +64,10 @@ def main():
     placeholder = np.zeros((steps, 1), np.float32)
     model.fit(placeholder, batch_size=1, epochs=args.epochs, shuffle=False, verbose=0, callbacks=[Clock()])
     steady = float(np.median(times[1:])) if len(times) > 1 else times[0]
-    print(f"backend {keras.backend.backend()}, precision {args.precision}, devices "
-          f"{getattr(keras.distribution, 'list_devices', lambda: ['?'])()}")
+    print(
+        f"backend {keras.backend.backend()}, precision {args.precision}, devices "
+        f"{getattr(keras.distribution, 'list_devices', lambda: ['?'])()}"
+    )
     print(f"first epoch (compilation included): {times[0]:.2f} s")
     print(f"steady epoch: {steady * 1000:.1f} ms = {steps * args.batch / steady:.0f} galaxies/s")
     print(f"projected {args.paper_epochs} epochs: {(times[0] + steady * (args.paper_epochs - 1)) / 60:.2f} min")

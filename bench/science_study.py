@@ -34,21 +34,26 @@ def score(features, plateifu, catalogue, truth, k_values, kmeans_seeds, seed=0):
     from manga_ssl.probes import cluster_scores, linear_probe_r2, probe_targets
 
     cat = bias.derived_columns(catalogue).set_index("plateifu").loc[plateifu]
-    labels, agreement = analysis.cluster_runs(features, "simclr", k_values, kmeans_seeds,
-                                              list(range(len(features))), cat[["lambda_re", "age_lw_re"]])
+    labels, agreement = analysis.cluster_runs(
+        features, "simclr", k_values, kmeans_seeds, list(range(len(features))), cat[["lambda_re", "age_lw_re"]]
+    )
     labels = analysis.labels_frame(plateifu, labels)
     pop = truth.set_index("plateifu")["population"].reindex(plateifu).to_numpy()
     acc, _ = analysis.bias_table(labels, cat.reset_index(), k_values, range(len(features)), kmeans_seeds[:3], seed)
     out = {}
     for k in k_values:
         sub = labels[labels["k"] == k]
-        ari = [cluster_scores(g["label"].to_numpy(), pop)["ari"]
-               for _, g in sub.groupby(["replica", "kmeans_seed"], observed=True)]
-        out[f"k{k}"] = {"agreement": 100 * agreement.loc[agreement["k"] == k, "agreement"].mean(),
-                        "ari": float(np.mean(ari)),
-                        "acc_max_nonphys": 100 * acc.loc[acc["k"] == k, "acc_max_nonphys"].mean(),
-                        "acc_mean_phys": 100 * acc.loc[acc["k"] == k, "acc_mean_phys"].mean(),
-                        "acc_gain_nonphys": 100 * acc.loc[acc["k"] == k, "acc_gain_nonphys"].mean()}
+        ari = [
+            cluster_scores(g["label"].to_numpy(), pop)["ari"]
+            for _, g in sub.groupby(["replica", "kmeans_seed"], observed=True)
+        ]
+        out[f"k{k}"] = {
+            "agreement": 100 * agreement.loc[agreement["k"] == k, "agreement"].mean(),
+            "ari": float(np.mean(ari)),
+            "acc_max_nonphys": 100 * acc.loc[acc["k"] == k, "acc_max_nonphys"].mean(),
+            "acc_mean_phys": 100 * acc.loc[acc["k"] == k, "acc_mean_phys"].mean(),
+            "acc_gain_nonphys": 100 * acc.loc[acc["k"] == k, "acc_gain_nonphys"].mean(),
+        }
     targets, groups = probe_targets(cat.reset_index(), truth)
     r2 = np.mean([linear_probe_r2(f, targets, seed) for f in features], axis=0)
     out["probe_r2"] = {name: round(float(v), 3) for (name, _), v in zip(groups, r2)}
@@ -87,12 +92,15 @@ def main() -> None:
         from manga_ssl.analysis import truth_bias
 
         rows = truth_bias(truth, catalogue, n_draws=9, seed=0).groupby("k").mean(numeric_only=True)
-        record["truth"] = {f"k{k}": {c: 100 * float(rows.loc[k, c]) for c in ("acc_max_nonphys", "acc_gain_nonphys")}
-                           for k in rows.index}
+        record["truth"] = {
+            f"k{k}": {c: 100 * float(rows.loc[k, c]) for c in ("acc_max_nonphys", "acc_gain_nonphys")}
+            for k in rows.index
+        }
         print(f"truth rows: {record['truth']}", flush=True)
     for norm in args.normalisations.split(","):
-        tensors = load_tensors(run / "tensors" / f"{norm}.npz", [str(c) for c in np.load(
-            run / "tensors" / f"{norm}.npz")["channels"]])
+        tensors = load_tensors(
+            run / "tensors" / f"{norm}.npz", [str(c) for c in np.load(run / "tensors" / f"{norm}.npz")["channels"]]
+        )
         features, t0, losses = [], time.perf_counter(), []
         for seed in seeds:
             encoder, _, history = train_simclr(tensors, settings, seed)
@@ -103,13 +111,22 @@ def main() -> None:
             Path(args.save).mkdir(parents=True, exist_ok=True)
             np.savez(Path(args.save) / f"{args.label}-{norm}.npz", h=np.stack(features), plateifu=tensors["plateifu"])
         k_values = [2, 3]
-        record[norm] = {"train_s": round(train_s, 1), "final_loss": losses,
-                        **score(features, tensors["plateifu"].astype(str), catalogue, truth, k_values, [0, 1, 2])}
+        record[norm] = {
+            "train_s": round(train_s, 1),
+            "final_loss": losses,
+            **score(features, tensors["plateifu"].astype(str), catalogue, truth, k_values, [0, 1, 2]),
+        }
         r = record[norm]
-        print(f"{args.label} {norm}: train {train_s:.0f} s, loss {np.mean(losses):.3f}; " + "; ".join(
-            f"k={k}: agree {r[f'k{k}']['agreement']:.0f}% ARI {r[f'k{k}']['ari']:.2f} "
-            f"nonphys {r[f'k{k}']['acc_max_nonphys']:.0f}% gain {r[f'k{k}']['acc_gain_nonphys']:.1f}" for k in k_values)
-            + f"; R2 phys {r['mean_r2_physical']:.2f} instr {r['mean_r2_instrumental']:.2f}", flush=True)
+        print(
+            f"{args.label} {norm}: train {train_s:.0f} s, loss {np.mean(losses):.3f}; "
+            + "; ".join(
+                f"k={k}: agree {r[f'k{k}']['agreement']:.0f}% ARI {r[f'k{k}']['ari']:.2f} "
+                f"nonphys {r[f'k{k}']['acc_max_nonphys']:.0f}% gain {r[f'k{k}']['acc_gain_nonphys']:.1f}"
+                for k in k_values
+            )
+            + f"; R2 phys {r['mean_r2_physical']:.2f} instr {r['mean_r2_instrumental']:.2f}",
+            flush=True,
+        )
     with open(args.out, "a") as fh:
         fh.write(json.dumps(record) + "\n")
 

@@ -25,8 +25,13 @@ ROOT = Path(__file__).resolve().parents[1]
 def synthetic(n, size=32, channels=5, seed=0):
     rng = np.random.default_rng(seed)
     maps = rng.random((n, size, size, channels), dtype=np.float32)
-    return {"plateifu": np.array([f"{i}" for i in range(n)]), "channels": np.arange(channels).astype(str),
-            "maps": maps, "sigma": np.full_like(maps, 0.1), "model_variation": maps[::-1].copy()}
+    return {
+        "plateifu": np.array([f"{i}" for i in range(n)]),
+        "channels": np.arange(channels).astype(str),
+        "maps": maps,
+        "sigma": np.full_like(maps, 0.1),
+        "model_variation": maps[::-1].copy(),
+    }
 
 
 def augmentation_rate(data, batch, steps=20):
@@ -56,8 +61,14 @@ def augmentation_rate(data, batch, steps=20):
 def training_rate(data, widths, head, batch, epochs=2):
     from manga_ssl.training import TrainingSettings, train_simclr
 
-    settings = TrainingSettings(conv_filters=tuple(widths), kernel_sizes=(5, 3, 3, 3)[: len(widths)],
-                                projection_head=tuple(head), batch_size=batch, epochs=epochs, warmup_epochs=0)
+    settings = TrainingSettings(
+        conv_filters=tuple(widths),
+        kernel_sizes=(5, 3, 3, 3)[: len(widths)],
+        projection_head=tuple(head),
+        batch_size=batch,
+        epochs=epochs,
+        warmup_epochs=0,
+    )
     _, _, history = train_simclr(data, settings, seed=0)
     return float(history["galaxies_per_s"].iloc[1:].mean())
 

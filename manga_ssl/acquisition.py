@@ -33,8 +33,9 @@ def fetch_catalogue(archive: Dr17Archive, product: str, dest, options: dict) -> 
     return fetch(url, dest, validate=product_validator(url, PRODUCT_EXTENSIONS[product]), **options)
 
 
-def fetch_firefly(archive: Dr17Archive, library: str, plateifus, dest, full_copy, options: dict,
-                  ranges: bool = True) -> list[str]:
+def fetch_firefly(
+    archive: Dr17Archive, library: str, plateifus, dest, full_copy, options: dict, ranges: bool = True
+) -> list[str]:
     """The FIREFLY VAC rows of ``plateifus`` written to ``dest``.
 
     By HTTP range requests when the server honours them (~1 GB of the ~6 GB
@@ -55,8 +56,15 @@ def fetch_firefly(archive: Dr17Archive, library: str, plateifus, dest, full_copy
         source.close()
 
 
-def fetch_galaxies(galaxies: pd.DataFrame, layout: SurveyLayout, archive: Dr17Archive, options: dict,
-                   max_parallel: int = 4, keep_frames: bool = False, chunk: int = 200) -> pd.DataFrame:
+def fetch_galaxies(
+    galaxies: pd.DataFrame,
+    layout: SurveyLayout,
+    archive: Dr17Archive,
+    options: dict,
+    max_parallel: int = 4,
+    keep_frames: bool = False,
+    chunk: int = 200,
+) -> pd.DataFrame:
     """Pipe3D cube, DAP MAPS and r-band image of every galaxy (plateifu, nsa_run, nsa_camcol, nsa_field).
 
     Returns the manifest: one row per galaxy and product with the local file,
@@ -65,7 +73,7 @@ def fetch_galaxies(galaxies: pd.DataFrame, layout: SurveyLayout, archive: Dr17Ar
     """
     parts, missing = [], 0
     for start in range(0, len(galaxies), chunk):
-        part = _fetch_chunk(galaxies.iloc[start:start + chunk], layout, archive, options, max_parallel, keep_frames)
+        part = _fetch_chunk(galaxies.iloc[start : start + chunk], layout, archive, options, max_parallel, keep_frames)
         parts.append(part)
         missing += part.loc[part["error"] != "", "plateifu"].nunique()
         log.info("galaxies: %d/%d done, %d miss a product", min(start + chunk, len(galaxies)), len(galaxies), missing)
@@ -101,7 +109,7 @@ def _fetch_chunk(galaxies, layout, archive, options, max_parallel, keep_frames) 
     for r in rows:
         if r["product"] != "rband_image":
             r["error"] = errors.get(str(r["file"])) or ""
-    for frame, (url, cut_rows) in frames.items():
+    for frame, (_url, cut_rows) in frames.items():
         for row in cut_rows:
             maps = manifest[(row["plateifu"], "dap_maps")]
             if errors.get(str(frame)):
@@ -127,4 +135,3 @@ def download_failures(manifest: pd.DataFrame) -> dict[str, tuple[str, str]]:
     for r in bad.itertuples():
         out.setdefault(r.plateifu, (r.url or r.file, f"{r.product}: {r.error.removeprefix(f'{r.url}: ')}"))
     return out
-

@@ -52,7 +52,7 @@ class AugmentationSettings:
     footprint_offset: float = 1.0  # pixels, uniform in each axis
 
     @classmethod
-    def from_config(cls, cfg: dict) -> "AugmentationSettings":
+    def from_config(cls, cfg: dict) -> AugmentationSettings:
         cfg = dict(cfg)
         compat = cfg.pop("paper_code_compat", False)
         for key in ("resize_range", "blur_sigma", "footprint_scale"):
@@ -61,16 +61,16 @@ class AugmentationSettings:
         settings = cls(**cfg)
         return settings.paper_code_compat() if compat else settings
 
-    def paper_code_compat(self) -> "AugmentationSettings":
+    def paper_code_compat(self) -> AugmentationSettings:
         """The augmentations of the paper's released code, not of its text.
 
         A 33x33 blur kernel, scale factors 0.5-1.33, only the second view
         perturbed (the first is the map as observed), and the model variation
         used for a subset of 25% of the galaxies drawn once per training run.
         """
-        return replace(self, blur_kernel=33, resize_range=(0.5, 1.33), perturb_first_view=False,
-                       fixed_model_variation_subset=True)
-
+        return replace(
+            self, blur_kernel=33, resize_range=(0.5, 1.33), perturb_first_view=False, fixed_model_variation_subset=True
+        )
 
 
 # --------------------------------------------------------------------------
@@ -180,8 +180,16 @@ def smaller_footprint(x, radius, settings: AugmentationSettings, seed):
     return x * mask[..., None]
 
 
-def augment_view(maps, sigma, model_variation, settings: AugmentationSettings, seed,
-                 use_model_variation=None, perturb=True, radius=None):
+def augment_view(
+    maps,
+    sigma,
+    model_variation,
+    settings: AugmentationSettings,
+    seed,
+    use_model_variation=None,
+    perturb=True,
+    radius=None,
+):
     """One augmented view of (B, S, S, C) maps; ``seed`` is a keras SeedGenerator.
 
     ``use_model_variation`` (B,) bool overrides the random draw (paper-code
@@ -246,8 +254,9 @@ class SurveyAugmenter(keras.layers.Layer):
 
     def _constant(self, name, array):
         array = np.asarray(array, dtype="float32")
-        return self.add_weight(name=name, shape=array.shape, initializer=_ArrayInitializer(array),
-                               trainable=False, dtype="float32")
+        return self.add_weight(
+            name=name, shape=array.shape, initializer=_ArrayInitializer(array), trainable=False, dtype="float32"
+        )
 
     def sample(self, batch_size):
         """``batch_size`` distinct galaxies, drawn on the device."""
@@ -263,8 +272,16 @@ class SurveyAugmenter(keras.layers.Layer):
         s = self.settings
         fixed = ops.take(self.fixed_subset, indices, axis=0) > 0.5 if s.fixed_model_variation_subset else None
         radius = ops.take(self.radius, indices, axis=0)
-        first = augment_view(maps, sigma, mv, s, self.seed_generator,
-                             use_model_variation=fixed, perturb=s.perturb_first_view, radius=radius)
+        first = augment_view(
+            maps,
+            sigma,
+            mv,
+            s,
+            self.seed_generator,
+            use_model_variation=fixed,
+            perturb=s.perturb_first_view,
+            radius=radius,
+        )
         second = augment_view(maps, sigma, mv, s, self.seed_generator, use_model_variation=fixed, radius=radius)
         return first, second
 

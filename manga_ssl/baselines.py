@@ -51,7 +51,7 @@ def summary_statistics(maps: np.ndarray, centre: int = 6) -> np.ndarray:
     inside = np.any(maps != 0, axis=-1, keepdims=True)
     lo = (size - centre) // 2
     core = np.zeros((1, size, size, 1), bool)
-    core[:, lo: lo + centre, lo: lo + centre] = True
+    core[:, lo : lo + centre, lo : lo + centre] = True
 
     def mean_over(mask):
         count = mask.sum(axis=(1, 2))
@@ -67,8 +67,9 @@ def pca_baselines(maps: np.ndarray, n_components: int = 1024, n_small: int = 10,
     return {"pca1024": (features, ratio), "pca10": (standardise(features[:, :small]), ratio[:small])}
 
 
-def baselines_to_tables(tensors_path, pca1024_path, pca10_path, summary_path, n_components=1024, n_small=10,
-                        seed=0) -> None:
+def baselines_to_tables(
+    tensors_path, pca1024_path, pca10_path, summary_path, n_components=1024, n_small=10, seed=0
+) -> None:
     """The baselines rule: PCA-1024, PCA-10 and the summary statistics of one normalisation
     as representation tables."""
     import logging
@@ -80,12 +81,32 @@ def baselines_to_tables(tensors_path, pca1024_path, pca10_path, summary_path, n_
     out = pca_baselines(maps, n_components, n_small, seed)
     for name, path in (("pca1024", pca1024_path), ("pca10", pca10_path)):
         features, ratio = out[name]
-        write_representation(path, plateifu, features, "pc", {
-            "kind": name, "representation": "principal components of the flattened maps"
-            + (", each standardised" if name == "pca10" else ""), "normalisation": norm,
-            "explained_variance": float(np.sum(ratio)), "n_components": int(features.shape[1])})
-        logging.getLogger(__name__).info("%s: %d components explain %.1f%% of the variance",
-                                         name, features.shape[1], 100 * np.sum(ratio))
-    write_representation(summary_path, plateifu, summary_statistics(maps), "stat", {
-        "kind": "summary", "representation": "per channel, the mean over the footprint and over the central "
-        "6x6 pixels, each standardised (beyond the paper)", "normalisation": norm})
+        write_representation(
+            path,
+            plateifu,
+            features,
+            "pc",
+            {
+                "kind": name,
+                "representation": "principal components of the flattened maps"
+                + (", each standardised" if name == "pca10" else ""),
+                "normalisation": norm,
+                "explained_variance": float(np.sum(ratio)),
+                "n_components": int(features.shape[1]),
+            },
+        )
+        logging.getLogger(__name__).info(
+            "%s: %d components explain %.1f%% of the variance", name, features.shape[1], 100 * np.sum(ratio)
+        )
+    write_representation(
+        summary_path,
+        plateifu,
+        summary_statistics(maps),
+        "stat",
+        {
+            "kind": "summary",
+            "representation": "per channel, the mean over the footprint and over the central "
+            "6x6 pixels, each standardised (beyond the paper)",
+            "normalisation": norm,
+        },
+    )

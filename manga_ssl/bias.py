@@ -5,7 +5,8 @@ non-members), a linear classifier of the standardised parameters fitted on 80%
 and scored on the held-out 20%. The paper's words, "a linear regression fit of
 the parameters to a binary classification", are taken literally by default
 (``fit="least_squares"``: least squares on the 0/1 labels, a galaxy is a member
-above 0.5); an L2 logistic regression is offered beside it (``fit="logistic"``). With the non-physical (instrumental) parameters
+above 0.5); an L2 logistic regression is offered beside it (``fit="logistic"``).
+With the non-physical (instrumental) parameters
 the largest validation accuracy over the clusters is Acc_max non-phys: a
 division is rejected when it exceeds 65%, as the cluster could then be an
 instrumental artefact. With the physical parameters the mean over the clusters
@@ -28,23 +29,39 @@ import pandas as pd
 
 #: Fig. 2, left columns: parameters a physical division must not depend on.
 NON_PHYSICAL = {
-    "n_fibres": "N fibres", "re_arcsec": "Re [arcsec]", "n_zero_pixels": "N zero pixels",
-    "position_angle": "PA", "rotation_angle": "RA", "coverage": "D_IFU/Re", "z": "z",
+    "n_fibres": "N fibres",
+    "re_arcsec": "Re [arcsec]",
+    "n_zero_pixels": "N zero pixels",
+    "position_angle": "PA",
+    "rotation_angle": "RA",
+    "coverage": "D_IFU/Re",
+    "z": "z",
 }
 
 #: Beyond the paper: the same parameters with the angles as a linear fit can see them, the
 #: position angle as an axis (cos 2PA, sin 2PA) and the rotation angle as a direction.
 NON_PHYSICAL_ORIENTED = {
-    "n_fibres": "N fibres", "re_arcsec": "Re [arcsec]", "n_zero_pixels": "N zero pixels",
-    "cos_2pa": "cos 2PA", "sin_2pa": "sin 2PA", "cos_ra": "cos RA", "sin_ra": "sin RA",
-    "coverage": "D_IFU/Re", "z": "z",
+    "n_fibres": "N fibres",
+    "re_arcsec": "Re [arcsec]",
+    "n_zero_pixels": "N zero pixels",
+    "cos_2pa": "cos 2PA",
+    "sin_2pa": "sin 2PA",
+    "cos_ra": "cos RA",
+    "sin_ra": "sin RA",
+    "coverage": "D_IFU/Re",
+    "z": "z",
 }
 
 #: Table 2's integrated physical parameters (column name in the catalogue after :func:`derived_columns`).
 PHYSICAL = {
-    "log_sigma_cen": "log(sigma)", "age_lw_re": "LW Age_Re", "log_re_kpc": "log(Re[kpc])",
-    "lambda_re": "lambda_Re", "log_sfr": "log(SFR_Halpha)", "zh_lw_re": "LW ZH_Re",
-    "grad_zh_lw": "grad LW ZH_Re", "grad_age_lw": "grad LW Age_Re",
+    "log_sigma_cen": "log(sigma)",
+    "age_lw_re": "LW Age_Re",
+    "log_re_kpc": "log(Re[kpc])",
+    "lambda_re": "lambda_Re",
+    "log_sfr": "log(SFR_Halpha)",
+    "zh_lw_re": "LW ZH_Re",
+    "grad_zh_lw": "grad LW ZH_Re",
+    "grad_age_lw": "grad LW Age_Re",
 }
 
 
@@ -84,12 +101,15 @@ def balanced_split(members: np.ndarray, ok: np.ndarray, seed, test_fraction: flo
     for group in (inside, outside):
         chosen = rng.choice(group, n, replace=False)  # in random order: the first n_test are held out
         test.append(chosen[:n_test]), train.append(chosen[n_test:])
-    return (np.concatenate(train), np.r_[np.ones(n - n_test), np.zeros(n - n_test)],
-            np.concatenate(test), np.r_[np.ones(n_test), np.zeros(n_test)])
+    return (
+        np.concatenate(train),
+        np.r_[np.ones(n - n_test), np.zeros(n - n_test)],
+        np.concatenate(test),
+        np.r_[np.ones(n_test), np.zeros(n_test)],
+    )
 
 
-def cluster_fit(members: np.ndarray, params: np.ndarray, seed, test_fraction: float = 0.2,
-                fit: str = "least_squares"):
+def cluster_fit(members: np.ndarray, params: np.ndarray, seed, test_fraction: float = 0.2, fit: str = "least_squares"):
     """(validation accuracy, contributions in % (P,)) of members vs random non-members.
 
     Galaxies with a missing parameter are left out (see :func:`balanced_split`);
@@ -113,8 +133,14 @@ def deviance(x: np.ndarray, y: np.ndarray, w: np.ndarray, b: float) -> float:
     return float(2 * np.sum(np.logaddexp(0, z) - y * z))
 
 
-def conditional_fit(members: np.ndarray, physical: np.ndarray, non_physical: np.ndarray, seed,
-                    test_fraction: float = 0.2, fit: str = "least_squares") -> dict:
+def conditional_fit(
+    members: np.ndarray,
+    physical: np.ndarray,
+    non_physical: np.ndarray,
+    seed,
+    test_fraction: float = 0.2,
+    fit: str = "least_squares",
+) -> dict:
     """What the non-physical parameters add to the physical ones in predicting membership.
 
     One balanced sample and 80/20 split (:func:`balanced_split`, the same as
@@ -146,8 +172,12 @@ def conditional_fit(members: np.ndarray, physical: np.ndarray, non_physical: np.
     lr = max(0.0, out.pop("dev_phys") - out.pop("dev_both"))  # the L2 penalty can make it a hair negative
     if fit != "logistic":
         lr = np.nan
-    return {**out, "gain": out["acc_both"] - out["acc_phys"], "lr": lr,
-            "lr_pvalue": float(chi2.sf(lr, non_physical.shape[1])) if np.isfinite(lr) else np.nan}
+    return {
+        **out,
+        "gain": out["acc_both"] - out["acc_phys"],
+        "lr": lr,
+        "lr_pvalue": float(chi2.sf(lr, non_physical.shape[1])) if np.isfinite(lr) else np.nan,
+    }
 
 
 def least_squares_fit(x: np.ndarray, y: np.ndarray):
@@ -198,13 +228,24 @@ def parameter_sets(catalogue: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.
     """The standardised parameters of :func:`division_bias`, in its argument order:
     non-physical, physical, the conditional test's conditioning set, and the non-physical
     ones with the angles as axes; ``catalogue`` after :func:`derived_columns`."""
-    return (standardised(catalogue, NON_PHYSICAL), standardised(catalogue, PHYSICAL), conditioning(catalogue),
-            standardised(catalogue, NON_PHYSICAL_ORIENTED))
+    return (
+        standardised(catalogue, NON_PHYSICAL),
+        standardised(catalogue, PHYSICAL),
+        conditioning(catalogue),
+        standardised(catalogue, NON_PHYSICAL_ORIENTED),
+    )
 
 
-def division_bias(labels: np.ndarray, k: int, non_physical: np.ndarray, physical: np.ndarray, seed,
-                  conditioning: np.ndarray | None = None, fit: str = "least_squares",
-                  oriented: np.ndarray | None = None) -> dict:
+def division_bias(
+    labels: np.ndarray,
+    k: int,
+    non_physical: np.ndarray,
+    physical: np.ndarray,
+    seed,
+    conditioning: np.ndarray | None = None,
+    fit: str = "least_squares",
+    oriented: np.ndarray | None = None,
+) -> dict:
     """One division's bias numbers.
 
     The paper's: Acc_max non-phys (largest over the clusters), Acc_mean phys
@@ -233,11 +274,17 @@ def division_bias(labels: np.ndarray, k: int, non_physical: np.ndarray, physical
     def largest(v):
         return float(np.nanmax(v)) if np.isfinite(v).any() else np.nan
 
-    return {"acc_max_nonphys": largest(acc_non), "acc_max_nonphys_oriented": largest(np.array(acc_oriented)),
-            "acc_mean_phys": float(np.nanmean(acc_phys)) if np.isfinite(acc_phys).any() else np.nan,
-            "acc_nonphys": np.array(acc_non), "contributions": np.array(contrib),
-            "acc_gain_nonphys": largest(gains), "gains": gains, "lr_nonphys": largest(lr),
-            "lr_pvalue_min": -largest(-pvalue)}
+    return {
+        "acc_max_nonphys": largest(acc_non),
+        "acc_max_nonphys_oriented": largest(np.array(acc_oriented)),
+        "acc_mean_phys": float(np.nanmean(acc_phys)) if np.isfinite(acc_phys).any() else np.nan,
+        "acc_nonphys": np.array(acc_non),
+        "contributions": np.array(contrib),
+        "acc_gain_nonphys": largest(gains),
+        "gains": gains,
+        "lr_nonphys": largest(lr),
+        "lr_pvalue_min": -largest(-pvalue),
+    }
 
 
 #: The linear classifiers of the bias regression (config ``analysis.bias_fit``).

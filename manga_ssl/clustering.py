@@ -39,8 +39,9 @@ def leading_axes(x: np.ndarray, m: int) -> np.ndarray:
     return np.ascontiguousarray(centred @ axes[:, ::-1].astype(np.float32))
 
 
-def kmeans_labels(x: np.ndarray, k: int, seed: int, n_init: int = 1, max_iter: int = 300,
-                  start: np.ndarray | None = None) -> np.ndarray:
+def kmeans_labels(
+    x: np.ndarray, k: int, seed: int, n_init: int = 1, max_iter: int = 300, start: np.ndarray | None = None
+) -> np.ndarray:
     """K-means labels (k-means++ initialisation from ``seed``), int8.
 
     With ``start``, the same galaxies on a few leading principal axes
@@ -166,9 +167,11 @@ def agreement_score(matched: np.ndarray, threshold: float = 0.9) -> tuple[float,
     return float(agree.mean()), consensus
 
 
-CLUSTER_NAMING = ("named as in the paper: for k >= 3 the cluster of lowest median lambda_Re (the slow "
-                  "rotators) last, the others by decreasing median light-weighted age at Re; numbers for "
-                  "the relative norm, letters for the individual norm")
+CLUSTER_NAMING = (
+    "named as in the paper: for k >= 3 the cluster of lowest median lambda_Re (the slow "
+    "rotators) last, the others by decreasing median light-weighted age at Re; numbers for "
+    "the relative norm, letters for the individual norm"
+)
 
 
 def lettered(normalisation: str) -> bool:

@@ -8,7 +8,7 @@ from the code.
 from __future__ import annotations
 
 import ast
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 
@@ -21,7 +21,7 @@ def imported_modules(source: str, package: str, current: str | None = None) -> s
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name == package or alias.name.startswith(package + "."):
-                    found.add(alias.name[len(package) + 1:])
+                    found.add(alias.name[len(package) + 1 :])
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 if current is None:
@@ -29,7 +29,7 @@ def imported_modules(source: str, package: str, current: str | None = None) -> s
                 parts = current.split(".")[: len(current.split(".")) - node.level]
                 base = ".".join(parts + ([node.module] if node.module else []))
             elif node.module == package or (node.module or "").startswith(package + "."):
-                base = node.module[len(package) + 1:]
+                base = node.module[len(package) + 1 :]
             else:
                 continue
             found.add(base)
@@ -48,7 +48,7 @@ def module_file(package_dir: Path, name: str) -> Path | None:
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def modules_used_by(script: str, package_dir: str) -> tuple[str, ...]:
     """Sorted paths of every package module ``script`` uses, transitively."""
     package_dir = Path(package_dir)

@@ -32,8 +32,10 @@ def _describe(err: jsonschema.ValidationError) -> str:
         extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
         allowed = ", ".join(sorted(err.schema.get("properties", {})))
         where = _key(err.absolute_path)
-        return "; ".join(f"config key '{_key([*err.absolute_path, k])}' is not a known setting "
-                         f"(allowed under {where}: {allowed})" for k in extra)
+        return "; ".join(
+            f"config key '{_key([*err.absolute_path, k])}' is not a known setting (allowed under {where}: {allowed})"
+            for k in extra
+        )
     if err.validator == "oneOf":  # say what each alternative allows
         options = [" ".join(f"{k} {v}" for k, v in sub.items()) for sub in err.validator_value]
         return f"config key '{_key(err.absolute_path)}': {err.instance!r} is none of: {'; '.join(options)}"
@@ -83,21 +85,29 @@ def _consistency(config: dict) -> list[str]:
     problems = []
     simclr = config.get("simclr", {})
     if len(simclr.get("conv_filters", [])) != len(simclr.get("kernel_sizes", [])):
-        problems.append("config keys 'simclr.conv_filters' and 'simclr.kernel_sizes' must have the same length "
-                        f"(one kernel size per convolution): {simclr.get('conv_filters')} vs "
-                        f"{simclr.get('kernel_sizes')}")
+        problems.append(
+            "config keys 'simclr.conv_filters' and 'simclr.kernel_sizes' must have the same length "
+            f"(one kernel size per convolution): {simclr.get('conv_filters')} vs "
+            f"{simclr.get('kernel_sizes')}"
+        )
     sets = config.get("channel_sets", {})
     for k, variant in enumerate(simclr.get("variants", [])):
         if variant["channels"] not in sets:
-            problems.append(f"config key 'simclr.variants.{k}.channels': '{variant['channels']}' is not a "
-                            f"channel set (known: {', '.join(sorted(sets))})")
+            problems.append(
+                f"config key 'simclr.variants.{k}.channels': '{variant['channels']}' is not a "
+                f"channel set (known: {', '.join(sorted(sets))})"
+            )
         method = variant.get("method", PAPER_METHOD)
         if method != PAPER_METHOD and method not in simclr.get("methods", {}):
-            problems.append(f"config key 'simclr.variants.{k}.method': '{method}' is not in simclr.methods "
-                            f"(known: {', '.join(sorted(simclr.get('methods', {}))) or 'none'})")
+            problems.append(
+                f"config key 'simclr.variants.{k}.method': '{method}' is not in simclr.methods "
+                f"(known: {', '.join(sorted(simclr.get('methods', {}))) or 'none'})"
+            )
         if variant["normalisation"] not in config.get("preprocessing", {}).get("normalisations", []):
-            problems.append(f"config key 'simclr.variants.{k}.normalisation': '{variant['normalisation']}' is not "
-                            "in preprocessing.normalisations")
+            problems.append(
+                f"config key 'simclr.variants.{k}.normalisation': '{variant['normalisation']}' is not "
+                "in preprocessing.normalisations"
+            )
     for norm in config.get("baselines", {}).get("normalisations", []):
         if norm not in config.get("preprocessing", {}).get("normalisations", []):
             problems.append(f"config key 'baselines.normalisations': '{norm}' is not in preprocessing.normalisations")
@@ -107,17 +117,20 @@ def _consistency(config: dict) -> list[str]:
             if k != "auto" and k not in analysis.get("k_values", [k]):
                 problems.append(f"config key 'analysis.{key}.{norm}': {k} is not in analysis.k_values")
     truth_k = analysis.get("truth_k")
-    if truth_k is not None and not (truth_k in analysis.get("k_values", [truth_k])
-                                    and truth_k in analysis.get("pca_k_values", [truth_k])):
-        problems.append(f"config key 'analysis.truth_k': {truth_k} must be in analysis.k_values and "
-                        "analysis.pca_k_values")
+    if truth_k is not None and not (
+        truth_k in analysis.get("k_values", [truth_k]) and truth_k in analysis.get("pca_k_values", [truth_k])
+    ):
+        problems.append(
+            f"config key 'analysis.truth_k': {truth_k} must be in analysis.k_values and analysis.pca_k_values"
+        )
     names = [str(Representation.simclr(v)) for v in simclr.get("variants", [])]
-    names += [f"{base}-{norm}" for norm in config.get("baselines", {}).get("normalisations", [])
-              for base in BASELINES]
+    names += [f"{base}-{norm}" for norm in config.get("baselines", {}).get("normalisations", []) for base in BASELINES]
     for name in config.get("explorer", {}).get("representations", []):
         if name not in names:
-            problems.append(f"config key 'explorer.representations': '{name}' is not a representation of this run "
-                            f"(known: {', '.join(names)})")
+            problems.append(
+                f"config key 'explorer.representations': '{name}' is not a representation of this run "
+                f"(known: {', '.join(names)})"
+            )
     aug = simclr.get("augmentations", {})
     if aug.get("blur_kernel", 3) % 2 == 0:
         problems.append(f"config key 'simclr.augmentations.blur_kernel': {aug['blur_kernel']} must be odd")

@@ -55,7 +55,7 @@ class SurveyLayout:
 
     def dap_maps(self, plateifu: str) -> Path:
         plate, ifu = plateifu.split("-")
-        return self.root / "dap" / plate / ifu / f"manga-{plateifu}-MAPS-HYB10-MILESHC-MASTARSSP.fits.gz"
+        return self.root / "dap" / plate / ifu / f"manga-{plateifu}-MAPS-{DAPTYPE}.fits.gz"
 
     def rband_image(self, plateifu: str) -> Path:
         plate = plateifu.split("-")[0]
@@ -77,7 +77,7 @@ class SurveyLayout:
 
 
 #: DAP analysis whose stellar kinematics the model variation uses.
-DAPTYPE = "HYB10-MILESHC-MASTARSSP"
+DAPTYPE = formats.DAPTYPE
 
 #: Extensions a product must have before a download of it counts as done.
 PRODUCT_EXTENSIONS = {
@@ -86,8 +86,17 @@ PRODUCT_EXTENSIONS = {
     "pipe3d_catalogue": (),
     "mdlm": (),
     "pipe3d_cube": ("SSP", "SELECT_REG"),
-    "dap_maps": ("SPX_MFLUX", "BINID", "STELLAR_VEL", "STELLAR_VEL_IVAR", "STELLAR_VEL_MASK",
-                 "STELLAR_SIGMA", "STELLAR_SIGMA_IVAR", "STELLAR_SIGMA_MASK", "STELLAR_SIGMACORR"),
+    "dap_maps": (
+        "SPX_MFLUX",
+        "BINID",
+        "STELLAR_VEL",
+        "STELLAR_VEL_IVAR",
+        "STELLAR_VEL_MASK",
+        "STELLAR_SIGMA",
+        "STELLAR_SIGMA_IVAR",
+        "STELLAR_SIGMA_MASK",
+        "STELLAR_SIGMACORR",
+    ),
 }
 
 
@@ -125,9 +134,10 @@ class Dr17Archive:
 
     def dap_maps(self, plateifu: str) -> str:
         plate, ifu = plateifu.split("-")
-        return (f"{self.spectro}/analysis/v3_1_1/3.1.0/{DAPTYPE}/{plate}/{ifu}/"
-                f"manga-{plateifu}-MAPS-{DAPTYPE}.fits.gz")
+        return f"{self.spectro}/analysis/v3_1_1/3.1.0/{DAPTYPE}/{plate}/{ifu}/manga-{plateifu}-MAPS-{DAPTYPE}.fits.gz"
 
     def sdss_frame(self, run: int, camcol: int, field: int) -> str:
-        return (f"{self.base.rstrip('/')}/eboss/photoObj/frames/301/{run}/{camcol}/"
-                f"frame-r-{run:06d}-{camcol}-{field:04d}.fits.bz2")
+        return (
+            f"{self.base.rstrip('/')}/eboss/photoObj/frames/301/{run}/{camcol}/"
+            f"frame-r-{run:06d}-{camcol}-{field:04d}.fits.bz2"
+        )

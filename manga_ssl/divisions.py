@@ -15,11 +15,14 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 
 from .analysis import accepted_k, accepted_k_conditional, division_performance
-from .io import atomic_output
+from .files import atomic_output
+from .names import Representation
 
-RULES = {"paper": "the paper's rule (agreement >= {min_agreement:g}%, Acc_max non-phys <= {max_nonphys:g}%)",
-         "conditional": "the conditional rule, beyond the paper (agreement >= {min_agreement:g}%, "
-                        "ΔAcc non-phys given phys <= {max_gain:g} points)"}
+RULES = {
+    "paper": "the paper's rule (agreement >= {min_agreement:g}%, Acc_max non-phys <= {max_nonphys:g}%)",
+    "conditional": "the conditional rule, beyond the paper (agreement >= {min_agreement:g}%, "
+    "ΔAcc non-phys given phys <= {max_gain:g} points)",
+}
 
 
 @dataclass(frozen=True)
@@ -33,33 +36,66 @@ class Division:
     note: str
 
 
-def choose(normalisation: str, setting, fallback: int, table: pd.DataFrame | None, rule: str,
-           min_agreement: float, max_nonphys: float, max_gain: float) -> Division:
+def choose(
+    normalisation: str,
+    setting,
+    fallback: int,
+    table: pd.DataFrame | None,
+    rule: str,
+    min_agreement: float,
+    max_nonphys: float,
+    max_gain: float,
+) -> Division:
     """``setting``: an integer (configured) or 'auto'; ``table``: the representation's
     division performance (:func:`analysis.division_performance`), None when not trained."""
-    representation = f"simclr-{normalisation}-all"
+    representation = str(Representation("simclr", normalisation))
     if setting != "auto":
-        return Division(normalisation, int(setting), "configured", representation,
-                        f"The {normalisation} norm's division k = {int(setting)} is set in the configuration "
-                        "(analysis.k_chosen).")
+        return Division(
+            normalisation,
+            int(setting),
+            "configured",
+            representation,
+            f"The {normalisation} norm's division k = {int(setting)} is set in the configuration (analysis.k_chosen).",
+        )
     described = RULES[rule].format(min_agreement=min_agreement, max_nonphys=max_nonphys, max_gain=max_gain)
     k = None
     if table is not None:
-        k = (accepted_k(table, min_agreement, max_nonphys) if rule == "paper"
-             else accepted_k_conditional(table, min_agreement, max_gain))
+        k = (
+            accepted_k(table, min_agreement, max_nonphys)
+            if rule == "paper"
+            else accepted_k_conditional(table, min_agreement, max_gain)
+        )
     if k is not None:
-        return Division(normalisation, k, "accepted", representation,
-                        f"The {normalisation} norm's division k = {k} is the largest k of {representation} "
-                        f"accepted by {described}.")
+        return Division(
+            normalisation,
+            k,
+            "accepted",
+            representation,
+            f"The {normalisation} norm's division k = {k} is the largest k of {representation} "
+            f"accepted by {described}.",
+        )
     why = "no k passes" if table is not None else f"{representation} is not trained in this run, so no k passes"
-    return Division(normalisation, int(fallback), "fallback", representation,
-                    f"FALLBACK: {why} {described} for the {normalisation} norm; this run studies the "
-                    f"configured fallback k = {int(fallback)} (analysis.k_fallback), which the criterion "
-                    "did not accept.")
+    return Division(
+        normalisation,
+        int(fallback),
+        "fallback",
+        representation,
+        f"FALLBACK: {why} {described} for the {normalisation} norm; this run studies the "
+        f"configured fallback k = {int(fallback)} (analysis.k_fallback), which the criterion "
+        "did not accept.",
+    )
 
 
-def choose_divisions(performance: dict, settings: dict, fallbacks: dict, rule: str, out_json,
-                     min_agreement=85.0, max_nonphys=65.0, max_gain=5.0) -> dict:
+def choose_divisions(
+    performance: dict,
+    settings: dict,
+    fallbacks: dict,
+    rule: str,
+    out_json,
+    min_agreement=85.0,
+    max_nonphys=65.0,
+    max_gain=5.0,
+) -> dict:
     """The choose_divisions rule. ``performance``: {normalisation: (agreement csv, accuracy
     csv) of simclr-<norm>-all}, a normalisation left out when that representation is not
     trained; ``settings`` and ``fallbacks``: per normalisation. Writes and returns
@@ -86,8 +122,6 @@ def with_division_studied(k_values, divisions_path, name: str) -> list[int]:
     """The k to cluster a representation at: its configured ``k_values`` and the division
     its normalisation studies (the appendix's channel sets: that one only; the baselines:
     also that one, so that Fig. 3 and the explorer can show them at the same k)."""
-    from .names import Representation
-
     studied = read_divisions(divisions_path)[Representation.parse(name).normalisation].k
     return sorted(set(k_values or []) | {studied})
 

@@ -80,8 +80,7 @@ def check_fits(path, extensions=(), suffix: str | None = None) -> None:
         raise ValueError(f"{path}: does not open as FITS ({err})") from err
     missing = [e for e in extensions if e.upper() not in names]
     if missing:
-        raise ValueError(f"{path}: FITS file lacks extension(s) {', '.join(missing)} "
-                         f"(has {', '.join(sorted(names))})")
+        raise ValueError(f"{path}: FITS file lacks extension(s) {', '.join(missing)} (has {', '.join(sorted(names))})")
 
 
 def product_validator(name: str, extensions=()):
@@ -99,11 +98,21 @@ def product_validator(name: str, extensions=()):
             check_fits(path, extensions, suffix or "")
         elif suffix:
             check_stream(path, suffix)
+
     return validate
 
 
-def fetch(url: str, dest, *, validate=None, timeout: float = 60, retries: int = 5, backoff: float = 1.0,
-          session=None, chunk: int = 1 << 20) -> Path:
+def fetch(
+    url: str,
+    dest,
+    *,
+    validate=None,
+    timeout: float = 60,
+    retries: int = 5,
+    backoff: float = 1.0,
+    session=None,
+    chunk: int = 1 << 20,
+) -> Path:
     """Download ``url`` to ``dest`` (see the module docstring); returns ``dest``."""
     import requests
 
@@ -303,6 +312,7 @@ def fetch_many(jobs, *, max_workers: int = 4, **options) -> dict:
             results[dest] = error
             done += 1
             if done % 100 == 0 or done == len(jobs):
-                log.info("downloads: %d/%d done, %d failed", done, len(jobs),
-                         sum(e is not None for e in results.values()))
+                log.info(
+                    "downloads: %d/%d done, %d failed", done, len(jobs), sum(e is not None for e in results.values())
+                )
     return results

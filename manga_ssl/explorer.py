@@ -23,9 +23,15 @@ log = logging.getLogger(__name__)
 
 #: Shown in the tooltip, in this order, when the catalogue has them.
 KEY_PARAMETERS = {
-    "log_mass": ("log M*", "0.00"), "log_sfr": ("log SFR", "0.00"), "sigma_cen": ("σ_cen [km/s]", "0"),
-    "lambda_re": ("λ_Re", "0.00"), "ellipticity": ("ε", "0.00"), "age_lw_re": ("LW age_Re", "0.00"),
-    "zh_lw_re": ("LW [Z/H]_Re", "0.00"), "t_type": ("T-Type", "0.0"), "z": ("z", "0.000"),
+    "log_mass": ("log M*", "0.00"),
+    "log_sfr": ("log SFR", "0.00"),
+    "sigma_cen": ("σ_cen [km/s]", "0"),
+    "lambda_re": ("λ_Re", "0.00"),
+    "ellipticity": ("ε", "0.00"),
+    "age_lw_re": ("LW age_Re", "0.00"),
+    "zh_lw_re": ("LW [Z/H]_Re", "0.00"),
+    "t_type": ("T-Type", "0.0"),
+    "z": ("z", "0.000"),
 }
 #: Levels per map in the thumbnails' shared 256-colour palette (5 maps x 50 levels + background).
 LEVELS = 50
@@ -62,7 +68,7 @@ def thumbnails(maps: np.ndarray, channels, gap: int = 2) -> list[str]:
         for j in range(n_maps):
             image = galaxy[::-1, :, j]  # row 0 is south in the tensors (figures use origin="lower")
             level = np.clip(np.round(np.nan_to_num(image) * (LEVELS - 1)), 0, LEVELS - 1).astype(np.uint8)
-            strip[:, j * (size + gap): j * (size + gap) + size] = np.where(image != 0, level + j * LEVELS, 255)
+            strip[:, j * (size + gap) : j * (size + gap) + size] = np.where(image != 0, level + j * LEVELS, 255)
         buffer = io.BytesIO()
         Image.fromarray(palette[strip], mode="RGB").save(buffer, format="WEBP", lossless=True, method=6)
         out.append("data:image/webp;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"))
@@ -71,8 +77,11 @@ def thumbnails(maps: np.ndarray, channels, gap: int = 2) -> list[str]:
 
 def colour_columns(catalogue: pd.DataFrame) -> list[str]:
     """Numeric catalogue columns with at least two distinct finite values."""
-    return [col for col in catalogue.columns
-            if catalogue[col].dtype.kind in "biuf" and catalogue[col].dropna().nunique() > 1]
+    return [
+        col
+        for col in catalogue.columns
+        if catalogue[col].dtype.kind in "biuf" and catalogue[col].dropna().nunique() > 1
+    ]
 
 
 def _range(values: np.ndarray) -> list[float]:
@@ -125,8 +134,16 @@ query.data = me;
 """
 
 
-def explorer_page(out_html, plateifu, catalogue: pd.DataFrame, representations: dict, thumbs: list[str],
-                  channels, title: str, default_colour: str = "log_sigma_cen") -> dict:
+def explorer_page(
+    out_html,
+    plateifu,
+    catalogue: pd.DataFrame,
+    representations: dict,
+    thumbs: list[str],
+    channels,
+    title: str,
+    default_colour: str = "log_sigma_cen",
+) -> dict:
     """Write the page; returns {"galaxies", "representations", "bytes"}.
 
     ``representations``: {name: {"xy": (N, 2) UMAP, "cluster": (N,) labels 1..k,
@@ -135,13 +152,24 @@ def explorer_page(out_html, plateifu, catalogue: pd.DataFrame, representations: 
     """
     from bokeh.embed import file_html
     from bokeh.layouts import column, row
-    from bokeh.models import (BooleanFilter, CDSView, CheckboxGroup, ColorBar, ColumnDataSource, CustomJS, Div,
-                              HoverTool, LinearColorMapper, Select, TextInput)
+    from bokeh.models import (
+        BooleanFilter,
+        CDSView,
+        CheckboxGroup,
+        ColorBar,
+        ColumnDataSource,
+        CustomJS,
+        Div,
+        HoverTool,
+        LinearColorMapper,
+        Select,
+        TextInput,
+    )
     from bokeh.palettes import Category10, Viridis256
     from bokeh.plotting import figure
     from bokeh.resources import INLINE
 
-    from .io import atomic_output
+    from .files import atomic_output
 
     n = len(plateifu)
     names = list(representations)
@@ -152,12 +180,15 @@ def explorer_page(out_html, plateifu, catalogue: pd.DataFrame, representations: 
             raise ValueError(f"representation {name}: {len(rep['xy'])} UMAP rows for {n} galaxies")
     k = min(rep["neighbours"].shape[1] for rep in representations.values())
     if len(catalogue) != n or len(thumbs) != n:
-        raise ValueError(f"catalogue ({len(catalogue)} rows) and thumbnails ({len(thumbs)}) must match "
-                         f"the {n} galaxies")
+        raise ValueError(
+            f"catalogue ({len(catalogue)} rows) and thumbnails ({len(thumbs)}) must match the {n} galaxies"
+        )
     columns = colour_columns(catalogue)
     if default_colour != "cluster" and default_colour not in columns:
-        raise ValueError(f"explorer colour '{default_colour}' is not a numeric catalogue column "
-                         f"(choose 'cluster' or one of: {', '.join(columns)})")
+        raise ValueError(
+            f"explorer colour '{default_colour}' is not a numeric catalogue column "
+            f"(choose 'cluster' or one of: {', '.join(columns)})"
+        )
     data = {"plateifu": [str(p) for p in plateifu], "thumb": list(thumbs)}
     for col in columns:
         data[col] = catalogue[col].to_numpy(dtype=np.float32)
@@ -170,63 +201,122 @@ def explorer_page(out_html, plateifu, catalogue: pd.DataFrame, representations: 
     default = default_colour
     data["c"] = data["cluster"] if default == "cluster" else data[default]
     source = ColumnDataSource(data, name="galaxies")
-    neighbours = ColumnDataSource({f"rep_{i}": np.ascontiguousarray(representations[name]["neighbours"][:, :k],
-                                                                     dtype=np.int32).ravel()
-                                   for i, name in enumerate(names)}, name="neighbours")
+    neighbours = ColumnDataSource(
+        {
+            f"rep_{i}": np.ascontiguousarray(representations[name]["neighbours"][:, :k], dtype=np.int32).ravel()
+            for i, name in enumerate(names)
+        },
+        name="neighbours",
+    )
     n_clusters = int(max(np.max(rep["cluster"]) for rep in representations.values()))
-    cluster_palette = (list(Category10[10][:n_clusters]) if n_clusters <= 10
-                       else list(Viridis256[:: max(1, 256 // n_clusters)])[:n_clusters])
+    cluster_palette = (
+        list(Category10[10][:n_clusters])
+        if n_clusters <= 10
+        else list(Viridis256[:: max(1, 256 // n_clusters)])[:n_clusters]
+    )
     ranges = {col: _range(data[col]) for col in columns}
     titles = {col: col for col in columns} | {"cluster": "cluster"}
-    mapper = LinearColorMapper(palette=Viridis256 if default != "cluster" else cluster_palette,
-                               low=ranges[default][0] if default != "cluster" else 0.5,
-                               high=ranges[default][1] if default != "cluster" else n_clusters + 0.5,
-                               nan_color="lightgrey", name="mapper")
+    mapper = LinearColorMapper(
+        palette=Viridis256 if default != "cluster" else cluster_palette,
+        low=ranges[default][0] if default != "cluster" else 0.5,
+        high=ranges[default][1] if default != "cluster" else n_clusters + 0.5,
+        nan_color="lightgrey",
+        name="mapper",
+    )
 
-    plot = figure(title=title, width=820, height=680, tools="pan,wheel_zoom,box_zoom,reset,save",
-                  active_scroll="wheel_zoom", output_backend="webgl", name="umap")
+    plot = figure(
+        title=title,
+        width=820,
+        height=680,
+        tools="pan,wheel_zoom,box_zoom,reset,save",
+        active_scroll="wheel_zoom",
+        output_backend="webgl",
+        name="umap",
+    )
     plot.xaxis.axis_label, plot.yaxis.axis_label = "UMAP 1", "UMAP 2"
     view = CDSView(filter=BooleanFilter(booleans=[True] * n))
-    points = plot.scatter("x", "y", source=source, view=view, size=4, line_color=None,
-                          fill_color={"field": "c", "transform": mapper}, fill_alpha=0.8, name="points")
+    points = plot.scatter(
+        "x",
+        "y",
+        source=source,
+        view=view,
+        size=4,
+        line_color=None,
+        fill_color={"field": "c", "transform": mapper},
+        fill_alpha=0.8,
+        name="points",
+    )
     highlight = ColumnDataSource({"x": [], "y": [], "plateifu": [], "rank": []}, name="highlight")
     query = ColumnDataSource({"x": [], "y": [], "plateifu": []}, name="query")
-    plot.scatter("x", "y", source=highlight, size=11, fill_color=None, line_color="black", line_width=2,
-                 name="neighbours_marker")
-    plot.scatter("x", "y", source=query, marker="star", size=20, fill_color="red", line_color="black",
-                 name="query_marker")
+    plot.scatter(
+        "x", "y", source=highlight, size=11, fill_color=None, line_color="black", line_width=2, name="neighbours_marker"
+    )
+    plot.scatter(
+        "x", "y", source=query, marker="star", size=20, fill_color="red", line_color="black", name="query_marker"
+    )
     colour_bar = ColorBar(color_mapper=mapper, title=titles[default], width=12, name="colour_bar")
     plot.add_layout(colour_bar, "right")
-    rows = "".join(f"<div>{label}: @{{{col}}}{{{fmt}}}</div>" for col, (label, fmt) in KEY_PARAMETERS.items()
-                   if col in columns)
-    plot.add_tools(HoverTool(renderers=[points], tooltips=f"""
+    rows = "".join(
+        f"<div>{label}: @{{{col}}}{{{fmt}}}</div>" for col, (label, fmt) in KEY_PARAMETERS.items() if col in columns
+    )
+    plot.add_tools(
+        HoverTool(
+            renderers=[points],
+            tooltips=f"""
         <div class="galaxy-tooltip" style="width: 340px">
           <div style="font-weight: bold">@plateifu &nbsp; cluster @cluster</div>
           {rows}
           <img src="@thumb" alt="maps of @plateifu" width="{6 * 34}" height="36"
                style="image-rendering: pixelated; width: 330px; height: auto; margin-top: 4px"></img>
-        </div>"""))
+        </div>""",
+        )
+    )
 
     rep_select = Select(title="Representation", value=names[0], options=names, name="representation")
     colour_select = Select(title="Colour by", value=default, options=["cluster"] + columns, name="colour")
-    cluster_filter = CheckboxGroup(labels=[f"cluster {c}" for c in range(1, n_clusters + 1)],
-                                   active=list(range(n_clusters)), name="cluster_filter")
-    search = TextInput(title="Find a galaxy (plateifu) and its neighbours", placeholder=str(plateifu[0]),
-                       name="search")
-    status = Div(text="Type a plateifu and press Enter to mark its nearest neighbours in the full "
-                      "representation space.", width=320, name="status")
-    show = CustomJS(args=dict(source=source, view=view, neighbours=neighbours, highlight=highlight, query=query,
-                              mapper=mapper, colour_bar=colour_bar, rep_select=rep_select,
-                              colour_select=colour_select, cluster_filter=cluster_filter, search=search,
-                              status=status, k=k, ranges=ranges, titles=titles, cluster_palette=cluster_palette,
-                              continuous_palette=list(Viridis256)),
-                    code=SHOW)
-    for widget, attr in ((rep_select, "value"), (colour_select, "value"), (search, "value"),
-                         (cluster_filter, "active")):
+    cluster_filter = CheckboxGroup(
+        labels=[f"cluster {c}" for c in range(1, n_clusters + 1)], active=list(range(n_clusters)), name="cluster_filter"
+    )
+    search = TextInput(title="Find a galaxy (plateifu) and its neighbours", placeholder=str(plateifu[0]), name="search")
+    status = Div(
+        text="Type a plateifu and press Enter to mark its nearest neighbours in the full representation space.",
+        width=320,
+        name="status",
+    )
+    show = CustomJS(
+        args=dict(
+            source=source,
+            view=view,
+            neighbours=neighbours,
+            highlight=highlight,
+            query=query,
+            mapper=mapper,
+            colour_bar=colour_bar,
+            rep_select=rep_select,
+            colour_select=colour_select,
+            cluster_filter=cluster_filter,
+            search=search,
+            status=status,
+            k=k,
+            ranges=ranges,
+            titles=titles,
+            cluster_palette=cluster_palette,
+            continuous_palette=list(Viridis256),
+        ),
+        code=SHOW,
+    )
+    for widget, attr in (
+        (rep_select, "value"),
+        (colour_select, "value"),
+        (search, "value"),
+        (cluster_filter, "active"),
+    ):
         widget.js_on_change(attr, show)
-    legend = Div(text=f"<p>{n} galaxies. Hover a point for its parameters and its input maps. "
-                      f"Maps, left to right: {', '.join(str(c) for c in channels)}.</p>",
-                 width=320)
+    legend = Div(
+        text=f"<p>{n} galaxies. Hover a point for its parameters and its input maps. "
+        f"Maps, left to right: {', '.join(str(c) for c in channels)}.</p>",
+        width=320,
+    )
     layout = row(plot, column(rep_select, colour_select, cluster_filter, search, status, legend))
     html = file_html(layout, resources=INLINE, title=title)
     with atomic_output(out_html) as tmp:
@@ -235,14 +325,25 @@ def explorer_page(out_html, plateifu, catalogue: pd.DataFrame, representations: 
     return {"galaxies": n, "representations": names, "neighbours": k - 1, "bytes": len(html.encode("utf-8"))}
 
 
-def build_explorer(out_html, umaps: dict, labels: dict, tables: dict, k_values: dict, catalogue_path,
-                   tensors_path, title: str, n_neighbours: int = 10, default_colour: str = "log_sigma_cen") -> dict:
+def build_explorer(
+    out_html,
+    umaps: dict,
+    labels: dict,
+    tables: dict,
+    k_values: dict,
+    catalogue_path,
+    tensors_path,
+    title: str,
+    n_neighbours: int = 10,
+    default_colour: str = "log_sigma_cen",
+) -> dict:
     """The page from the run's files, per representation name: its UMAP table, K-means
     labels (the consensus of the first K-means seed at ``k_values[name]``) and reference
     replica table (for the neighbours)."""
-    from .analysis import division, representation_kind
+    from .analysis import division
     from .bias import derived_columns
     from .clustering import prepare
+    from .names import kind_of
     from .neighbours import nearest_neighbours
     from .representations import read_representation
 
@@ -254,8 +355,10 @@ def build_explorer(out_html, umaps: dict, labels: dict, tables: dict, k_values: 
     def rows_of(ids, what):
         order = pd.Index(np.asarray(ids).astype(str)).get_indexer(plateifu)
         if (order < 0).any():
-            raise ValueError(f"{what} lacks {int((order < 0).sum())} galaxies of the UMAP, e.g. "
-                             f"{plateifu[np.flatnonzero(order < 0)[0]]}")
+            raise ValueError(
+                f"{what} lacks {int((order < 0).sum())} galaxies of the UMAP, e.g. "
+                f"{plateifu[np.flatnonzero(order < 0)[0]]}"
+            )
         return order
 
     representations = {}
@@ -264,16 +367,25 @@ def build_explorer(out_html, umaps: dict, labels: dict, tables: dict, k_values: 
         xy = umap[["umap_x", "umap_y"]].to_numpy()[rows_of(umap["plateifu"], umaps[name])]
         ids, clusters = division(labels[name], k_values[name])
         ref_ids, features, _ = read_representation(tables[name])
-        x = prepare(features, representation_kind(name))[rows_of(ref_ids, tables[name])]
-        representations[name] = {"xy": xy, "cluster": clusters[rows_of(ids, labels[name])].astype(int) + 1,
-                                 "neighbours": nearest_neighbours(x, n_neighbours + 1)[0]}
+        x = prepare(features, kind_of(name))[rows_of(ref_ids, tables[name])]
+        representations[name] = {
+            "xy": xy,
+            "cluster": clusters[rows_of(ids, labels[name])].astype(int) + 1,
+            "neighbours": nearest_neighbours(x, n_neighbours + 1)[0],
+        }
     catalogue = derived_columns(pd.read_parquet(catalogue_path))
     catalogue = catalogue.iloc[rows_of(catalogue["plateifu"], catalogue_path)].reset_index(drop=True)
     with np.load(tensors_path, allow_pickle=False) as npz:
         maps = npz["maps"][rows_of(npz["plateifu"], tensors_path)]
         channels = [str(c) for c in npz["channels"]]
-    summary = explorer_page(out_html, plateifu, catalogue, representations, thumbnails(maps, channels), channels,
-                            title, default_colour)
-    log.info("explorer page %s: %d galaxies, representations %s, %.1f MB", out_html, summary["galaxies"],
-             ", ".join(summary["representations"]), summary["bytes"] / 1e6)
+    summary = explorer_page(
+        out_html, plateifu, catalogue, representations, thumbnails(maps, channels), channels, title, default_colour
+    )
+    log.info(
+        "explorer page %s: %d galaxies, representations %s, %.1f MB",
+        out_html,
+        summary["galaxies"],
+        ", ".join(summary["representations"]),
+        summary["bytes"] / 1e6,
+    )
     return summary

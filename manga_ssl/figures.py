@@ -7,10 +7,18 @@ from pathlib import Path
 import numpy as np
 
 from .clustering import cluster_name
+from .names import kind_of
 
 STYLE = {
-    "figure.dpi": 110, "savefig.dpi": 200, "font.size": 9, "axes.labelsize": 9, "axes.titlesize": 9,
-    "legend.fontsize": 8, "xtick.labelsize": 8, "ytick.labelsize": 8, "axes.spines.top": False,
+    "figure.dpi": 110,
+    "savefig.dpi": 200,
+    "font.size": 9,
+    "axes.labelsize": 9,
+    "axes.titlesize": 9,
+    "legend.fontsize": 8,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "axes.spines.top": False,
     "axes.spines.right": False,
 }
 
@@ -27,7 +35,7 @@ def _pyplot():
 
 def save(fig, *paths) -> None:
     """Save ``fig`` to every path (format from the suffix), atomically, then close it."""
-    from .io import atomic_output
+    from .files import atomic_output
 
     for path in paths:
         with atomic_output(path) as tmp:
@@ -48,7 +56,7 @@ def loss_curves(histories: dict, title: str = ""):
     fig, axes = plt.subplots(1, 2 if probes else 1, figsize=(7.2 if probes else 3.6, 2.6), squeeze=False)
     ax = axes[0, 0]
     for label, history in histories.items():
-        line, = ax.plot(history["epoch"], history["loss"], lw=1.2, label=label)
+        (line,) = ax.plot(history["epoch"], history["loss"], lw=1.2, label=label)
         if probes and _probed(history):
             rows = np.isfinite(np.asarray(history["probe_r2_physical"], float))
             p = history[rows]
@@ -84,16 +92,30 @@ def loss_curves(histories: dict, title: str = ""):
 
 #: Fig. 2 colour labels (catalogue column -> label), instrumental then physical.
 INSTRUMENTAL_LABELS = {
-    "n_fibres": "N fibres", "re_arcsec": r"$R_e$ [arcsec]", "n_zero_pixels": "N zero pixels",
-    "position_angle": "PA [deg]", "rotation_angle": "RA [deg]", "coverage": r"$D_{IFU}/R_e$", "z": "z",
+    "n_fibres": "N fibres",
+    "re_arcsec": r"$R_e$ [arcsec]",
+    "n_zero_pixels": "N zero pixels",
+    "position_angle": "PA [deg]",
+    "rotation_angle": "RA [deg]",
+    "coverage": r"$D_{IFU}/R_e$",
+    "z": "z",
 }
 PHYSICAL_LABELS = {
-    "re_kpc": r"$R_e$ [kpc]", "lambda_re": r"$\lambda_{R_e}$", "sigma_cen": r"$\sigma_{cen}$ [km/s]",
-    "age_lw_re": r"LW log age$_{R_e}$ [yr]", "zh_lw_re": r"LW [Z/H]$_{R_e}$", "grad_age_lw": r"$\nabla$ age$_{R_e}$",
+    "re_kpc": r"$R_e$ [kpc]",
+    "lambda_re": r"$\lambda_{R_e}$",
+    "sigma_cen": r"$\sigma_{cen}$ [km/s]",
+    "age_lw_re": r"LW log age$_{R_e}$ [yr]",
+    "zh_lw_re": r"LW [Z/H]$_{R_e}$",
+    "grad_age_lw": r"$\nabla$ age$_{R_e}$",
     "grad_zh_lw": r"$\nabla$[Z/H]$_{R_e}$",
 }
-CHANNEL_LABELS = {"v_band_flux": "V band", "lw_log_age": "LW age", "lw_metallicity": "LW [Z/H]",
-                  "stellar_velocity": "velocity", "velocity_dispersion": "dispersion"}
+CHANNEL_LABELS = {
+    "v_band_flux": "V band",
+    "lw_log_age": "LW age",
+    "lw_metallicity": "LW [Z/H]",
+    "stellar_velocity": "velocity",
+    "velocity_dispersion": "dispersion",
+}
 CLUSTER_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 CMAPS = {"stellar_velocity": "RdBu_r"}
 
@@ -113,8 +135,17 @@ def _scatter_coloured(ax, x, y, values, label, cmap="viridis", size=3):
     ok = np.isfinite(v)
     lo, hi = np.nanpercentile(v[ok], [2, 98]) if ok.any() else (0, 1)
     order = np.argsort(np.where(ok, v, -np.inf))
-    sc = ax.scatter(np.asarray(x)[order], np.asarray(y)[order], c=v[order], s=size, cmap=cmap, vmin=lo, vmax=hi,
-                    linewidths=0, rasterized=True)
+    sc = ax.scatter(
+        np.asarray(x)[order],
+        np.asarray(y)[order],
+        c=v[order],
+        s=size,
+        cmap=cmap,
+        vmin=lo,
+        vmax=hi,
+        linewidths=0,
+        rasterized=True,
+    )
     cb = plt.colorbar(sc, ax=ax, fraction=0.046, pad=0.02)
     cb.set_label(label, fontsize=7)
     cb.ax.tick_params(labelsize=6)
@@ -193,8 +224,9 @@ def umap_grid(columns, catalogue, title: str = ""):
         start = offsets.get(tag, 0)
         for i, (col, label) in enumerate(params.items()):
             ax = axes[i, j]
-            _scatter_coloured(ax, proj["umap_x"], proj["umap_y"], values[col], label,
-                              cmap="twilight" if "angle" in col else "viridis")
+            _scatter_coloured(
+                ax, proj["umap_x"], proj["umap_y"], values[col], label, cmap="twilight" if "angle" in col else "viridis"
+            )
             ax.text(0.97, 0.95, f"{tag}{start + i + 1}", transform=ax.transAxes, ha="right", va="top", fontsize=7)
             if i == 0:
                 ax.set_title(proj.attrs.get("name", tag), fontsize=7)
@@ -211,10 +243,12 @@ def umap_grid(columns, catalogue, title: str = ""):
 # Figures 3, 4, 8, 9: clusters in physical planes and T-Type
 # --------------------------------------------------------------------------
 
-PLANES = (("log_mass", "log_sfr", r"log $M_*$ [M$_\odot$]", r"log SFR [M$_\odot$/yr]"),
-          ("ellipticity", "lambda_re", r"$\epsilon$", r"$\lambda_{R_e}$"),
-          ("log_mass", "zh_lw_re", r"log $M_*$ [M$_\odot$]", r"LW [Z/H]$_{R_e}$"),
-          ("log_sigma_cen", "age_lw_re", r"log $\sigma_{cen}$ [km/s]", r"LW log age$_{R_e}$ [yr]"))
+PLANES = (
+    ("log_mass", "log_sfr", r"log $M_*$ [M$_\odot$]", r"log SFR [M$_\odot$/yr]"),
+    ("ellipticity", "lambda_re", r"$\epsilon$", r"$\lambda_{R_e}$"),
+    ("log_mass", "zh_lw_re", r"log $M_*$ [M$_\odot$]", r"LW [Z/H]$_{R_e}$"),
+    ("log_sigma_cen", "age_lw_re", r"log $\sigma_{cen}$ [km/s]", r"LW log age$_{R_e}$ [yr]"),
+)
 
 
 def physical_planes(catalogue, rows: dict):
@@ -233,9 +267,20 @@ def physical_planes(catalogue, rows: dict):
                 m = labels == c
                 colour = CLUSTER_COLOURS[c % len(CLUSTER_COLOURS)]
                 ax.scatter(sub[xc][m], sub[yc][m], s=2, c=colour, alpha=0.35, linewidths=0, rasterized=True)
-                ax.errorbar(np.nanmean(sub[xc][m]), np.nanmean(sub[yc][m]), xerr=np.nanstd(sub[xc][m]),
-                            yerr=np.nanstd(sub[yc][m]), fmt="o", ms=5, color=colour, mec="k", mew=0.6,
-                            elinewidth=1.2, capsize=2, label=f"cluster {cluster_name(c, letters)}")
+                ax.errorbar(
+                    np.nanmean(sub[xc][m]),
+                    np.nanmean(sub[yc][m]),
+                    xerr=np.nanstd(sub[xc][m]),
+                    yerr=np.nanstd(sub[yc][m]),
+                    fmt="o",
+                    ms=5,
+                    color=colour,
+                    mec="k",
+                    mew=0.6,
+                    elinewidth=1.2,
+                    capsize=2,
+                    label=f"cluster {cluster_name(c, letters)}",
+                )
             ax.set_xlabel(xl), ax.set_ylabel(yl)
             if j == 0:
                 ax.set_title(title, loc="left", fontsize=8)
@@ -245,7 +290,11 @@ def physical_planes(catalogue, rows: dict):
     return fig
 
 
-def ttype_histograms(catalogue, panels: dict, bins=np.arange(-4, 10.5, 1.0)):
+#: T-Type histogram bins, one per integer type from -4 to 10.
+TTYPE_BINS = np.arange(-4, 10.5, 1.0)
+
+
+def ttype_histograms(catalogue, panels: dict, bins=TTYPE_BINS):
     """Fig. 4 (one panel) and Fig. 8 (two): T-Type of all galaxies (grey) and per cluster.
 
     ``panels``: {title: [(plateifu, labels, k, letters, linestyle, label suffix), ...]}.
@@ -258,15 +307,21 @@ def ttype_histograms(catalogue, panels: dict, bins=np.arange(-4, 10.5, 1.0)):
     return fig
 
 
-def _ttype_panel(ax, catalogue, divisions, title, bins=np.arange(-4, 10.5, 1.0)):
+def _ttype_panel(ax, catalogue, divisions, title, bins=TTYPE_BINS):
     cat = catalogue.set_index("plateifu")
     ax.hist(catalogue["t_type"].dropna(), bins=bins, color="0.8", label="all galaxies")
     for ids, labels, k, letters, style, suffix in divisions:
         t = cat["t_type"].reindex(np.asarray(ids).astype(str)).to_numpy()
         for c in range(k):
-            ax.hist(t[(labels == c) & np.isfinite(t)], bins=bins, histtype="step", lw=1.4, ls=style,
-                    color=CLUSTER_COLOURS[c % len(CLUSTER_COLOURS)],
-                    label=f"cluster {cluster_name(c, letters)}{suffix}")
+            ax.hist(
+                t[(labels == c) & np.isfinite(t)],
+                bins=bins,
+                histtype="step",
+                lw=1.4,
+                ls=style,
+                color=CLUSTER_COLOURS[c % len(CLUSTER_COLOURS)],
+                label=f"cluster {cluster_name(c, letters)}{suffix}",
+            )
     ax.set_xlabel("T-Type"), ax.set_ylabel("galaxies"), ax.set_title(title, fontsize=8)
     ax.legend(fontsize=6, frameon=False)
 
@@ -274,8 +329,9 @@ def _ttype_panel(ax, catalogue, divisions, title, bins=np.arange(-4, 10.5, 1.0))
 FIG9_STYLES = ((":", "o"), ("-", "*"), ("--", "^"), ("-.", "D"))  # (histogram line, marker) per division
 
 
-def cluster_properties(catalogue, divisions: dict, columns=("log_mass", "log_sfr", "sigma_cen", "lambda_re",
-                                                             "age_lw_re", "zh_lw_re")):
+def cluster_properties(
+    catalogue, divisions: dict, columns=("log_mass", "log_sfr", "sigma_cen", "lambda_re", "age_lw_re", "zh_lw_re")
+):
     """Fig. 9: left, T-Type per cluster (the five-map division dotted, the others solid or
     dashed, as Fig. 8); right, small panels of the mean ± std of integrated properties per
     cluster, circles for the five maps and other markers for the other divisions
@@ -286,9 +342,15 @@ def cluster_properties(catalogue, divisions: dict, columns=("log_mass", "log_sfr
     n_cols = -(-len(columns) // n_rows)
     fig = plt.figure(figsize=(3.6 + 1.9 * n_cols, 4.6))
     grid = fig.add_gridspec(n_rows, 1 + n_cols, width_ratios=[2.2] + [1] * n_cols)
-    _ttype_panel(fig.add_subplot(grid[:, 0]), catalogue,
-                 [(ids, labels, k, letters, FIG9_STYLES[d % 4][0], f" ({label})")
-                  for d, (label, (ids, labels, k, letters)) in enumerate(divisions.items())], "T-Type")
+    _ttype_panel(
+        fig.add_subplot(grid[:, 0]),
+        catalogue,
+        [
+            (ids, labels, k, letters, FIG9_STYLES[d % 4][0], f" ({label})")
+            for d, (label, (ids, labels, k, letters)) in enumerate(divisions.items())
+        ],
+        "T-Type",
+    )
     axes = [fig.add_subplot(grid[i // n_cols, 1 + i % n_cols]) for i in range(len(columns))]
     width = 0.8 / max(len(divisions), 1)
     for d, (label, (ids, labels, k, letters)) in enumerate(divisions.items()):
@@ -296,12 +358,21 @@ def cluster_properties(catalogue, divisions: dict, columns=("log_mass", "log_sfr
         for ax, col in zip(axes, columns):
             for c in range(k):
                 v = sub[col].to_numpy(float)[labels == c]
-                ax.errorbar(c + (d - (len(divisions) - 1) / 2) * width, np.nanmean(v), yerr=np.nanstd(v),
-                            fmt=FIG9_STYLES[d % 4][1], color=CLUSTER_COLOURS[c % len(CLUSTER_COLOURS)], ms=4,
-                            capsize=2, mfc="none" if d else None, label=label if c == 0 else None)
+                ax.errorbar(
+                    c + (d - (len(divisions) - 1) / 2) * width,
+                    np.nanmean(v),
+                    yerr=np.nanstd(v),
+                    fmt=FIG9_STYLES[d % 4][1],
+                    color=CLUSTER_COLOURS[c % len(CLUSTER_COLOURS)],
+                    ms=4,
+                    capsize=2,
+                    mfc="none" if d else None,
+                    label=label if c == 0 else None,
+                )
             ax.set_xticks(range(k), [cluster_name(c, letters) for c in range(k)])
-            ax.set_title(PHYSICAL_LABELS.get(col, {"log_mass": r"log $M_*$", "log_sfr": "log SFR"}.get(col, col)),
-                         fontsize=7)
+            ax.set_title(
+                PHYSICAL_LABELS.get(col, {"log_mass": r"log $M_*$", "log_sfr": "log SFR"}.get(col, col)), fontsize=7
+            )
             ax.set_xlabel("cluster", fontsize=7)
     axes[0].legend(fontsize=5, frameon=False)
     fig.tight_layout()
@@ -319,8 +390,7 @@ def centroid_examples(maps, channels, examples: dict):
     plt = _pyplot()
     n_c = len(channels)
     n_g = max(len(v) for v in examples.values())
-    fig, axes = plt.subplots(n_c * len(examples), n_g, figsize=(1.2 * n_g, 1.2 * n_c * len(examples)),
-                             squeeze=False)
+    fig, axes = plt.subplots(n_c * len(examples), n_g, figsize=(1.2 * n_g, 1.2 * n_c * len(examples)), squeeze=False)
     for b, (name, galaxies) in enumerate(examples.items()):
         for j in range(n_g):
             for i, ch in enumerate(channels):
@@ -346,8 +416,15 @@ def overlap_matrix_figure(matrix: np.ndarray, std: np.ndarray, row_names, col_na
     ax.imshow(matrix, cmap="Blues", vmin=0, vmax=100)
     for i in range(matrix.shape[0]):
         for j in range(matrix.shape[1]):
-            ax.text(j, i, f"{matrix[i, j]:.0f}±{std[i, j]:.0f}%", ha="center", va="center", fontsize=8,
-                    color="white" if matrix[i, j] > 60 else "black")
+            ax.text(
+                j,
+                i,
+                f"{matrix[i, j]:.0f}±{std[i, j]:.0f}%",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if matrix[i, j] > 60 else "black",
+            )
     ax.set_xticks(range(len(col_names)), col_names), ax.set_yticks(range(len(row_names)), row_names)
     ax.set_xlabel(col_title), ax.set_ylabel(row_title)
     ax.spines[:].set_visible(False)
@@ -364,8 +441,14 @@ def division_performance_figure(table1, min_agreement=85.0, max_nonphys=65.0):
     plt = _pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(9, 2.6), sharex=True)
     for k_idx, (name, t) in enumerate(table1.groupby("representation", sort=False)):
-        style = dict(marker="o" if name.startswith("simclr") else "s", ms=3, lw=1, capsize=2,
-                     color=CLUSTER_COLOURS[k_idx % len(CLUSTER_COLOURS)], label=name)
+        style = dict(
+            marker="o" if kind_of(name) == "simclr" else "s",
+            ms=3,
+            lw=1,
+            capsize=2,
+            color=CLUSTER_COLOURS[k_idx % len(CLUSTER_COLOURS)],
+            label=name,
+        )
         for ax, col in zip(axes, ("agreement", "acc_max_nonphys", "acc_mean_phys")):
             if t[col].notna().any():
                 ax.errorbar(t["k"], t[col], yerr=t[f"{col}_std"], **style)

@@ -20,8 +20,8 @@ from math import prod
 
 from astropy.io import fits
 
+from .files import atomic_output
 from .formats import SurveyFileError
-from .io import atomic_output
 
 BLOCK = 2880
 #: Rows closer than this many bytes are read in one request (fewer round trips) ...
@@ -82,7 +82,7 @@ def hdu_spans(source) -> list[HduSpan]:
                 raise SurveyFileError(source.url, f"FITS header at byte {start} has no END card (truncated file?)")
             raw += chunk
             for k in range(0, len(raw) - 79, 80):
-                if raw[k:k + 80].rstrip() == b"END":
+                if raw[k : k + 80].rstrip() == b"END":
                     end = k + 80
                     break
         head_bytes = _padded(end)
@@ -93,8 +93,12 @@ def hdu_spans(source) -> list[HduSpan]:
         naxis = int(header.get("NAXIS", 0))
         size = 0
         if naxis:
-            size = abs(int(header["BITPIX"])) // 8 * int(header.get("GCOUNT", 1)) * (
-                int(header.get("PCOUNT", 0)) + prod(int(header[f"NAXIS{i}"]) for i in range(1, naxis + 1)))
+            size = (
+                abs(int(header["BITPIX"]))
+                // 8
+                * int(header.get("GCOUNT", 1))
+                * (int(header.get("PCOUNT", 0)) + prod(int(header[f"NAXIS{i}"]) for i in range(1, naxis + 1)))
+            )
         span = HduSpan(header, start, start + head_bytes, size)
         spans.append(span)
         start = span.end
@@ -107,8 +111,11 @@ def _row_runs(rows, row_bytes: int):
     """Sorted unique rows grouped into runs read by one request each: [(first, last), ...]."""
     runs = []
     for r in sorted(set(rows)):
-        if (runs and (r - runs[-1][1] - 1) * row_bytes < MERGE_GAP_BYTES
-                and (r - runs[-1][0] + 1) * row_bytes <= MAX_REQUEST_BYTES):
+        if (
+            runs
+            and (r - runs[-1][1] - 1) * row_bytes < MERGE_GAP_BYTES
+            and (r - runs[-1][0] + 1) * row_bytes <= MAX_REQUEST_BYTES
+        ):
             runs[-1][1] = r
         else:
             runs.append([r, r])
@@ -118,8 +125,9 @@ def _row_runs(rows, row_bytes: int):
 def read_rows(source, span: HduSpan, rows) -> bytes:
     """The bytes of ``rows`` (in the order given) of one extension."""
     if span.header.get("PCOUNT", 0):
-        raise SurveyFileError(source.url, "rows of a table with a heap (variable-length columns) cannot "
-                                          "be cut out", span.name)
+        raise SurveyFileError(
+            source.url, "rows of a table with a heap (variable-length columns) cannot be cut out", span.name
+        )
     bad = [r for r in rows if not 0 <= r < span.n_rows]
     if bad:
         raise SurveyFileError(source.url, f"row {bad[0]} outside 0..{span.n_rows - 1}", span.name)
@@ -130,7 +138,7 @@ def read_rows(source, span: HduSpan, rows) -> bytes:
         if len(block) != (last - first + 1) * rb:
             raise SurveyFileError(source.url, f"rows {first}-{last} end early: the file is truncated", span.name)
         for r in range(first, last + 1):
-            got[r] = block[(r - first) * rb:(r - first + 1) * rb]
+            got[r] = block[(r - first) * rb : (r - first + 1) * rb]
     return b"".join(got[r] for r in rows)
 
 
@@ -139,8 +147,9 @@ def write_row_subset(source, spans: list[HduSpan], rows: dict[str, list[int]], d
     by_name = {s.name: s for s in spans}
     missing = [n for n in rows if n not in by_name]
     if missing:
-        raise SurveyFileError(source.url, f"extension(s) {', '.join(missing)} missing "
-                                          f"(file has: {', '.join(s.name for s in spans)})")
+        raise SurveyFileError(
+            source.url, f"extension(s) {', '.join(missing)} missing (file has: {', '.join(s.name for s in spans)})"
+        )
     primary = _without_checksums(spans[0].header)
     if primary.get("NAXIS", 0):
         primary["NAXIS"] = 0
@@ -171,8 +180,12 @@ def _without_checksums(header: fits.Header) -> fits.Header:
 def _galaxy_info(source, span: HduSpan):
     """The GALAXY_INFO table, read whole (a few MB), as an astropy table."""
     data = read_rows(source, span, list(range(span.n_rows)))
-    blob = (fits.Header({"SIMPLE": True, "BITPIX": 8, "NAXIS": 0, "EXTEND": True}).tostring().encode("ascii")
-            + span.header.tostring().encode("ascii") + data + b"\0" * (_padded(len(data)) - len(data)))
+    blob = (
+        fits.Header({"SIMPLE": True, "BITPIX": 8, "NAXIS": 0, "EXTEND": True}).tostring().encode("ascii")
+        + span.header.tostring().encode("ascii")
+        + data
+        + b"\0" * (_padded(len(data)) - len(data))
+    )
     with fits.open(io.BytesIO(blob)) as hdul:
         return hdul[1].data.copy()
 
@@ -186,8 +199,9 @@ def firefly_subset(source, plateifus, dest) -> list[str]:
     spans = hdu_spans(source)
     by_name = {s.name: s for s in spans}
     if "GALAXY_INFO" not in by_name:
-        raise SurveyFileError(source.url, "extension GALAXY_INFO is missing "
-                                          f"(file has: {', '.join(s.name for s in spans)})")
+        raise SurveyFileError(
+            source.url, f"extension GALAXY_INFO is missing (file has: {', '.join(s.name for s in spans)})"
+        )
     info = _galaxy_info(source, by_name["GALAXY_INFO"])
     column = next((c for c in info.columns.names if c.upper() == "PLATEIFU"), None)
     if column is None:
@@ -202,4 +216,3 @@ def firefly_subset(source, plateifus, dest) -> list[str]:
     write_row_subset(source, spans, {name: rows for name in FIREFLY_EXTENSIONS}, dest)
     log.info("FIREFLY: %d of %d requested galaxies found in %s", len(present), len(plateifus), source.url)
     return present
-

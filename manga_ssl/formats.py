@@ -22,9 +22,12 @@ from astropy.table import Table
 from astropy.units import UnitsWarning
 from astropy.utils.exceptions import AstropyUserWarning
 
-from .io import atomic_output
+from .files import atomic_output
 
-#: MANGA_DAPPIXMASK bits (DAP data model).
+#: DAP analysis whose stellar kinematics the model variation uses.
+DAPTYPE = "HYB10-MILESHC-MASTARSSP"
+
+#: MANGA_DAPPIXMASK bits (DAP data model); UNRELIABLE is flagged but usable.
 DAP_NOCOV, DAP_LOWCOV, DAP_FORESTAR, DAP_UNRELIABLE, DAP_DONOTUSE = 0, 1, 3, 5, 30
 
 #: MNGTARG1 sample bits.
@@ -139,8 +142,7 @@ def find_channel(descriptions: list[str], name: str, path, extension="SSP") -> i
     hits = [
         i
         for i, d in enumerate(descriptions)
-        if all(re.search(p, d, re.I) for p in include)
-        and not any(re.search(p, d, re.I) for p in exclude)
+        if all(re.search(p, d, re.I) for p in include) and not any(re.search(p, d, re.I) for p in exclude)
     ]
     if len(hits) != 1:
         found = "no" if not hits else f"{len(hits)} ({', '.join(f'DESC_{i}' for i in hits)})"
@@ -238,8 +240,10 @@ def read_pipe3d_cube(path) -> Pipe3DMaps:
         select = _extension(hdul, "SELECT_REG", path).data
         if select is None or select.shape != data.shape[1:]:
             raise SurveyFileError(
-                path, f"SELECT_REG shape {None if select is None else select.shape} != map shape {data.shape[1:]}",
-                "SELECT_REG")
+                path,
+                f"SELECT_REG shape {None if select is None else select.shape} != map shape {data.shape[1:]}",
+                "SELECT_REG",
+            )
         gaia = hdul["GAIA_MASK"].data if "GAIA_MASK" in hdul else np.zeros(data.shape[1:])
         return Pipe3DMaps(**planes, select_reg=np.asarray(select) > 0, gaia_mask=np.asarray(gaia) > 0)
 
@@ -260,9 +264,12 @@ def write_pipe3d_cube(path, plateifu: str, ssp: np.ndarray, select_reg, gaia_mas
         hdu.header[f"DESC_{i}"] = desc
         hdu.header[f"TYPE_{i}"] = "map"
         hdu.header[f"UNITS_{i}"] = unit
-    hdus = [phdu, hdu,
-            fits.ImageHDU(np.asarray(gaia_mask, dtype=np.int16), name="GAIA_MASK"),
-            fits.ImageHDU(np.asarray(select_reg, dtype=np.int16), name="SELECT_REG")]
+    hdus = [
+        phdu,
+        hdu,
+        fits.ImageHDU(np.asarray(gaia_mask, dtype=np.int16), name="GAIA_MASK"),
+        fits.ImageHDU(np.asarray(select_reg, dtype=np.int16), name="SELECT_REG"),
+    ]
     with atomic_output(path) as tmp:
         fits.HDUList(hdus).writeto(tmp)
 
@@ -299,9 +306,20 @@ def read_dap_maps(path) -> DAPMaps:
     """Read the stellar kinematics of a DAP MAPS file (DR15 or DR17 layout)."""
     donotuse = np.int64(1) << DAP_DONOTUSE
     with _open_fits(path) as hdul:
-        get = {n: _extension(hdul, n, path) for n in (
-            "SPX_MFLUX", "BINID", "STELLAR_VEL", "STELLAR_VEL_IVAR", "STELLAR_VEL_MASK",
-            "STELLAR_SIGMA", "STELLAR_SIGMA_IVAR", "STELLAR_SIGMA_MASK", "STELLAR_SIGMACORR")}
+        get = {
+            n: _extension(hdul, n, path)
+            for n in (
+                "SPX_MFLUX",
+                "BINID",
+                "STELLAR_VEL",
+                "STELLAR_VEL_IVAR",
+                "STELLAR_VEL_MASK",
+                "STELLAR_SIGMA",
+                "STELLAR_SIGMA_IVAR",
+                "STELLAR_SIGMA_MASK",
+                "STELLAR_SIGMACORR",
+            )
+        }
         shape = get["STELLAR_VEL"].data.shape
         for name, hdu in get.items():
             arr = hdu.data
@@ -346,10 +364,14 @@ def write_dap_maps(path, plateifu: str, maps: dict, scinpvel: float):
     phdu = fits.PrimaryHDU()
     phdu.header["PLATEIFU"] = plateifu
     phdu.header["SCINPVEL"] = (scinpvel, "[km/s] Input stellar velocity (c z)")
-    phdu.header["DAPTYPE"] = "HYB10-MILESHC-MASTARSSP"
+    phdu.header["DAPTYPE"] = DAPTYPE
     phdu.header["VERSDAP"] = "3.1.0"
-    units = {"STELLAR_VEL": "km/s", "STELLAR_SIGMA": "km/s", "STELLAR_SIGMACORR": "km/s",
-             "SPX_MFLUX": "1E-17 erg/s/cm^2/ang/spaxel"}
+    units = {
+        "STELLAR_VEL": "km/s",
+        "STELLAR_SIGMA": "km/s",
+        "STELLAR_SIGMACORR": "km/s",
+        "SPX_MFLUX": "1E-17 erg/s/cm^2/ang/spaxel",
+    }
     hdus = [phdu]
     for name, arr in maps.items():
         hdu = fits.ImageHDU(arr, name=name)
@@ -447,10 +469,13 @@ def write_firefly_vac(path, plateifus, redshifts, binids, ages, metallicities):
         age_cube[i, : len(ages[i])] = ages[i]
         z_cube[i, : len(metallicities[i])] = metallicities[i]
     info = Table({"PLATEIFU": np.asarray(plateifus, dtype="U12"), "REDSHIFT": np.asarray(redshifts)})
-    hdus = [fits.PrimaryHDU(), fits.table_to_hdu(info),
-            fits.ImageHDU(spatial, name="SPATIAL_BINID"),
-            fits.ImageHDU(age_cube, name="LW_AGE_VORONOI"),
-            fits.ImageHDU(z_cube, name="LW_Z_VORONOI")]
+    hdus = [
+        fits.PrimaryHDU(),
+        fits.table_to_hdu(info),
+        fits.ImageHDU(spatial, name="SPATIAL_BINID"),
+        fits.ImageHDU(age_cube, name="LW_AGE_VORONOI"),
+        fits.ImageHDU(z_cube, name="LW_Z_VORONOI"),
+    ]
     hdus[1].name = "GALAXY_INFO"
     hdus[3].header["BUNIT"] = "log(Gyr)"
     hdus[4].header["BUNIT"] = "dex"
@@ -522,12 +547,23 @@ def _pick(df: pd.DataFrame, path, wanted: dict[str, tuple[str, ...]], required=(
 
 
 DRPALL_COLUMNS = {
-    "plateifu": ("plateifu",), "mangaid": ("mangaid",), "plate": ("plate",),
-    "ifudesign": ("ifudsgn", "ifudesign"), "ifudesignsize": ("ifudesignsize",),
-    "objra": ("objra",), "objdec": ("objdec",), "mngtarg1": ("mngtarg1",),
-    "rfwhm": ("rfwhm",), "z": ("nsa_z", "z"), "re_arcsec": ("nsa_elpetro_th50_r",),
-    "ba": ("nsa_elpetro_ba",), "phi": ("nsa_elpetro_phi",), "sersic_n": ("nsa_sersic_n",),
-    "nsa_run": ("nsa_run",), "nsa_camcol": ("nsa_camcol",), "nsa_field": ("nsa_field",),
+    "plateifu": ("plateifu",),
+    "mangaid": ("mangaid",),
+    "plate": ("plate",),
+    "ifudesign": ("ifudsgn", "ifudesign"),
+    "ifudesignsize": ("ifudesignsize",),
+    "objra": ("objra",),
+    "objdec": ("objdec",),
+    "mngtarg1": ("mngtarg1",),
+    "rfwhm": ("rfwhm",),
+    "z": ("nsa_z", "z"),
+    "re_arcsec": ("nsa_elpetro_th50_r",),
+    "ba": ("nsa_elpetro_ba",),
+    "phi": ("nsa_elpetro_phi",),
+    "sersic_n": ("nsa_sersic_n",),
+    "nsa_run": ("nsa_run",),
+    "nsa_camcol": ("nsa_camcol",),
+    "nsa_field": ("nsa_field",),
     "drp3qual": ("drp3qual",),
 }
 
@@ -545,22 +581,30 @@ def read_drpall(path) -> pd.DataFrame:
         raise SurveyFileError(path, "file is missing") from None
     except Exception as exc:
         raise SurveyFileError(path, f"not a readable FITS file ({exc})") from None
-    df = _pick(_read_table(path, hdu), path, DRPALL_COLUMNS,
-               required=("plateifu", "ifudesignsize", "z", "re_arcsec"))
+    df = _pick(_read_table(path, hdu), path, DRPALL_COLUMNS, required=("plateifu", "ifudesignsize", "z", "re_arcsec"))
     df["plateifu"] = df["plateifu"].astype(str)
     df["ifudesignsize"] = df["ifudesignsize"].astype(int)
     return df
 
 
 PIPE3D_CATALOGUE_COLUMNS = {
-    "plateifu": ("plateifu",), "re_arcsec": ("Re_arc",), "re_kpc": ("Re_kpc",),
+    "plateifu": ("plateifu",),
+    "re_arcsec": ("Re_arc",),
+    "re_kpc": ("Re_kpc",),
     # Pipe3D's own conventions, converted by read_pipe3d_catalogue.
-    "pa": ("PA",), "axis_ratio": ("ellip",), "log_mass": ("log_Mass",),
-    "log_sfr": ("log_SFR_Ha",), "age_lw_re": ("Age_LW_Re_fit",),
-    "grad_age_lw": ("alpha_Age_LW_Re_fit",), "zh_lw_re": ("ZH_LW_Re_fit",),
-    "grad_zh_lw": ("alpha_ZH_LW_Re_fit",), "lambda_re": ("Lambda_Re",),
-    "vel_sigma_re": ("vel_sigma_Re",), "sigma_cen": ("vel_disp_ssp_cen", "sigma_cen"),
-    "redshift": ("nsa_redshift", "redshift"), "qcflag": ("QCFLAG",),
+    "pa": ("PA",),
+    "axis_ratio": ("ellip",),
+    "log_mass": ("log_Mass",),
+    "log_sfr": ("log_SFR_Ha",),
+    "age_lw_re": ("Age_LW_Re_fit",),
+    "grad_age_lw": ("alpha_Age_LW_Re_fit",),
+    "zh_lw_re": ("ZH_LW_Re_fit",),
+    "grad_zh_lw": ("alpha_ZH_LW_Re_fit",),
+    "lambda_re": ("Lambda_Re",),
+    "vel_sigma_re": ("vel_sigma_Re",),
+    "sigma_cen": ("vel_disp_ssp_cen", "sigma_cen"),
+    "redshift": ("nsa_redshift", "redshift"),
+    "qcflag": ("QCFLAG",),
 }
 
 
@@ -588,8 +632,7 @@ def read_pipe3d_catalogue(path) -> pd.DataFrame:
     return df
 
 
-DAPALL_COLUMNS = {"plateifu": ("PLATEIFU",), "daptype": ("DAPTYPE",), "dapdone": ("DAPDONE",),
-                  "dapqual": ("DAPQUAL",)}
+DAPALL_COLUMNS = {"plateifu": ("PLATEIFU",), "daptype": ("DAPTYPE",), "dapdone": ("DAPDONE",), "dapqual": ("DAPQUAL",)}
 
 #: DAPQUAL bit 30: the DAP output is unusable for science.
 DAPQUAL_CRITICAL = 30
@@ -614,8 +657,9 @@ def read_dapall(path, daptype: str) -> pd.DataFrame:
     df = _pick(_read_table(path, hdu), path, DAPALL_COLUMNS, required=("plateifu",))
     if hdu == 1:
         if "daptype" not in df:
-            raise SurveyFileError(path, f"neither an extension {daptype} nor a DAPTYPE column "
-                                        f"(extensions: {', '.join(names)})")
+            raise SurveyFileError(
+                path, f"neither an extension {daptype} nor a DAPTYPE column (extensions: {', '.join(names)})"
+            )
         df = df[df["daptype"].astype(str).str.strip() == daptype]
     if "dapdone" not in df:
         raise SurveyFileError(path, "column DAPDONE is missing", str(hdu))
@@ -625,8 +669,7 @@ def read_dapall(path, daptype: str) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-MDLM_COLUMNS = {"plateifu": ("PLATEIFU",), "t_type": ("T-Type", "TTYPE"),
-                "p_ltg": ("P_LTG",), "p_s0": ("P_S0",)}
+MDLM_COLUMNS = {"plateifu": ("PLATEIFU",), "t_type": ("T-Type", "TTYPE"), "p_ltg": ("P_LTG",), "p_s0": ("P_S0",)}
 
 
 def read_mdlm(path) -> pd.DataFrame:

@@ -21,11 +21,10 @@ from scipy.ndimage import gaussian_filter
 from scipy.special import gamma as gamma_fn
 
 from . import formats
-from .datasets import SurveyLayout
 from .cosmology import C_KMS, kpc_per_arcsec, luminosity_distance_mpc
-from .ifu import (FIBRE_COUNTS, IFU_DESIGNS, IFU_DIAMETER_ARCSEC, IFU_MAP_SIZE, SPAXEL_ARCSEC,
-                  hexagon_footprint)
-from .io import atomic_output
+from .datasets import SurveyLayout
+from .files import atomic_output
+from .ifu import FIBRE_COUNTS, IFU_DESIGNS, IFU_DIAMETER_ARCSEC, IFU_MAP_SIZE, SPAXEL_ARCSEC, hexagon_footprint
 from .measurements import elliptical_radius, lambda_re, major_minor_offsets
 
 log = logging.getLogger(__name__)
@@ -42,13 +41,12 @@ class MockSurveySpec:
     seed: int
     ifu_mix: dict = field(default_factory=lambda: dict(PAPER_IFU_COUNTS))
     population_fractions: tuple = (0.50, 0.32, 0.18)
-    sample_fractions: dict = field(
-        default_factory=lambda: {"primary": 0.48, "secondary": 0.37, "color_enhanced": 0.15})
+    sample_fractions: dict = field(default_factory=lambda: {"primary": 0.48, "secondary": 0.37, "color_enhanced": 0.15})
     foreground_star_fraction: float = 0.06
     psf_fwhm_arcsec: tuple = (2.53, 0.07)  # median, scatter
 
     @classmethod
-    def from_config(cls, survey: dict) -> "MockSurveySpec":
+    def from_config(cls, survey: dict) -> MockSurveySpec:
         return cls(
             n_galaxies=int(survey["n_galaxies"]),
             seed=int(survey["seed"]),
@@ -85,9 +83,13 @@ def draw_intrinsic(rng: np.random.Generator, population: np.ndarray) -> pd.DataF
     # Mass-size relations (late types shallower than early types), 0.15 dex scatter.
     log_re = np.where(sf, 0.22 * dm + 0.54, np.where(qf, 0.35 * dm + 0.38, 0.60 * dm + 0.24))
     d["re_kpc"] = 10 ** (log_re + rng.normal(0, 0.18, n))
-    d["sersic_n"] = np.where(sf, rng.uniform(0.8, 2.2, n), np.where(qf, rng.uniform(2.0, 4.0, n), rng.uniform(3.5, 6.0, n)))
+    d["sersic_n"] = np.where(
+        sf, rng.uniform(0.8, 2.2, n), np.where(qf, rng.uniform(2.0, 4.0, n), rng.uniform(3.5, 6.0, n))
+    )
     # Intrinsic flattening: thin discs, thick fast rotators, nearly round slow rotators.
-    d["intrinsic_q"] = np.where(sf, rng.uniform(0.18, 0.35, n), np.where(qf, rng.uniform(0.3, 0.6, n), rng.uniform(0.65, 0.9, n)))
+    d["intrinsic_q"] = np.where(
+        sf, rng.uniform(0.18, 0.35, n), np.where(qf, rng.uniform(0.3, 0.6, n), rng.uniform(0.65, 0.9, n))
+    )
     cos_i = rng.uniform(0.0, 1.0, n)
     d["inclination_deg"] = np.degrees(np.arccos(cos_i))
     q0 = d["intrinsic_q"]
@@ -103,18 +105,30 @@ def draw_intrinsic(rng: np.random.Generator, population: np.ndarray) -> pd.DataF
     d["v_max"] = 10**log_v * v_frac
     d["r_turn_re"] = np.where(sf, rng.uniform(0.25, 0.7, n), rng.uniform(0.1, 0.4, n))
     # Luminosity-weighted age and [Z/H] at Re (log yr, dex) and gradients per Re.
-    d["age_re"] = np.where(sf, _clipped_normal(rng, 9.05 + 0.12 * dm, 0.22, 8.3, 9.8, n),
-                           np.where(qf, _clipped_normal(rng, 9.65, 0.14, 9.25, 10.1, n),
-                                    _clipped_normal(rng, 9.93, 0.07, 9.7, 10.12, n)))
-    d["grad_age"] = np.where(sf, rng.normal(-0.18, 0.12, n), np.where(qf, rng.normal(-0.06, 0.08, n), rng.normal(0.0, 0.05, n)))
-    d["zh_re"] = np.where(sf, _clipped_normal(rng, -0.17 + 0.12 * dm, 0.08, -0.6, 0.2, n),
-                          np.where(qf, _clipped_normal(rng, -0.03 + 0.06 * dm, 0.06, -0.35, 0.2, n),
-                                   _clipped_normal(rng, 0.06, 0.06, -0.15, 0.25, n)))
+    d["age_re"] = np.where(
+        sf,
+        _clipped_normal(rng, 9.05 + 0.12 * dm, 0.22, 8.3, 9.8, n),
+        np.where(qf, _clipped_normal(rng, 9.65, 0.14, 9.25, 10.1, n), _clipped_normal(rng, 9.93, 0.07, 9.7, 10.12, n)),
+    )
+    d["grad_age"] = np.where(
+        sf, rng.normal(-0.18, 0.12, n), np.where(qf, rng.normal(-0.06, 0.08, n), rng.normal(0.0, 0.05, n))
+    )
+    d["zh_re"] = np.where(
+        sf,
+        _clipped_normal(rng, -0.17 + 0.12 * dm, 0.08, -0.6, 0.2, n),
+        np.where(
+            qf,
+            _clipped_normal(rng, -0.03 + 0.06 * dm, 0.06, -0.35, 0.2, n),
+            _clipped_normal(rng, 0.06, 0.06, -0.15, 0.25, n),
+        ),
+    )
     d["grad_zh"] = np.where(sf, rng.normal(-0.06, 0.07, n), rng.normal(-0.03, 0.06, n))
     # Morphology: T-Type > 0 for discs, S0/early for quenched, ellipticals for slow rotators.
-    d["t_type"] = np.where(sf, _clipped_normal(rng, 3.8, 1.8, 0.5, 9.0, n),
-                           np.where(qf, _clipped_normal(rng, 0.0, 1.2, -2.5, 3.0, n),
-                                    _clipped_normal(rng, -2.3, 0.6, -3.0, 0.0, n)))
+    d["t_type"] = np.where(
+        sf,
+        _clipped_normal(rng, 3.8, 1.8, 0.5, 9.0, n),
+        np.where(qf, _clipped_normal(rng, 0.0, 1.2, -2.5, 3.0, n), _clipped_normal(rng, -2.3, 0.6, -3.0, 0.0, n)),
+    )
     return pd.DataFrame(d)
 
 
@@ -123,8 +137,11 @@ def draw_intrinsic(rng: np.random.Generator, population: np.ndarray) -> pd.DataF
 # --------------------------------------------------------------------------
 
 COVERAGE_MEDIAN = {"primary": 1.81, "secondary": 2.98, "color_enhanced": 1.81}  # R_IFU / Re
-SAMPLE_BITS = {"primary": formats.MNGTARG1_PRIMARY, "secondary": formats.MNGTARG1_SECONDARY,
-               "color_enhanced": formats.MNGTARG1_COLOR_ENHANCED}
+SAMPLE_BITS = {
+    "primary": formats.MNGTARG1_PRIMARY,
+    "secondary": formats.MNGTARG1_SECONDARY,
+    "color_enhanced": formats.MNGTARG1_COLOR_ENHANCED,
+}
 #: MaNGA's selection puts each galaxy at a redshift set by its luminosity (so that 1.5 or
 #: 2.5 Re fit a bundle): log10 z = a + 0.27 (log M* - 10) + N(0, scatter) per sample, fitted
 #: on the MPL-5 drpall main sample (NSA_Z against NSA_ELPETRO_MASS at h = 0.7; slopes 0.268,
@@ -167,7 +184,9 @@ def draw_survey(spec: MockSurveySpec) -> pd.DataFrame:
     counts = _ifu_counts(spec)
     n = spec.n_galaxies
     samples = np.array(list(spec.sample_fractions))
-    sample = rng.choice(samples, n, p=np.array(list(spec.sample_fractions.values())) / sum(spec.sample_fractions.values()))
+    sample = rng.choice(
+        samples, n, p=np.array(list(spec.sample_fractions.values())) / sum(spec.sample_fractions.values())
+    )
     pop_p = np.asarray(spec.population_fractions, float) / sum(spec.population_fractions)
 
     pieces = []
@@ -326,7 +345,9 @@ def render_galaxy(g) -> dict:
     foot = hexagon_footprint(n_f, size)
     intrinsic = intrinsic_maps(g, size)
     everywhere = np.ones(foot.shape, bool)
-    truth = {"lambda_re_true": lambda_re(intrinsic["flux"], intrinsic["vel"], intrinsic["sigma"], everywhere, intrinsic["r"])}
+    truth = {
+        "lambda_re_true": lambda_re(intrinsic["flux"], intrinsic["vel"], intrinsic["sigma"], everywhere, intrinsic["r"])
+    }
     obs = convolve_psf(intrinsic, g["psf_fwhm"])
 
     # --- Pipe3D: V-band flux with surface-brightness dependent noise --------
@@ -416,8 +437,16 @@ def render_galaxy(g) -> dict:
     rband = gaussian_filter(img + star_img, s_sdss, mode="constant") * 2.5 + rng.normal(0, 0.01, img.shape)
 
     truth["sigma_cen_true"] = float(g["sigma_cen"])
-    return {"ssp": ssp, "select_reg": select, "gaia_mask": star_hole, "dap": dap,
-            "v_sys_nsa": C_KMS * g["z"], "firefly": firefly, "rband": rband, "truth": truth}
+    return {
+        "ssp": ssp,
+        "select_reg": select,
+        "gaia_mask": star_hole,
+        "dap": dap,
+        "v_sys_nsa": C_KMS * g["z"],
+        "firefly": firefly,
+        "rband": rband,
+        "truth": truth,
+    }
 
 
 # --------------------------------------------------------------------------
@@ -429,11 +458,21 @@ def _render_and_write(args):
     g, layout = args
     prod = render_galaxy(g)
     pifu = g["plateifu"]
-    formats.write_pipe3d_cube(layout.pipe3d_cube(pifu), pifu, prod["ssp"], prod["select_reg"],
-                              prod["gaia_mask"], {"MANGAID": g["mangaid"], "OBJRA": 0.0})
+    formats.write_pipe3d_cube(
+        layout.pipe3d_cube(pifu),
+        pifu,
+        prod["ssp"],
+        prod["select_reg"],
+        prod["gaia_mask"],
+        {"MANGAID": g["mangaid"], "OBJRA": 0.0},
+    )
     formats.write_dap_maps(layout.dap_maps(pifu), pifu, prod["dap"], prod["v_sys_nsa"])
-    formats.write_rband_image(layout.rband_image(pifu), pifu, prod["rband"],
-                              {"SCALE": (SPAXEL_ARCSEC, "arcsec/pixel, resampled on the IFU grid")})
+    formats.write_rband_image(
+        layout.rband_image(pifu),
+        pifu,
+        prod["rband"],
+        {"SCALE": (SPAXEL_ARCSEC, "arcsec/pixel, resampled on the IFU grid")},
+    )
     return pifu, prod["firefly"], prod["truth"]
 
 
@@ -459,9 +498,13 @@ def generate_mock_survey(spec: MockSurveySpec, root, processes: int = 1) -> pd.D
     for key in ("lambda_re_true", "sigma_cen_true"):
         gals[key] = [results[p][1][key] for p in order]
     formats.write_firefly_vac(
-        layout.firefly, order, gals["z"].to_numpy(),
-        [results[p][0]["binid"] for p in order], [results[p][0]["age"] for p in order],
-        [results[p][0]["zh"] for p in order])
+        layout.firefly,
+        order,
+        gals["z"].to_numpy(),
+        [results[p][0]["binid"] for p in order],
+        [results[p][0]["age"] for p in order],
+        [results[p][0]["zh"] for p in order],
+    )
     _write_catalogues(gals, layout, np.random.default_rng([spec.seed, 1]))
     with atomic_output(layout.truth) as tmp:
         gals.to_parquet(tmp, index=False)
@@ -471,49 +514,73 @@ def generate_mock_survey(spec: MockSurveySpec, root, processes: int = 1) -> pd.D
 def _write_catalogues(g: pd.DataFrame, layout: SurveyLayout, rng):
     n = len(g)
     mngtarg1 = np.array([1 << SAMPLE_BITS[s] for s in g["sample"]], dtype=np.int64)
-    drpall = pd.DataFrame({
-        "PLATE": g["plate"].astype(np.int32), "IFUDSGN": g["ifudesign"].astype(str),
-        "PLATEIFU": g["plateifu"], "MANGAID": g["mangaid"],
-        "OBJRA": rng.uniform(110, 260, n), "OBJDEC": rng.uniform(-5, 65, n),
-        "IFUDESIGNSIZE": g["n_fibres"].astype(np.int32), "MNGTARG1": mngtarg1,
-        "MNGTARG2": np.zeros(n, np.int64), "MNGTARG3": np.zeros(n, np.int64),
-        "RFWHM": g["psf_fwhm"], "NSA_Z": g["z"],
-        "NSA_ELPETRO_TH50_R": g["re_arcsec"] * 10 ** rng.normal(0, 0.03, n),
-        "NSA_ELPETRO_BA": np.clip(g["axis_ratio"] + rng.normal(0, 0.02, n), 0.05, 1.0),
-        "NSA_ELPETRO_PHI": np.mod(g["photometric_pa"] + rng.normal(0, 2, n), 180.0),
-        # NSA masses are in h^-2 Msun with h = 1: 2 log10(0.7) below the h = 0.7 truth.
-        "NSA_ELPETRO_MASS": 10 ** (g["log_mass"] + 2 * np.log10(0.7) + rng.normal(0, 0.1, n)),
-        "NSA_SERSIC_N": g["sersic_n"] * 10 ** rng.normal(0, 0.05, n),
-        "NSA_RUN": rng.integers(94, 8162, n), "NSA_CAMCOL": rng.integers(1, 7, n),
-        "NSA_FIELD": rng.integers(11, 800, n),
-        "DRP3QUAL": np.zeros(n, np.int64),  # no cube flagged
-    })
-    formats.write_table(layout.drpall, drpall, "MANGA",
-                        {"NSA_ELPETRO_TH50_R": "arcsec", "NSA_ELPETRO_PHI": "deg", "RFWHM": "arcsec"})
+    drpall = pd.DataFrame(
+        {
+            "PLATE": g["plate"].astype(np.int32),
+            "IFUDSGN": g["ifudesign"].astype(str),
+            "PLATEIFU": g["plateifu"],
+            "MANGAID": g["mangaid"],
+            "OBJRA": rng.uniform(110, 260, n),
+            "OBJDEC": rng.uniform(-5, 65, n),
+            "IFUDESIGNSIZE": g["n_fibres"].astype(np.int32),
+            "MNGTARG1": mngtarg1,
+            "MNGTARG2": np.zeros(n, np.int64),
+            "MNGTARG3": np.zeros(n, np.int64),
+            "RFWHM": g["psf_fwhm"],
+            "NSA_Z": g["z"],
+            "NSA_ELPETRO_TH50_R": g["re_arcsec"] * 10 ** rng.normal(0, 0.03, n),
+            "NSA_ELPETRO_BA": np.clip(g["axis_ratio"] + rng.normal(0, 0.02, n), 0.05, 1.0),
+            "NSA_ELPETRO_PHI": np.mod(g["photometric_pa"] + rng.normal(0, 2, n), 180.0),
+            # NSA masses are in h^-2 Msun with h = 1: 2 log10(0.7) below the h = 0.7 truth.
+            "NSA_ELPETRO_MASS": 10 ** (g["log_mass"] + 2 * np.log10(0.7) + rng.normal(0, 0.1, n)),
+            "NSA_SERSIC_N": g["sersic_n"] * 10 ** rng.normal(0, 0.05, n),
+            "NSA_RUN": rng.integers(94, 8162, n),
+            "NSA_CAMCOL": rng.integers(1, 7, n),
+            "NSA_FIELD": rng.integers(11, 800, n),
+            "DRP3QUAL": np.zeros(n, np.int64),  # no cube flagged
+        }
+    )
+    formats.write_table(
+        layout.drpall, drpall, "MANGA", {"NSA_ELPETRO_TH50_R": "arcsec", "NSA_ELPETRO_PHI": "deg", "RFWHM": "arcsec"}
+    )
     re_kpc = g["re_kpc"]
-    pipe3d = pd.DataFrame({
-        "plateifu": g["plateifu"], "mangaid": g["mangaid"],
-        "Re_arc": drpall["NSA_ELPETRO_TH50_R"], "Re_kpc": re_kpc,
-        # The drpall geometry in Pipe3D's conventions (DR14: docs/catalogue-conventions.md).
-        "PA": drpall["NSA_ELPETRO_PHI"] + 90.0, "ellip": np.sqrt(1.0 - drpall["NSA_ELPETRO_BA"] ** 2),
-        "log_Mass": g["log_mass"] + rng.normal(0, 0.08, n),
-        "log_SFR_Ha": g["log_sfr"] + rng.normal(0, 0.15, n),
-        "Age_LW_Re_fit": g["age_re"] + rng.normal(0, 0.05, n),
-        "alpha_Age_LW_Re_fit": g["grad_age"] + rng.normal(0, 0.03, n),
-        "ZH_LW_Re_fit": g["zh_re"] + rng.normal(0, 0.04, n),
-        "alpha_ZH_LW_Re_fit": g["grad_zh"] + rng.normal(0, 0.03, n),
-        "Lambda_Re": np.clip(g["lambda_re_true"] + rng.normal(0, 0.03, n), 0, 1),
-        "vel_sigma_Re": np.nan, "vel_disp_ssp_cen": g["sigma_cen"] * 10 ** rng.normal(0, 0.03, n),
-        "nsa_redshift": g["z"], "QCFLAG": np.zeros(n, np.int16),
-    })
-    formats.write_table(layout.pipe3d_catalogue, pipe3d, "PIPE3D",
-                        {"Re_arc": "arcsec", "Re_kpc": "kpc", "PA": "deg", "vel_disp_ssp_cen": "km/s"})
+    pipe3d = pd.DataFrame(
+        {
+            "plateifu": g["plateifu"],
+            "mangaid": g["mangaid"],
+            "Re_arc": drpall["NSA_ELPETRO_TH50_R"],
+            "Re_kpc": re_kpc,
+            # The drpall geometry in Pipe3D's conventions (DR14: docs/catalogue-conventions.md).
+            "PA": drpall["NSA_ELPETRO_PHI"] + 90.0,
+            "ellip": np.sqrt(1.0 - drpall["NSA_ELPETRO_BA"] ** 2),
+            "log_Mass": g["log_mass"] + rng.normal(0, 0.08, n),
+            "log_SFR_Ha": g["log_sfr"] + rng.normal(0, 0.15, n),
+            "Age_LW_Re_fit": g["age_re"] + rng.normal(0, 0.05, n),
+            "alpha_Age_LW_Re_fit": g["grad_age"] + rng.normal(0, 0.03, n),
+            "ZH_LW_Re_fit": g["zh_re"] + rng.normal(0, 0.04, n),
+            "alpha_ZH_LW_Re_fit": g["grad_zh"] + rng.normal(0, 0.03, n),
+            "Lambda_Re": np.clip(g["lambda_re_true"] + rng.normal(0, 0.03, n), 0, 1),
+            "vel_sigma_Re": np.nan,
+            "vel_disp_ssp_cen": g["sigma_cen"] * 10 ** rng.normal(0, 0.03, n),
+            "nsa_redshift": g["z"],
+            "QCFLAG": np.zeros(n, np.int16),
+        }
+    )
+    formats.write_table(
+        layout.pipe3d_catalogue,
+        pipe3d,
+        "PIPE3D",
+        {"Re_arc": "arcsec", "Re_kpc": "kpc", "PA": "deg", "vel_disp_ssp_cen": "km/s"},
+    )
     tt = g["t_type"] + rng.normal(0, 0.5, n)
-    mdlm = pd.DataFrame({
-        "PLATEIFU": g["plateifu"], "T-Type": tt,
-        "P_LTG": 1 / (1 + np.exp(-1.5 * (tt - 0.5))),
-        "P_S0": np.exp(-0.5 * ((tt + 0.5) / 1.0) ** 2) * 0.9,
-        "P_edge": np.clip((g["inclination_deg"] - 70) / 20, 0, 1) * (g["population"] != "slow_rotator"),
-        "P_bar": rng.uniform(0, 0.4, n),
-    })
+    mdlm = pd.DataFrame(
+        {
+            "PLATEIFU": g["plateifu"],
+            "T-Type": tt,
+            "P_LTG": 1 / (1 + np.exp(-1.5 * (tt - 0.5))),
+            "P_S0": np.exp(-0.5 * ((tt + 0.5) / 1.0) ** 2) * 0.9,
+            "P_edge": np.clip((g["inclination_deg"] - 70) / 20, 0, 1) * (g["population"] != "slow_rotator"),
+            "P_bar": rng.uniform(0, 0.4, n),
+        }
+    )
     formats.write_table(layout.mdlm_catalogue, mdlm, "MDLM")

@@ -14,12 +14,15 @@ import keras
 from keras import layers, ops
 
 
-def build_encoder(input_shape, conv_filters=(128, 256, 512, 1024), kernel_sizes=(5, 3, 3, 3),
-                  global_pooling="average", name="encoder") -> keras.Model:
+def build_encoder(
+    input_shape, conv_filters=(128, 256, 512, 1024), kernel_sizes=(5, 3, 3, 3), global_pooling="average", name="encoder"
+) -> keras.Model:
     """Maps (S, S, C) -> the representation h (len = conv_filters[-1])."""
     if len(conv_filters) != len(kernel_sizes):
-        raise ValueError(f"simclr.conv_filters ({len(conv_filters)} layers) and simclr.kernel_sizes "
-                         f"({len(kernel_sizes)}) must have the same length")
+        raise ValueError(
+            f"simclr.conv_filters ({len(conv_filters)} layers) and simclr.kernel_sizes "
+            f"({len(kernel_sizes)}) must have the same length"
+        )
     if global_pooling not in ("average", "max", "masked_average"):
         raise ValueError(f"unknown simclr.global_pooling '{global_pooling}' (average, max or masked_average)")
     inputs = keras.Input(shape=tuple(input_shape), name="maps")

@@ -29,16 +29,18 @@ class Representation:
     method: str = PAPER_METHOD
 
     @classmethod
-    def parse(cls, name: str) -> "Representation":
+    def parse(cls, name: str) -> Representation:
         if m := _SIMCLR.fullmatch(name):
             return cls("simclr", m[1], m[2], m[3] or PAPER_METHOD)
         if m := _BASELINE.fullmatch(name):
             return cls(m[1], m[2], "all")
-        raise ValueError(f"'{name}' is not a representation name (simclr-<normalisation>-<channels>[+<method>] "
-                         f"or one of {', '.join(BASELINES)} followed by -<normalisation>)")
+        raise ValueError(
+            f"'{name}' is not a representation name (simclr-<normalisation>-<channels>[+<method>] "
+            f"or one of {', '.join(BASELINES)} followed by -<normalisation>)"
+        )
 
     @classmethod
-    def simclr(cls, variant: dict) -> "Representation":
+    def simclr(cls, variant: dict) -> Representation:
         """The representation of a ``simclr.variants`` entry."""
         return cls("simclr", variant["normalisation"], variant["channels"], variant.get("method", PAPER_METHOD))
 
@@ -59,6 +61,14 @@ class Representation:
         if self.is_simclr:
             return f"simclr-{self.normalisation}-{self.tag}"
         return f"{self.kind}-{self.normalisation}"
+
+
+def kind_of(name: str) -> str | None:
+    """'simclr', a baseline's kind, or None for a row that is no representation (Table 1's truth)."""
+    try:
+        return Representation.parse(name).kind
+    except ValueError:
+        return None
 
 
 def split_tag(tag: str) -> tuple[str, str]:

@@ -9,7 +9,8 @@ import pandas as pd
 from . import analysis, figures
 from .clustering import cluster_name, lettered
 from .divisions import summary
-from .io import write_json
+from .files import write_json
+from .names import kind_of
 
 
 def _save(fig, outputs):
@@ -34,8 +35,9 @@ def fig1(tensors_path, catalogue_path, outputs, seed=0):
         pool = cat[cat["n_fibres"] == cat["n_fibres"].max()]
         pid = pool.sort_values("n_zero_pixels")["plateifu"].iloc[0]
         i = ids.index(pid)
-        fig = figures.augmentation_examples(npz["maps"][i], npz["sigma"][i], npz["model_variation"][i],
-                                            [str(c) for c in npz["channels"]], pid, seed)
+        fig = figures.augmentation_examples(
+            npz["maps"][i], npz["sigma"][i], npz["model_variation"][i], [str(c) for c in npz["channels"]], pid, seed
+        )
     _save(fig, outputs)
     write_json({"plateifu": pid, "n_galaxies": len(ids)}, outputs.numbers)
 
@@ -43,9 +45,16 @@ def fig1(tensors_path, catalogue_path, outputs, seed=0):
 def fig2(pca_umap, simclr_umap, catalogue_path, outputs):
     cat = pd.read_parquet(catalogue_path)
     pca, simclr = _umap(pca_umap, "PCA-1024"), _umap(simclr_umap, "SimCLR")
-    fig = figures.umap_grid([("a", pca, figures.INSTRUMENTAL_LABELS), ("b", simclr, figures.INSTRUMENTAL_LABELS),
-                             ("a", pca, figures.PHYSICAL_LABELS), ("b", simclr, figures.PHYSICAL_LABELS)], cat,
-                            "UMAP of PCA-1024 (a) and SimCLR (b): instrumental (left), physical (right)")
+    fig = figures.umap_grid(
+        [
+            ("a", pca, figures.INSTRUMENTAL_LABELS),
+            ("b", simclr, figures.INSTRUMENTAL_LABELS),
+            ("a", pca, figures.PHYSICAL_LABELS),
+            ("b", simclr, figures.PHYSICAL_LABELS),
+        ],
+        cat,
+        "UMAP of PCA-1024 (a) and SimCLR (b): instrumental (left), physical (right)",
+    )
     _save(fig, outputs)
     write_json({"n_galaxies": len(simclr)}, outputs.numbers)
 
@@ -53,8 +62,11 @@ def fig2(pca_umap, simclr_umap, catalogue_path, outputs):
 def fig5(relative_umap, individual_umap, catalogue_path, outputs):
     cat = pd.read_parquet(catalogue_path)
     rel, ind = _umap(relative_umap, "relative norm"), _umap(individual_umap, "individual norm")
-    fig = figures.umap_grid([("R", rel, figures.PHYSICAL_LABELS), ("I", ind, figures.PHYSICAL_LABELS)], cat,
-                            "SimCLR UMAP, relative (R) and individual (I) normalisation")
+    fig = figures.umap_grid(
+        [("R", rel, figures.PHYSICAL_LABELS), ("I", ind, figures.PHYSICAL_LABELS)],
+        cat,
+        "SimCLR UMAP, relative (R) and individual (I) normalisation",
+    )
     _save(fig, outputs)
     write_json({"n_galaxies": len(rel)}, outputs.numbers)
 
@@ -65,18 +77,19 @@ def fig3(simclr_rel_labels, pca_labels, simclr_ind_labels, catalogue_path, divis
     k_rel, k_ind = divisions["relative"].k, divisions["individual"].k
     rows, numbers = {}, {"division": summary(divisions)}
     for title, path, k, letters, key in (
-            (f"SimCLR, relative norm ({k_rel} clusters)", simclr_rel_labels, k_rel, False, "simclr_relative"),
-            (f"PCA-1024 ({k_rel} clusters)", pca_labels, k_rel, False, "pca1024"),
-            (f"SimCLR, individual norm ({k_ind} clusters)", simclr_ind_labels, k_ind, True, "simclr_individual")):
-        if path is None:
-            continue
+        (f"SimCLR, relative norm ({k_rel} clusters)", simclr_rel_labels, k_rel, False, "simclr_relative"),
+        (f"PCA-1024 ({k_rel} clusters)", pca_labels, k_rel, False, "pca1024"),
+        (f"SimCLR, individual norm ({k_ind} clusters)", simclr_ind_labels, k_ind, True, "simclr_individual"),
+    ):
         ids, labels = analysis.division(path, k)
         rows[title] = (ids, labels, k, letters)
         sub = cat.set_index("plateifu").reindex(ids)
-        numbers[key] = {"sizes": _sizes(labels, k),
-                        "mean_log_mass": [float(np.nanmean(sub["log_mass"][labels == c])) for c in range(k)],
-                        "mean_age": [float(np.nanmean(sub["age_lw_re"][labels == c])) for c in range(k)],
-                        "mean_zh": [float(np.nanmean(sub["zh_lw_re"][labels == c])) for c in range(k)]}
+        numbers[key] = {
+            "sizes": _sizes(labels, k),
+            "mean_log_mass": [float(np.nanmean(sub["log_mass"][labels == c])) for c in range(k)],
+            "mean_age": [float(np.nanmean(sub["age_lw_re"][labels == c])) for c in range(k)],
+            "mean_zh": [float(np.nanmean(sub["zh_lw_re"][labels == c])) for c in range(k)],
+        }
     _save(figures.physical_planes(cat, rows), outputs)
     write_json(numbers, outputs.numbers)
 
@@ -89,8 +102,14 @@ def fig4(labels_path, catalogue_path, division, outputs):
     _save(fig, outputs)
     t = cat.set_index("plateifu").reindex(ids)["t_type"].to_numpy()
     early = np.isfinite(t) & (t < 0)
-    write_json({"early_type_fraction_per_cluster": [float(np.mean(early[labels == c])) for c in range(k)],
-                "sizes": _sizes(labels, k), "division": division.note}, outputs.numbers)
+    write_json(
+        {
+            "early_type_fraction_per_cluster": [float(np.mean(early[labels == c])) for c in range(k)],
+            "sizes": _sizes(labels, k),
+            "division": division.note,
+        },
+        outputs.numbers,
+    )
 
 
 def fig6(embedding_path, labels_path, tensors_path, division, outputs, n=5):
@@ -103,12 +122,15 @@ def fig6(embedding_path, labels_path, tensors_path, division, outputs, n=5):
     nearest = analysis.nearest_to_centroids(h, labels, k, n)
     with np.load(tensors_path) as npz:
         order = pd.Index(npz["plateifu"]).get_indexer(ids)
-        examples = {f"cluster {cluster_name(c, letters=True)}": [(ids[i], order[i]) for i in idx]
-                    for c, idx in nearest.items()}
+        examples = {
+            f"cluster {cluster_name(c, letters=True)}": [(ids[i], order[i]) for i in idx] for c, idx in nearest.items()
+        }
         fig = figures.centroid_examples(npz["maps"], [str(c) for c in npz["channels"]], examples)
     _save(fig, outputs)
-    write_json({"examples": {name: [p for p, _ in gal] for name, gal in examples.items()},
-                "division": division.note}, outputs.numbers)
+    write_json(
+        {"examples": {name: [p for p, _ in gal] for name, gal in examples.items()}, "division": division.note},
+        outputs.numbers,
+    )
 
 
 def fig7(overlaps_path, outputs):
@@ -117,8 +139,9 @@ def fig7(overlaps_path, outputs):
     rows, cols = list(pd.unique(o["cluster_a"])), list(pd.unique(o["cluster_b"]))  # cluster order
     m = o.pivot(index="cluster_a", columns="cluster_b", values="overlap").loc[rows, cols].to_numpy()
     s = o.pivot(index="cluster_a", columns="cluster_b", values="overlap_std").loc[rows, cols].to_numpy()
-    fig = figures.overlap_matrix_figure(m, s, [f"cluster {r}" for r in rows], [f"cluster {c}" for c in cols],
-                                        "relative norm", "individual norm")
+    fig = figures.overlap_matrix_figure(
+        m, s, [f"cluster {r}" for r in rows], [f"cluster {c}" for c in cols], "relative norm", "individual norm"
+    )
     _save(fig, outputs)
     write_json({"overlap": {r: dict(zip(cols, map(float, row))) for r, row in zip(rows, m)}}, outputs.numbers)
 
@@ -134,8 +157,10 @@ def fig8(catalogue_path, panels: dict, outputs):
         plot[title] = [(ids, labels, k, letters, ":", " (5 maps)"), (v_ids, v_labels, k, letters, "-", " (no V band)")]
         numbers[title] = float(100 * np.mean(labels == v_labels))
     _save(figures.ttype_histograms(cat, plot), outputs)
-    write_json({"same_cluster_percent": numbers,
-                "division": " ".join(division.note for _, _, division in panels.values())}, outputs.numbers)
+    write_json(
+        {"same_cluster_percent": numbers, "division": " ".join(division.note for _, _, division in panels.values())},
+        outputs.numbers,
+    )
 
 
 def fig9(catalogue_path, divisions: dict, division, outputs):
@@ -157,13 +182,20 @@ def fig9(catalogue_path, divisions: dict, division, outputs):
 def loss_curves(histories: dict, outputs):
     frames = {label: pd.read_csv(path) for label, path in histories.items()}
     _save(figures.loss_curves(frames, title="SimCLR training, every replica"), outputs)
-    last_probe = {k: v.dropna(subset=["probe_r2_physical"]).iloc[-1] for k, v in frames.items()
-                  if "probe_r2_physical" in v and v["probe_r2_physical"].notna().any()}
-    write_json({"final_loss": {k: float(v["loss"].iloc[-1]) for k, v in frames.items()},
-                "epochs": int(max(len(v) for v in frames.values())),
-                "final_probe_r2_physical": {k: float(r["probe_r2_physical"]) for k, r in last_probe.items()},
-                "final_probe_r2_instrumental": {k: float(r["probe_r2_instrumental"]) for k, r in last_probe.items()}},
-               outputs.numbers)
+    last_probe = {
+        k: v.dropna(subset=["probe_r2_physical"]).iloc[-1]
+        for k, v in frames.items()
+        if "probe_r2_physical" in v and v["probe_r2_physical"].notna().any()
+    }
+    write_json(
+        {
+            "final_loss": {k: float(v["loss"].iloc[-1]) for k, v in frames.items()},
+            "epochs": int(max(len(v) for v in frames.values())),
+            "final_probe_r2_physical": {k: float(r["probe_r2_physical"]) for k, r in last_probe.items()},
+            "final_probe_r2_instrumental": {k: float(r["probe_r2_instrumental"]) for k, r in last_probe.items()},
+        },
+        outputs.numbers,
+    )
 
 
 def table1_figure(table1_csv, accepted_json, outputs, min_agreement, max_nonphys):
@@ -174,8 +206,13 @@ def table1_figure(table1_csv, accepted_json, outputs, min_agreement, max_nonphys
     rel = table[table["representation"] == table["representation"].iloc[0]].set_index("k")
     with open(accepted_json) as fh:
         accepted = json.load(fh)
-    pca = table[table["representation"].str.startswith("pca")]
-    write_json({"accepted": accepted, "agreement": {int(k): float(v) for k, v in rel["agreement"].items()},
-                "acc_max_nonphys": {int(k): float(v) for k, v in rel["acc_max_nonphys"].items()},
-                "pca_acc_max_nonphys_min": float(pca["acc_max_nonphys"].min()) if len(pca) else None},
-               outputs.numbers)
+    pca = table[table["representation"].map(kind_of).isin(["pca1024", "pca10"])]
+    write_json(
+        {
+            "accepted": accepted,
+            "agreement": {int(k): float(v) for k, v in rel["agreement"].items()},
+            "acc_max_nonphys": {int(k): float(v) for k, v in rel["acc_max_nonphys"].items()},
+            "pca_acc_max_nonphys_min": float(pca["acc_max_nonphys"].min()) if len(pca) else None,
+        },
+        outputs.numbers,
+    )

@@ -19,7 +19,6 @@ from .ifu import hexagon_footprint
 
 #: The paper's five input channels, in order.
 CHANNELS = ("v_band_flux", "lw_log_age", "lw_metallicity", "stellar_velocity", "velocity_dispersion")
-CHANNEL_UNITS = ("1e-16 erg/s/cm2 per binned pixel", "log10(yr)", "dex", "km/s", "km/s")
 V_BAND, AGE, METALLICITY, VELOCITY, DISPERSION = range(5)
 
 
@@ -94,9 +93,9 @@ def pad_to(arr: np.ndarray, size: int) -> np.ndarray:
     out = np.zeros((size, size) + arr.shape[2:], dtype=arr.dtype)
     ny, nx = arr.shape[:2]
     sy, sx = max(0, (ny - size) // 2), max(0, (nx - size) // 2)
-    src = arr[sy: sy + min(ny, size), sx: sx + min(nx, size)]
+    src = arr[sy : sy + min(ny, size), sx : sx + min(nx, size)]
     oy, ox = (size - src.shape[0]) // 2, (size - src.shape[1]) // 2
-    out[oy: oy + src.shape[0], ox: ox + src.shape[1]] = src
+    out[oy : oy + src.shape[0], ox : ox + src.shape[1]] = src
     return out
 
 
@@ -256,22 +255,38 @@ def noise_sigma(maps, errors, valid, normalised, slope, v_band_sigma=0.1, max_si
 
 #: Catalogue columns (Fig. 2 and Section 4.2) and their units.
 CATALOGUE_UNITS = {
-    "plateifu": "", "mangaid": "", "sample": "MaNGA target sample (MNGTARG1)",
+    "plateifu": "",
+    "mangaid": "",
+    "sample": "MaNGA target sample (MNGTARG1)",
     # instrumental / observational (Fig. 2, left columns)
-    "n_fibres": "fibres in the IFU", "re_arcsec": "arcsec", "n_zero_pixels": "pixels of the 32x32 input",
-    "position_angle": "deg (major axis, N through E: drpall NSA_ELPETRO_PHI, else Pipe3D PA - 90)", "rotation_angle": "deg (from the velocity map)",
-    "coverage": "D_IFU / Re (both arcsec)", "z": "", "psf_fwhm": "arcsec",
+    "n_fibres": "fibres in the IFU",
+    "re_arcsec": "arcsec",
+    "n_zero_pixels": "pixels of the 32x32 input",
+    "position_angle": "deg (major axis, N through E: drpall NSA_ELPETRO_PHI, else Pipe3D PA - 90)",
+    "rotation_angle": "deg (from the velocity map)",
+    "coverage": "D_IFU / Re (both arcsec)",
+    "z": "",
+    "psf_fwhm": "arcsec",
     "systemic_velocity": "km/s (median of the Pipe3D velocity map)",
     # physical (Fig. 2, right columns; Fig. 3, 4)
-    "re_kpc": "kpc", "lambda_re": "within 1.5 Re, from the maps", "sigma_cen": "km/s, central 2.5 arcsec, from the maps",
-    "age_lw_re": "log10(yr), LW age at Re, from the maps", "grad_age_lw": "dex / Re, 0.5-2 Re, from the maps",
-    "zh_lw_re": "dex, LW [Z/H] at Re, from the maps", "grad_zh_lw": "dex / Re, 0.5-2 Re, from the maps",
-    "log_mass": "log10(Msun), Pipe3D catalogue", "log_sfr": "log10(Msun/yr), Pipe3D catalogue",
-    "ellipticity": "1 - b/a (drpall NSA_ELPETRO_BA, else Pipe3D sqrt(1 - ellip^2))", "t_type": "MDLM T-Type",
+    "re_kpc": "kpc",
+    "lambda_re": "within 1.5 Re, from the maps",
+    "sigma_cen": "km/s, central 2.5 arcsec, from the maps",
+    "age_lw_re": "log10(yr), LW age at Re, from the maps",
+    "grad_age_lw": "dex / Re, 0.5-2 Re, from the maps",
+    "zh_lw_re": "dex, LW [Z/H] at Re, from the maps",
+    "grad_zh_lw": "dex / Re, 0.5-2 Re, from the maps",
+    "log_mass": "log10(Msun), Pipe3D catalogue",
+    "log_sfr": "log10(Msun/yr), Pipe3D catalogue",
+    "ellipticity": "1 - b/a (drpall NSA_ELPETRO_BA, else Pipe3D sqrt(1 - ellip^2))",
+    "t_type": "MDLM T-Type",
 }
 
-SAMPLE_NAMES = {formats.MNGTARG1_PRIMARY: "primary", formats.MNGTARG1_SECONDARY: "secondary",
-                formats.MNGTARG1_COLOR_ENHANCED: "color_enhanced"}
+SAMPLE_NAMES = {
+    formats.MNGTARG1_PRIMARY: "primary",
+    formats.MNGTARG1_SECONDARY: "secondary",
+    formats.MNGTARG1_COLOR_ENHANCED: "color_enhanced",
+}
 
 
 def target_sample(mngtarg1: int) -> str | None:
@@ -330,19 +345,29 @@ def process_galaxy(plateifu, layout, drp: dict, cat: dict, mdlm: dict, size=32, 
     zh_re, grad_zh = measurements.radial_fit(maps[..., METALLICITY], pipe3d.zh_err, valid, radius)
     z = float(drp["z"])
     row = {
-        "plateifu": plateifu, "mangaid": str(drp.get("mangaid", "")),
+        "plateifu": plateifu,
+        "mangaid": str(drp.get("mangaid", "")),
         "sample": target_sample(drp.get("mngtarg1", 0)) or "other",
-        "n_fibres": n_fibres, "re_arcsec": re_arcsec,
+        "n_fibres": n_fibres,
+        "re_arcsec": re_arcsec,
         "n_zero_pixels": int((~tensors.valid[..., V_BAND]).sum()),
-        "position_angle": pa, "rotation_angle": measurements.rotation_angle(vel, valid),
-        "coverage": IFU_DIAMETER_ARCSEC[n_fibres] / re_arcsec, "z": z,
-        "psf_fwhm": float(drp.get("rfwhm", np.nan)), "systemic_velocity": v_sys,
+        "position_angle": pa,
+        "rotation_angle": measurements.rotation_angle(vel, valid),
+        "coverage": IFU_DIAMETER_ARCSEC[n_fibres] / re_arcsec,
+        "z": z,
+        "psf_fwhm": float(drp.get("rfwhm", np.nan)),
+        "systemic_velocity": v_sys,
         "re_kpc": re_arcsec * float(kpc_per_arcsec(z)),
         "lambda_re": measurements.lambda_re(flux, vel, sig, valid, radius),
         "sigma_cen": measurements.central_dispersion(flux, sig, valid),
-        "age_lw_re": age_re, "grad_age_lw": grad_age, "zh_lw_re": zh_re, "grad_zh_lw": grad_zh,
-        "log_mass": float(cat.get("log_mass", np.nan)), "log_sfr": float(cat.get("log_sfr", np.nan)),
-        "ellipticity": 1.0 - axis_ratio, "t_type": float(mdlm.get("t_type", np.nan)),
+        "age_lw_re": age_re,
+        "grad_age_lw": grad_age,
+        "zh_lw_re": zh_re,
+        "grad_zh_lw": grad_zh,
+        "log_mass": float(cat.get("log_mass", np.nan)),
+        "log_sfr": float(cat.get("log_sfr", np.nan)),
+        "ellipticity": 1.0 - axis_ratio,
+        "t_type": float(mdlm.get("t_type", np.nan)),
     }
     return tensors, row
 
@@ -355,6 +380,7 @@ def _geometry(drp: dict, cat: dict) -> tuple[float, float]:
     converted from its own conventions, checked on DR14 only
     (docs/catalogue-conventions.md). Sentinels (-9999) fall through to the next source.
     """
+
     def first(values, ok, default):
         return next((float(v) for v in values if v is not None and np.isfinite(v) and ok(v)), default)
 
@@ -375,8 +401,17 @@ def _process(args):
         return exc
 
 
-def preprocess_survey(layout, size=32, sn_min=3.0, main_sample_only=True, processes=1,
-                      max_rejected_fraction=0.2, log=None, sample=None, unavailable=None):
+def preprocess_survey(
+    layout,
+    size=32,
+    sn_min=3.0,
+    main_sample_only=True,
+    processes=1,
+    max_rejected_fraction=0.2,
+    log=None,
+    sample=None,
+    unavailable=None,
+):
     """Run :func:`process_galaxy` over the survey; one bad galaxy never stops the rest.
 
     ``sample``: the plateifus to process (default: every main-sample galaxy of
@@ -396,7 +431,9 @@ def preprocess_survey(layout, size=32, sn_min=3.0, main_sample_only=True, proces
     if sample is not None:
         missing = sorted(set(sample) - set(drpall["plateifu"]))
         if missing:
-            raise RuntimeError(f"{layout.drpall}: sample galaxies not in drpall's main sample: {', '.join(missing[:10])}")
+            raise RuntimeError(
+                f"{layout.drpall}: sample galaxies not in drpall's main sample: {', '.join(missing[:10])}"
+            )
         drpall = drpall[drpall["plateifu"].isin(set(sample))]
     unavailable = unavailable or {}
     rejected = [{"plateifu": p, "file": f, "reason": r} for p, (f, r) in unavailable.items()]
@@ -405,11 +442,16 @@ def preprocess_survey(layout, size=32, sn_min=3.0, main_sample_only=True, proces
     drpall = drpall[~drpall["plateifu"].isin(set(unavailable))]
     cat = _optional_table(layout.read_pipe3d_catalogue, log)
     mdlm = _optional_table(layout.read_mdlm, log)
-    jobs = [(p, layout, d, _row(cat, p), _row(mdlm, p), size, sn_min)
-            for p, d in zip(drpall["plateifu"], drpall.to_dict("records"))]
+    jobs = [
+        (p, layout, d, _row(cat, p), _row(mdlm, p), size, sn_min)
+        for p, d in zip(drpall["plateifu"], drpall.to_dict("records"))
+    ]
     if not jobs:
-        why = (f"all {len(unavailable)} sample galaxies lack a file (see the download manifest)" if unavailable
-               else "no galaxy of the main sample to preprocess")
+        why = (
+            f"all {len(unavailable)} sample galaxies lack a file (see the download manifest)"
+            if unavailable
+            else "no galaxy of the main sample to preprocess"
+        )
         raise RuntimeError(f"{layout.drpall}: {why}")
 
     kept, rows = [], []
@@ -432,7 +474,8 @@ def preprocess_survey(layout, size=32, sn_min=3.0, main_sample_only=True, proces
     if frac > max_rejected_fraction or not kept:
         raise RuntimeError(
             f"{len(rejected)} of {n_total} galaxies ({frac:.1%}) were rejected, more than the allowed "
-            f"preprocessing.max_rejected_fraction = {max_rejected_fraction:.1%}; see the rejection list for reasons")
+            f"preprocessing.max_rejected_fraction = {max_rejected_fraction:.1%}; see the rejection list for reasons"
+        )
     arrays = {
         "plateifu": np.array([r["plateifu"] for r in rows]),
         "channels": np.array(CHANNELS),
@@ -464,8 +507,14 @@ def build_tensors(arrays: dict, how: str, percentiles=(0.1, 99.9), v_band_sigma=
     maps, slope = normalise(arrays["maps"], valid, how, scale)
     mv, _ = normalise(arrays["model_variation"], mv_valid, how, scale)
     sigma = noise_sigma(arrays["maps"], arrays["errors"], valid, maps, slope, v_band_sigma)
-    out = {"plateifu": arrays["plateifu"], "channels": arrays["channels"], "normalisation": np.array(how),
-           "maps": maps, "sigma": sigma, "model_variation": mv}
+    out = {
+        "plateifu": arrays["plateifu"],
+        "channels": arrays["channels"],
+        "normalisation": np.array(how),
+        "maps": maps,
+        "sigma": sigma,
+        "model_variation": mv,
+    }
     if scale is not None:
         out["scale_lo"], out["scale_hi"] = scale[0].astype(np.float32), scale[1].astype(np.float32)
     return out

@@ -83,13 +83,24 @@ def ridge_loo(x: np.ndarray, y: np.ndarray, alphas) -> tuple[np.ndarray, np.ndar
 
 #: Probe targets: physical ones from the mock's truth, instrumental ones as observed.
 PHYSICAL_TRUTH = {
-    "log_mass": "log M*", "log_sfr": "log SFR", "log_re_kpc": "log Re [kpc]", "log_sigma_cen": "log sigma_cen",
-    "lambda_re_true": "lambda_Re", "age_re": "LW age at Re", "zh_re": "LW [Z/H] at Re",
-    "grad_age": "grad age", "grad_zh": "grad [Z/H]",
+    "log_mass": "log M*",
+    "log_sfr": "log SFR",
+    "log_re_kpc": "log Re [kpc]",
+    "log_sigma_cen": "log sigma_cen",
+    "lambda_re_true": "lambda_Re",
+    "age_re": "LW age at Re",
+    "zh_re": "LW [Z/H] at Re",
+    "grad_age": "grad age",
+    "grad_zh": "grad [Z/H]",
 }
 INSTRUMENTAL = {
-    "n_fibres": "N fibres", "re_arcsec": "Re [arcsec]", "n_zero_pixels": "N zero pixels", "coverage": "D_IFU/Re",
-    "z": "z", "cos_rotation_angle": "cos RA", "sin_rotation_angle": "sin RA",
+    "n_fibres": "N fibres",
+    "re_arcsec": "Re [arcsec]",
+    "n_zero_pixels": "N zero pixels",
+    "coverage": "D_IFU/Re",
+    "z": "z",
+    "cos_rotation_angle": "cos RA",
+    "sin_rotation_angle": "sin RA",
 }
 
 
@@ -111,20 +122,35 @@ def probe_targets(catalogue, truth=None):
     if truth is not None:
         t = truth.set_index("plateifu").reindex(catalogue["plateifu"])
         physical = {
-            "log_mass": t["log_mass"], "log_sfr": t["log_sfr"], "log_re_kpc": log10_positive(t["re_kpc"]),
-            "log_sigma_cen": log10_positive(t["sigma_cen_true"]), "lambda_re_true": t["lambda_re_true"],
-            "age_re": t["age_re"], "zh_re": t["zh_re"], "grad_age": t["grad_age"], "grad_zh": t["grad_zh"],
+            "log_mass": t["log_mass"],
+            "log_sfr": t["log_sfr"],
+            "log_re_kpc": log10_positive(t["re_kpc"]),
+            "log_sigma_cen": log10_positive(t["sigma_cen_true"]),
+            "lambda_re_true": t["lambda_re_true"],
+            "age_re": t["age_re"],
+            "zh_re": t["zh_re"],
+            "grad_age": t["grad_age"],
+            "grad_zh": t["grad_zh"],
         }
     else:
         physical = {
-            "log_mass": c["log_mass"], "log_sfr": c["log_sfr"], "log_re_kpc": log10_positive(c["re_kpc"]),
-            "log_sigma_cen": log10_positive(c["sigma_cen"]), "lambda_re_true": c["lambda_re"],
-            "age_re": c["age_lw_re"], "zh_re": c["zh_lw_re"], "grad_age": c["grad_age_lw"], "grad_zh": c["grad_zh_lw"],
+            "log_mass": c["log_mass"],
+            "log_sfr": c["log_sfr"],
+            "log_re_kpc": log10_positive(c["re_kpc"]),
+            "log_sigma_cen": log10_positive(c["sigma_cen"]),
+            "lambda_re_true": c["lambda_re"],
+            "age_re": c["age_lw_re"],
+            "zh_re": c["zh_lw_re"],
+            "grad_age": c["grad_age_lw"],
+            "grad_zh": c["grad_zh_lw"],
         }
     cols = {
         **physical,
-        "n_fibres": c["n_fibres"], "re_arcsec": c["re_arcsec"], "n_zero_pixels": c["n_zero_pixels"],
-        "coverage": c["coverage"], "z": c["z"],
+        "n_fibres": c["n_fibres"],
+        "re_arcsec": c["re_arcsec"],
+        "n_zero_pixels": c["n_zero_pixels"],
+        "coverage": c["coverage"],
+        "z": c["z"],
         "cos_rotation_angle": np.cos(np.radians(c["rotation_angle"])),
         "sin_rotation_angle": np.sin(np.radians(c["rotation_angle"])),
     }

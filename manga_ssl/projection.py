@@ -28,9 +28,15 @@ def umap_2d(features: np.ndarray, kind: str, seed: int, n_neighbors: int = 15, m
     x = prepare(features, kind)
     n_neighbors = min(n_neighbors, len(x) - 1)
     knn = nearest_neighbours(x, n_neighbors)
-    reducer = umap.UMAP(n_components=2, n_neighbors=n_neighbors, min_dist=min_dist, random_state=seed, n_jobs=1,
-                        precomputed_knn=(*knn, None),
-                        init="spectral" if len(x) > n_neighbors + 2 else "random")
+    reducer = umap.UMAP(
+        n_components=2,
+        n_neighbors=n_neighbors,
+        min_dist=min_dist,
+        random_state=seed,
+        n_jobs=1,
+        precomputed_knn=(*knn, None),
+        init="spectral" if len(x) > n_neighbors + 2 else "random",
+    )
     with warnings.catch_warnings():
         # without a search index the fitted reducer cannot transform new galaxies; it never has to
         warnings.filterwarnings("ignore", message=".*precomputed_knn.*")

@@ -107,8 +107,11 @@ def rband_on_ifu_grid(frame_path, maps_path, dest, plateifu: str) -> float:
     cutout, covered = resample_flux(image, frame_wcs, wcs, footprint.shape)
     coverage = float(covered[footprint].mean()) if footprint.any() else float(covered.mean())
     if coverage < MIN_COVERAGE:
-        raise SurveyFileError(frame_path, f"covers only {coverage:.0%} of the IFU footprint of {plateifu} "
-                                          f"(needs {MIN_COVERAGE:.0%}): the galaxy lies on the frame's edge")
+        raise SurveyFileError(
+            frame_path,
+            f"covers only {coverage:.0%} of the IFU footprint of {plateifu} "
+            f"(needs {MIN_COVERAGE:.0%}): the galaxy lies on the frame's edge",
+        )
     header = wcs.to_header()
     header["FRAME"] = (str(frame_path).rsplit("/", 1)[-1], "SDSS frame the image was cut from")
     header["COVERAGE"] = (round(coverage, 4), "fraction of the IFU footprint on the frame")

@@ -12,7 +12,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from .io import write_parquet
+from .files import write_parquet
 
 
 def feature_columns(prefix: str, n: int) -> list[str]:
@@ -31,8 +31,12 @@ def representation_frame(plateifu, features: np.ndarray, prefix: str) -> pd.Data
 def write_representation(path, plateifu, features, prefix: str, description: dict) -> None:
     """Write the table with ``description`` (kind, source, settings) in the Parquet metadata."""
     frame = representation_frame(plateifu, features, prefix)
-    write_parquet(frame, path, units={"plateifu": "MaNGA PLATE-IFU"},
-                  metadata={"representation": json.dumps(description, default=str)})
+    write_parquet(
+        frame,
+        path,
+        units={"plateifu": "MaNGA PLATE-IFU"},
+        metadata={"representation": json.dumps(description, default=str)},
+    )
 
 
 def read_representation(path) -> tuple[np.ndarray, np.ndarray, dict]:

@@ -14,8 +14,8 @@ def log_to(path) -> logging.Logger:
     os.dup2(handle.fileno(), 2)  # C-level output too (TensorFlow, XLA, numba)
     sys.stderr = handle
     logging.basicConfig(
-        level=logging.INFO, stream=handle, force=True,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        level=logging.INFO, stream=handle, force=True, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     logging.captureWarnings(True)
     return logging.getLogger("manga_ssl")
 
@@ -24,7 +24,7 @@ def write_config(config: dict, path) -> None:
     """The validated configuration (defaults filled in) as YAML."""
     import yaml
 
-    from .io import atomic_output
+    from .files import atomic_output
 
     with atomic_output(path) as tmp:
         tmp.write_text(yaml.safe_dump(dict(config), sort_keys=False))
@@ -36,7 +36,7 @@ def collect_benchmarks(folder, path):
 
     import pandas as pd
 
-    from .io import write_csv
+    from .files import write_csv
 
     rows = []
     for tsv in sorted(Path(folder).rglob("*.tsv")):

@@ -18,8 +18,14 @@ from .formats import DAPQUAL_CRITICAL, DRP3QUAL_CRITICAL
 from .preprocessing import target_sample
 
 
-def select_sample(drpall: pd.DataFrame, pipe3d: pd.DataFrame, dapall: pd.DataFrame | None = None,
-                  plateifus=(), limit: int | None = None, seed: int = 0) -> pd.DataFrame:
+def select_sample(
+    drpall: pd.DataFrame,
+    pipe3d: pd.DataFrame,
+    dapall: pd.DataFrame | None = None,
+    plateifus=(),
+    limit: int | None = None,
+    seed: int = 0,
+) -> pd.DataFrame:
     """Selection table: plateifu, mangaid, sample, ifudesignsize, kept, reason (one row per drpall plateifu).
 
     ``plateifus``: keep only these observations (a partial run); an unknown
@@ -27,12 +33,14 @@ def select_sample(drpall: pd.DataFrame, pipe3d: pd.DataFrame, dapall: pd.DataFra
     at random with ``seed`` (the others are dropped as 'beyond sample_limit').
     """
     drp = drpall.drop_duplicates("plateifu").reset_index(drop=True)
-    out = pd.DataFrame({
-        "plateifu": drp["plateifu"].astype(str),
-        "mangaid": drp["mangaid"].astype(str) if "mangaid" in drp else drp["plateifu"].astype(str),
-        "sample": [target_sample(t) or "other" for t in drp.get("mngtarg1", pd.Series(0, index=drp.index))],
-        "ifudesignsize": drp["ifudesignsize"].astype(int),
-    })
+    out = pd.DataFrame(
+        {
+            "plateifu": drp["plateifu"].astype(str),
+            "mangaid": drp["mangaid"].astype(str) if "mangaid" in drp else drp["plateifu"].astype(str),
+            "sample": [target_sample(t) or "other" for t in drp.get("mngtarg1", pd.Series(0, index=drp.index))],
+            "ifudesignsize": drp["ifudesignsize"].astype(int),
+        }
+    )
     reason = pd.Series("", index=out.index, dtype=object)
 
     def drop(mask, why):
@@ -42,14 +50,17 @@ def select_sample(drpall: pd.DataFrame, pipe3d: pd.DataFrame, dapall: pd.DataFra
     if plateifus:
         unknown = sorted(set(plateifus) - set(out["plateifu"]))
         if unknown:
-            raise ValueError(f"plateifu(s) not in drpall: {', '.join(unknown[:10])}"
-                             + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""))
+            raise ValueError(
+                f"plateifu(s) not in drpall: {', '.join(unknown[:10])}"
+                + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
+            )
         drop(~out["plateifu"].isin(set(plateifus)), "not in the configured plateifu list")
     drop(out["sample"] == "other", "not a main-sample target (MNGTARG1 has none of bits 10-12)")
     drop(out["ifudesignsize"] <= 0, "not a galaxy IFU (ifudesignsize <= 0)")
     if "drp3qual" in drp:
-        drop((drp["drp3qual"].to_numpy(np.int64) >> DRP3QUAL_CRITICAL) & 1,
-             "DRP cube flagged CRITICAL (DRP3QUAL bit 30)")
+        drop(
+            (drp["drp3qual"].to_numpy(np.int64) >> DRP3QUAL_CRITICAL) & 1, "DRP cube flagged CRITICAL (DRP3QUAL bit 30)"
+        )
     in_pipe3d = out["plateifu"].isin(set(pipe3d["plateifu"]))
     drop(~in_pipe3d, "no Pipe3D analysis (not in SDSS17Pipe3D)")
     if "qcflag" in pipe3d:
@@ -59,17 +70,23 @@ def select_sample(drpall: pd.DataFrame, pipe3d: pd.DataFrame, dapall: pd.DataFra
         done = dapall.loc[dapall["dapdone"], "plateifu"]
         if "dapqual" in dapall:
             critical = ((dapall["dapqual"].to_numpy(np.int64) >> DAPQUAL_CRITICAL) & 1).astype(bool)
-            drop(out["plateifu"].isin(set(dapall.loc[dapall["dapdone"] & critical, "plateifu"])),
-                 "DAP output flagged CRITICAL (DAPQUAL bit 30)")
+            drop(
+                out["plateifu"].isin(set(dapall.loc[dapall["dapdone"] & critical, "plateifu"])),
+                "DAP output flagged CRITICAL (DAPQUAL bit 30)",
+            )
         drop(~out["plateifu"].isin(set(done)), "no completed DAP analysis (dapall DAPDONE false)")
 
     # One observation per galaxy: the largest IFU, then the lowest plateifu, of those still kept.
-    alive = out[reason == ""].sort_values(["mangaid", "ifudesignsize", "plateifu"],
-                                           ascending=[True, False, True])
+    alive = out[reason == ""].sort_values(["mangaid", "ifudesignsize", "plateifu"], ascending=[True, False, True])
     first = alive.groupby("mangaid")["plateifu"].transform("first")
     repeat = alive.index[alive["plateifu"] != first]
-    drop(out.index.isin(repeat), "repeat observation of MaNGA-ID " + out["mangaid"] + "; kept "
-         + out.index.map(lambda i: first.get(i, "")).astype(str))
+    drop(
+        out.index.isin(repeat),
+        "repeat observation of MaNGA-ID "
+        + out["mangaid"]
+        + "; kept "
+        + out.index.map(lambda i: first.get(i, "")).astype(str),
+    )
 
     if limit is not None:
         alive = np.flatnonzero((reason == "").to_numpy())
@@ -85,12 +102,18 @@ def select_sample(drpall: pd.DataFrame, pipe3d: pd.DataFrame, dapall: pd.DataFra
 def selection_summary(selection: pd.DataFrame) -> str:
     """A short Markdown account: how many kept, how many dropped for each reason."""
     kept = selection[selection["kept"]]
-    lines = ["# Sample selection", "",
-             f"{len(selection)} observations in drpall; **{len(kept)} kept**.", "",
-             "| kept by IFU size (fibres) | " + " | ".join(str(n) for n in sorted(kept["ifudesignsize"].unique())) + " |",
-             "|---|" + "---|" * kept["ifudesignsize"].nunique(),
-             "| galaxies | " + " | ".join(str(c) for c in kept["ifudesignsize"].value_counts().sort_index()) + " |",
-             "", "| dropped because | observations |", "|---|---|"]
+    lines = [
+        "# Sample selection",
+        "",
+        f"{len(selection)} observations in drpall; **{len(kept)} kept**.",
+        "",
+        "| kept by IFU size (fibres) | " + " | ".join(str(n) for n in sorted(kept["ifudesignsize"].unique())) + " |",
+        "|---|" + "---|" * kept["ifudesignsize"].nunique(),
+        "| galaxies | " + " | ".join(str(c) for c in kept["ifudesignsize"].value_counts().sort_index()) + " |",
+        "",
+        "| dropped because | observations |",
+        "|---|---|",
+    ]
     reasons = selection.loc[~selection["kept"], "reason"].str.replace(r"MaNGA-ID .*", "MaNGA-ID", regex=True)
     for why, n in reasons.value_counts().items():
         lines.append(f"| {why} | {n} |")

@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from .io import atomic_output
+from .files import atomic_output
 
 
 def pm(mean, std, digits=None, n=None, unit="", flat_digits=2) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .io import atomic_output, write_csv
+from .files import atomic_output, write_csv
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class TrainingSettings:
     probe_every: int = 0  # epochs between online probes of h (0: none); they never change the training
 
     @classmethod
-    def from_config(cls, cfg: dict) -> "TrainingSettings":
+    def from_config(cls, cfg: dict) -> TrainingSettings:
         known = {f for f in cls.__dataclass_fields__}
         kwargs = {k: (tuple(v) if isinstance(v, list) else v) for k, v in cfg.items() if k in known}
         return cls(**kwargs)
@@ -91,8 +91,8 @@ def make_optimizer(settings: TrainingSettings, steps_per_epoch: int):
     lr = settings.learning_rate
     if settings.schedule == "cosine":
         lr = keras.optimizers.schedules.CosineDecay(
-            0.0 if warmup else lr, decay_steps=total - warmup, warmup_target=lr if warmup else None,
-            warmup_steps=warmup)
+            0.0 if warmup else lr, decay_steps=total - warmup, warmup_target=lr if warmup else None, warmup_steps=warmup
+        )
     elif settings.schedule != "constant":
         raise ValueError(f"unknown simclr.schedule '{settings.schedule}' (use 'cosine' or 'constant')")
     if settings.optimizer == "adamw":
@@ -123,8 +123,13 @@ def build_simclr(tensors: dict, settings: TrainingSettings, seed: int):
     shape = tensors["maps"].shape[1:]
     encoder = build_encoder(shape, settings.conv_filters, settings.kernel_sizes, settings.global_pooling)
     head = build_projection_head(settings.conv_filters[-1], settings.projection_head)
-    augmenter = SurveyAugmenter(tensors["maps"], tensors["sigma"], tensors["model_variation"],
-                                AugmentationSettings.from_config(settings.augmentations), seed)
+    augmenter = SurveyAugmenter(
+        tensors["maps"],
+        tensors["sigma"],
+        tensors["model_variation"],
+        AugmentationSettings.from_config(settings.augmentations),
+        seed,
+    )
     return SimCLR(augmenter, encoder, head, settings.batch_size, settings.temperature)
 
 
@@ -143,8 +148,11 @@ def _state_variables(model):
 
 
 def save_checkpoint(path: Path, model, epoch: int, history: list, fingerprint: str) -> None:
-    arrays = {f"{group}/{k}": np.asarray(v.numpy() if hasattr(v, "numpy") else v)
-              for group, variables in _state_variables(model).items() for k, v in enumerate(variables)}
+    arrays = {
+        f"{group}/{k}": np.asarray(v.numpy() if hasattr(v, "numpy") else v)
+        for group, variables in _state_variables(model).items()
+        for k, v in enumerate(variables)
+    }
     arrays["meta"] = np.array(json.dumps({"epoch": epoch, "history": history, "fingerprint": fingerprint}))
     with atomic_output(path) as tmp:
         np.savez(tmp, **arrays)
@@ -208,12 +216,11 @@ class OnlineProbe:
 class _Monitor(_callback_base()):
     """History per epoch (loss, wall time, throughput, online probes), NaN guard, checkpoints, progress."""
 
-    def __init__(self, history, steps_per_epoch, batch_size, checkpoint, every, fingerprint, epochs,
-                 stop_after=None, probe=None):
+    def __init__(self, history, steps_per_epoch, batch_size, checkpoint, every, fingerprint, epochs, probe=None):
         super().__init__()
         self.history, self.steps, self.batch = history, steps_per_epoch, batch_size
         self.checkpoint, self.every, self.fingerprint, self.epochs = checkpoint, every, fingerprint, epochs
-        self.stop_after, self.probe = stop_after, probe
+        self.probe = probe
 
     def on_epoch_begin(self, epoch, logs=None):
         self.t0 = time.perf_counter()
@@ -224,38 +231,55 @@ class _Monitor(_callback_base()):
         wall = time.perf_counter() - self.t0
         loss = float(logs["loss"])
         if not np.isfinite(loss):
-            raise TrainingDiverged(f"the contrastive loss became {loss} in epoch {epoch + 1}; check the input "
-                                   "tensors for NaN/inf and lower simclr.learning_rate")
-        row = {"epoch": epoch + 1, "loss": loss, "wall_time_s": wall, "galaxies_per_s": self.steps * self.batch / wall,
-               "probe_r2_physical": np.nan, "probe_r2_instrumental": np.nan}
+            raise TrainingDiverged(
+                f"the contrastive loss became {loss} in epoch {epoch + 1}; check the input "
+                "tensors for NaN/inf and lower simclr.learning_rate"
+            )
+        row = {
+            "epoch": epoch + 1,
+            "loss": loss,
+            "wall_time_s": wall,
+            "galaxies_per_s": self.steps * self.batch / wall,
+            "probe_r2_physical": np.nan,
+            "probe_r2_instrumental": np.nan,
+        }
         probed = ""
         if self.probe is not None and self.probe.due(epoch + 1, self.epochs):
             row.update(self.probe(self.model.encoder))
-            probed = "  probe R^2 physical %.3f instrumental %.3f" % (row["probe_r2_physical"],
-                                                                       row["probe_r2_instrumental"])
+            probed = (
+                f"  probe R^2 physical {row['probe_r2_physical']:.3f} instrumental {row['probe_r2_instrumental']:.3f}"
+            )
         self.history.append(row)
-        log.info("epoch %d/%d  loss %.4f  %.1f s  %.0f galaxies/s%s", epoch + 1, self.epochs, loss, wall,
-                 self.steps * self.batch / wall, probed)
+        log.info(
+            "epoch %d/%d  loss %.4f  %.1f s  %.0f galaxies/s%s",
+            epoch + 1,
+            self.epochs,
+            loss,
+            wall,
+            self.steps * self.batch / wall,
+            probed,
+        )
         done = epoch + 1 == self.epochs
         if self.checkpoint and not done and (epoch + 1) % self.every == 0:
             save_checkpoint(self.checkpoint, self.model, epoch + 1, self.history, self.fingerprint)
-        if self.stop_after is not None and epoch + 1 >= self.stop_after:
-            raise _Stopped(epoch + 1)
 
 
-class _Stopped(Exception):
-    """Raised by ``stop_after`` to imitate a job killed after a given epoch (tests)."""
-
-
-def train_simclr(tensors: dict, settings: TrainingSettings, seed: int, checkpoint: Path | None = None,
-                 stop_after: int | None = None, probe_targets=None):
+def train_simclr(
+    tensors: dict,
+    settings: TrainingSettings,
+    seed: int,
+    checkpoint: Path | None = None,
+    probe_targets=None,
+    callbacks=(),
+):
     """Train one replica; returns (encoder, projection head, history DataFrame).
 
     ``checkpoint``: file written every ``settings.checkpoint_every`` epochs and
     resumed from when it matches these settings, seed and data.
-    ``stop_after``: stop (as if killed) after that epoch, for tests.
     ``probe_targets``: (targets (N, T), groups) for the online probes, run every
     ``settings.probe_every`` epochs (:class:`OnlineProbe`).
+    ``callbacks``: more Keras callbacks, called after the epoch's history and checkpoint
+    are written.
     """
     import pandas as pd
 
@@ -277,20 +301,35 @@ def train_simclr(tensors: dict, settings: TrainingSettings, seed: int, checkpoin
     probe = None
     if probe_targets is not None and settings.probe_every > 0:
         probe = OnlineProbe(tensors["maps"], *probe_targets, settings.probe_every, seed)
-    monitor = _Monitor(history, steps, batch, checkpoint, settings.checkpoint_every, fingerprint,
-                       settings.epochs, stop_after, probe)
-    log.info("training %d galaxies, batch %d, %d steps/epoch, epochs %d..%d, seed %d",
-             n, batch, steps, start + 1, settings.epochs, seed)
+    monitor = _Monitor(
+        history, steps, batch, checkpoint, settings.checkpoint_every, fingerprint, settings.epochs, probe
+    )
+    log.info(
+        "training %d galaxies, batch %d, %d steps/epoch, epochs %d..%d, seed %d",
+        n,
+        batch,
+        steps,
+        start + 1,
+        settings.epochs,
+        seed,
+    )
     if start < settings.epochs:
         placeholder = np.zeros((steps, 1), dtype="float32")  # one row per step; the batch is drawn on the device
-        model.fit(placeholder, batch_size=1, epochs=settings.epochs, initial_epoch=start, shuffle=False,
-                  verbose=0, callbacks=[monitor])
+        model.fit(
+            placeholder,
+            batch_size=1,
+            epochs=settings.epochs,
+            initial_epoch=start,
+            shuffle=False,
+            verbose=0,
+            callbacks=[monitor, *callbacks],
+        )
     return model.encoder, model.head, pd.DataFrame(history, columns=HISTORY_COLUMNS)
 
 
 def embed(encoder, maps: np.ndarray, batch_size: int = 512) -> np.ndarray:
     """The representation h of every galaxy (no augmentation), float32 (N, D)."""
-    out = [np.asarray(encoder(maps[i: i + batch_size], training=False)) for i in range(0, len(maps), batch_size)]
+    out = [np.asarray(encoder(maps[i : i + batch_size], training=False)) for i in range(0, len(maps), batch_size)]
     return np.concatenate(out).astype(np.float32)
 
 
@@ -313,8 +352,10 @@ def load_tensors(path, channels) -> dict:
         tensors = {k: npz[k] for k in npz.files}
     bad = ~np.isfinite(tensors["maps"]).all(axis=(1, 2, 3))
     if bad.any():
-        raise ValueError(f"{path}: non-finite values in the maps of {bad.sum()} galaxies, e.g. "
-                         f"{', '.join(tensors['plateifu'][bad][:5])}")
+        raise ValueError(
+            f"{path}: non-finite values in the maps of {bad.sum()} galaxies, e.g. "
+            f"{', '.join(tensors['plateifu'][bad][:5])}"
+        )
     return select_channels(tensors, channels)
 
 
@@ -332,8 +373,17 @@ def _devices() -> str:
     return "?"
 
 
-def train_and_save(tensors_path, channels, simclr_config: dict, seed: int, checkpoint, outputs,
-                   threads: int = 1, label: str = "", catalogue_path=None) -> None:
+def train_and_save(
+    tensors_path,
+    channels,
+    simclr_config: dict,
+    seed: int,
+    checkpoint,
+    outputs,
+    threads: int = 1,
+    label: str = "",
+    catalogue_path=None,
+) -> None:
     """The train_simclr rule: train one replica, write encoder, head, history and loss curve.
 
     The online probes' targets are the catalogue's measured parameters, on the mock as on
@@ -347,8 +397,12 @@ def train_and_save(tensors_path, channels, simclr_config: dict, seed: int, check
     import keras
 
     # which accelerator this job got (a scheduler sets CUDA_VISIBLE_DEVICES for a GPU job)
-    log.info("Keras backend %s; devices %s; CUDA_VISIBLE_DEVICES=%s", keras.backend.backend(), _devices(),
-             os.environ.get("CUDA_VISIBLE_DEVICES", "(unset)"))
+    log.info(
+        "Keras backend %s; devices %s; CUDA_VISIBLE_DEVICES=%s",
+        keras.backend.backend(),
+        _devices(),
+        os.environ.get("CUDA_VISIBLE_DEVICES", "(unset)"),
+    )
     tensors = load_tensors(tensors_path, channels)
     settings = TrainingSettings.from_config(simclr_config)
     targets = None
@@ -356,8 +410,7 @@ def train_and_save(tensors_path, channels, simclr_config: dict, seed: int, check
         catalogue = pd.read_parquet(catalogue_path).set_index("plateifu")
         catalogue = catalogue.reindex(tensors["plateifu"].astype(str)).reset_index()
         targets = probe_targets(catalogue)
-    encoder, head, history = train_simclr(tensors, settings, seed, checkpoint=Path(checkpoint),
-                                          probe_targets=targets)
+    encoder, head, history = train_simclr(tensors, settings, seed, checkpoint=Path(checkpoint), probe_targets=targets)
     for model, path in ((encoder, outputs.encoder), (head, outputs.head)):
         with atomic_output(path) as tmp:
             model.save(tmp)
@@ -378,8 +431,18 @@ def embed_and_save(encoder_path, tensors_path, channels, output, seed: int, thre
     tensors = load_tensors(tensors_path, channels)
     encoder = keras.models.load_model(encoder_path, compile=False)
     h = embed(encoder, tensors["maps"])
-    write_representation(output, tensors["plateifu"], h, "h", {
-        "kind": "simclr", "representation": "h (encoder output before the projection head; not z)",
-        "normalisation": str(tensors["normalisation"]), "channels": [str(c) for c in channels],
-        "seed": seed, "encoder": str(encoder_path)})
+    write_representation(
+        output,
+        tensors["plateifu"],
+        h,
+        "h",
+        {
+            "kind": "simclr",
+            "representation": "h (encoder output before the projection head; not z)",
+            "normalisation": str(tensors["normalisation"]),
+            "channels": [str(c) for c in channels],
+            "seed": seed,
+            "encoder": str(encoder_path),
+        },
+    )
     log.info("h of %d galaxies, %d dimensions", *h.shape)

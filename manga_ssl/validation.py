@@ -38,9 +38,17 @@ def measurements_vs_truth(catalogue: pd.DataFrame, truth: pd.DataFrame) -> pd.Da
         x, y = x[ok], y[ok]
         diff = np.mod(x - y + 180.0, 360.0) - 180.0 if measured == "rotation_angle" else x - y
         r = np.corrcoef(x, y)[0, 1] if measured != "rotation_angle" and len(x) > 2 else np.nan
-        rows.append({"parameter": measured, "truth": true, "n": int(ok.sum()), "n_missing": int((~ok).sum()),
-                     "pearson_r": r, "median_bias": float(np.median(diff)) if len(diff) else np.nan,
-                     "nmad_scatter": _nmad(diff)})
+        rows.append(
+            {
+                "parameter": measured,
+                "truth": true,
+                "n": int(ok.sum()),
+                "n_missing": int((~ok).sum()),
+                "pearson_r": r,
+                "median_bias": float(np.median(diff)) if len(diff) else np.nan,
+                "nmad_scatter": _nmad(diff),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -68,14 +76,29 @@ def mock_vs_real(catalogue: pd.DataFrame, real: dict) -> pd.DataFrame:
     main = (_col(drpall, "mngtarg1").astype(np.int64) & (7 << 10)) > 0
     rows = [
         ("z", catalogue["z"], _col(drpall, "nsa_z")[main], "MPL-5 drpall NSA_Z (main sample)"),
-        ("Re [arcsec]", catalogue["re_arcsec"], _col(drpall, "nsa_elpetro_th50_r")[main], "MPL-5 drpall NSA_ELPETRO_TH50_R"),
+        (
+            "Re [arcsec]",
+            catalogue["re_arcsec"],
+            _col(drpall, "nsa_elpetro_th50_r")[main],
+            "MPL-5 drpall NSA_ELPETRO_TH50_R",
+        ),
         ("Re [arcsec] (DAP)", catalogue["re_arcsec"], _col(drpc, "reff"), "MPL-9 drpcomplete REFF"),
         ("Re [kpc]", catalogue["re_kpc"], _col(pipe3d, "re_kpc"), "DR14 Pipe3D re_kpc"),
         ("log M* [Msun]", catalogue["log_mass"], _col(pipe3d, "log_mass"), "DR14 Pipe3D log_mass"),
         ("log SFR [Msun/yr]", catalogue["log_sfr"], _col(pipe3d, "log_sfr_ha"), "DR14 Pipe3D log_sfr_ha"),
-        ("LW log age at Re [yr] (maps)", catalogue["age_lw_re"], _col(pipe3d, "age_lw_re_fit"), "DR14 Pipe3D age_lw_re_fit"),
+        (
+            "LW log age at Re [yr] (maps)",
+            catalogue["age_lw_re"],
+            _col(pipe3d, "age_lw_re_fit"),
+            "DR14 Pipe3D age_lw_re_fit",
+        ),
         ("LW [Z/H] at Re (maps)", catalogue["zh_lw_re"], _col(pipe3d, "zh_lw_re_fit"), "DR14 Pipe3D zh_lw_re_fit"),
-        ("grad age 0.5-2 Re (maps)", catalogue["grad_age_lw"], _col(pipe3d, "alpha_age_lw_re_fit"), "DR14 Pipe3D alpha_age_lw_re_fit"),
+        (
+            "grad age 0.5-2 Re (maps)",
+            catalogue["grad_age_lw"],
+            _col(pipe3d, "alpha_age_lw_re_fit"),
+            "DR14 Pipe3D alpha_age_lw_re_fit",
+        ),
         ("sigma_cen [km/s] (maps)", catalogue["sigma_cen"], _col(pipe3d, "sigma_cen"), "DR14 Pipe3D sigma_cen"),
         ("lambda_Re (maps)", catalogue["lambda_re"], _col(pipe3d, "lambda_re"), "DR14 Pipe3D lambda_re"),
         ("ellipticity 1-b/a", catalogue["ellipticity"], _col(drpc, "ell"), "MPL-9 drpcomplete ELL"),
@@ -84,15 +107,34 @@ def mock_vs_real(catalogue: pd.DataFrame, real: dict) -> pd.DataFrame:
     out = []
     for name, mock, data, source in rows:
         m, r = _stats(mock), _stats(data)
-        out.append({"quantity": name, "mock_median": m[0], "mock_p16": m[1], "mock_p84": m[2], "mock_n": m[3],
-                    "real_median": r[0], "real_p16": r[1], "real_p84": r[2], "real_n": r[3], "real_source": source})
+        out.append(
+            {
+                "quantity": name,
+                "mock_median": m[0],
+                "mock_p16": m[1],
+                "mock_p84": m[2],
+                "mock_n": m[3],
+                "real_median": r[0],
+                "real_p16": r[1],
+                "real_p84": r[2],
+                "real_n": r[3],
+                "real_source": source,
+            }
+        )
     out += joint_checks(catalogue, pipe3d, drpall, main)
     real_sizes = _col(drpall, "ifudesignsize")[main]
     mock_sizes = catalogue["n_fibres"].to_numpy()
     for f in FIBRE_COUNTS:
-        out.append({"quantity": f"fraction in {f}-fibre IFUs", "mock_median": float(np.mean(mock_sizes == f)),
-                    "mock_n": len(mock_sizes), "real_median": float(np.mean(real_sizes == f)),
-                    "real_n": len(real_sizes), "real_source": "MPL-5 drpall IFUDESIGNSIZE (main sample)"})
+        out.append(
+            {
+                "quantity": f"fraction in {f}-fibre IFUs",
+                "mock_median": float(np.mean(mock_sizes == f)),
+                "mock_n": len(mock_sizes),
+                "real_median": float(np.mean(real_sizes == f)),
+                "real_n": len(real_sizes),
+                "real_source": "MPL-5 drpall IFUDESIGNSIZE (main sample)",
+            }
+        )
     return pd.DataFrame(out)
 
 
@@ -117,21 +159,37 @@ def joint_checks(catalogue: pd.DataFrame, pipe3d: Table, drpall: Table, main: np
         ("corr(log M*, z)", (m_mass, m_z), (d_mass, d_z), "MPL-5 drpall NSA_ELPETRO_MASS, NSA_Z (main sample)"),
         ("corr(log M*, z) (Pipe3D)", (m_mass, m_z), (p_mass, p_z), "DR14 Pipe3D log_mass, redshift"),
         ("corr(log Re [arcsec], z)", (m_re, m_z), (d_re, d_z), "MPL-5 drpall NSA_ELPETRO_TH50_R, NSA_Z (main sample)"),
-        ("corr(log Re [arcsec], log M*)", (m_re, m_mass), (d_re, d_mass),
-         "MPL-5 drpall NSA_ELPETRO_TH50_R, NSA_ELPETRO_MASS (main sample)"),
+        (
+            "corr(log Re [arcsec], log M*)",
+            (m_re, m_mass),
+            (d_re, d_mass),
+            "MPL-5 drpall NSA_ELPETRO_TH50_R, NSA_ELPETRO_MASS (main sample)",
+        ),
     ]
     rows = []
     for name, mock, real, source in pairs:
         (rm, nm), (rr, nr) = _pearson(*mock), _pearson(*real)
-        rows.append({"quantity": name, "mock_median": rm, "mock_n": nm, "real_median": rr, "real_n": nr,
-                     "real_source": source})
+        rows.append(
+            {"quantity": name, "mock_median": rm, "mock_n": nm, "real_median": rr, "real_n": nr, "real_source": source}
+        )
     sizes = _col(drpall, "ifudesignsize")[main]
     d_re_lin = _col(drpall, "nsa_elpetro_th50_r")[main]
     for f in FIBRE_COUNTS:
         m, r = _stats(catalogue.loc[catalogue["n_fibres"] == f, "re_arcsec"]), _stats(d_re_lin[sizes == f])
-        rows.append({"quantity": f"Re [arcsec] in {f}-fibre IFUs", "mock_median": m[0], "mock_p16": m[1],
-                     "mock_p84": m[2], "mock_n": m[3], "real_median": r[0], "real_p16": r[1], "real_p84": r[2],
-                     "real_n": r[3], "real_source": "MPL-5 drpall NSA_ELPETRO_TH50_R by IFUDESIGNSIZE (main sample)"})
+        rows.append(
+            {
+                "quantity": f"Re [arcsec] in {f}-fibre IFUs",
+                "mock_median": m[0],
+                "mock_p16": m[1],
+                "mock_p84": m[2],
+                "mock_n": m[3],
+                "real_median": r[0],
+                "real_p16": r[1],
+                "real_p84": r[2],
+                "real_n": r[3],
+                "real_source": "MPL-5 drpall NSA_ELPETRO_TH50_R by IFUDESIGNSIZE (main sample)",
+            }
+        )
     return rows
 
 
@@ -142,16 +200,27 @@ def to_markdown(df: pd.DataFrame) -> str:
             return f"{med:.3g}"
         return f"{med:.3g} [{lo:.3g}, {hi:.3g}]"
 
-    lines = ["| quantity | mock: median [16%, 84%] or r | real: median [16%, 84%] or r | real source (N) |",
-             "|---|---|---|---|"]
+    lines = [
+        "| quantity | mock: median [16%, 84%] or r | real: median [16%, 84%] or r | real source (N) |",
+        "|---|---|---|---|",
+    ]
     for _, row in df.iterrows():
-        lines.append(f"| {row['quantity']} | {rng(row, 'mock')} | {rng(row, 'real')} | "
-                     f"{row['real_source']} ({int(row['real_n'])}) |")
+        lines.append(
+            f"| {row['quantity']} | {rng(row, 'mock')} | {rng(row, 'real')} | "
+            f"{row['real_source']} ({int(row['real_n'])}) |"
+        )
     return "\n".join(lines) + "\n"
 
 
-def representations_vs_truth(tables: dict, labels: dict, catalogue: pd.DataFrame, truth: pd.DataFrame,
-                             k: int, seed: int = 0, max_replicas: int = 3):
+def representations_vs_truth(
+    tables: dict,
+    labels: dict,
+    catalogue: pd.DataFrame,
+    truth: pd.DataFrame,
+    k: int,
+    seed: int = 0,
+    max_replicas: int = 3,
+):
     """Mock only: how physical and how instrumental each representation is.
 
     ``tables``: {name: [representation tables (replicas)]}; ``labels``: {name:
@@ -168,18 +237,37 @@ def representations_vs_truth(tables: dict, labels: dict, catalogue: pd.DataFrame
     for name, paths in tables.items():
         lab = pd.read_parquet(labels[name])
         lab = lab[lab["k"] == k]
-        per_run = [cluster_scores(g["label"].to_numpy(), truth_pop.reindex(g["plateifu"].astype(str)).to_numpy())
-                   for _, g in lab.groupby(["replica", "kmeans_seed"], observed=True)]
+        per_run = [
+            cluster_scores(g["label"].to_numpy(), truth_pop.reindex(g["plateifu"].astype(str)).to_numpy())
+            for _, g in lab.groupby(["replica", "kmeans_seed"], observed=True)
+        ]
         ari, nmi = np.array([r["ari"] for r in per_run]), np.array([r["nmi"] for r in per_run])
-        score_rows.append({"representation": name, "k": k, "ari": ari.mean(), "ari_std": ari.std(),
-                           "nmi": nmi.mean(), "nmi_std": nmi.std(), "n_runs": len(per_run)})
+        score_rows.append(
+            {
+                "representation": name,
+                "k": k,
+                "ari": ari.mean(),
+                "ari_std": ari.std(),
+                "nmi": nmi.mean(),
+                "nmi_std": nmi.std(),
+                "n_runs": len(per_run),
+            }
+        )
         plateifu, features, _ = load_replicas(list(paths)[:max_replicas])
         cat = catalogue.set_index("plateifu").reindex(plateifu).reset_index()
         targets, groups = probe_targets(cat, truth)
         r2 = np.array([linear_probe_r2(f, targets, seed) for f in features])
         for j, (target, group) in enumerate(groups):
-            probe_rows.append({"representation": name, "target": target, "group": group,
-                               "r2": r2[:, j].mean(), "r2_std": r2[:, j].std(), "n_replicas": len(r2)})
+            probe_rows.append(
+                {
+                    "representation": name,
+                    "target": target,
+                    "group": group,
+                    "r2": r2[:, j].mean(),
+                    "r2_std": r2[:, j].std(),
+                    "n_replicas": len(r2),
+                }
+            )
     return pd.DataFrame(score_rows), pd.DataFrame(probe_rows)
 
 
@@ -193,18 +281,24 @@ def write_truth_tables(scores: pd.DataFrame, probes: pd.DataFrame, stem) -> None
     wide = probes.pivot(index="representation", columns="target", values="r2")
     summary = probes.groupby(["representation", "group"])["r2"].mean().unstack()
     numbers = scores.set_index("representation").join(summary.add_prefix("mean_r2_")).join(wide.add_prefix("r2_"))
-    shown = pd.DataFrame({
-        "representation": numbers.index,
-        "ARI": [pm(a, b) for a, b in zip(numbers["ari"], numbers["ari_std"])],
-        "NMI": [pm(a, b) for a, b in zip(numbers["nmi"], numbers["nmi_std"])],
-        "mean R2 physical": numbers["mean_r2_physical"].map("{:.3f}".format).to_numpy(),
-        "mean R2 instrumental": numbers["mean_r2_instrumental"].map("{:.3f}".format).to_numpy(),
-        **{f"R2 {names[t]}": numbers[f"r2_{t}"].map("{:.2f}".format).to_numpy() for t in names},
-    })
+    shown = pd.DataFrame(
+        {
+            "representation": numbers.index,
+            "ARI": [pm(a, b) for a, b in zip(numbers["ari"], numbers["ari_std"])],
+            "NMI": [pm(a, b) for a, b in zip(numbers["nmi"], numbers["nmi_std"])],
+            "mean R2 physical": numbers["mean_r2_physical"].map("{:.3f}".format).to_numpy(),
+            "mean R2 instrumental": numbers["mean_r2_instrumental"].map("{:.3f}".format).to_numpy(),
+            **{f"R2 {names[t]}": numbers[f"r2_{t}"].map("{:.2f}".format).to_numpy() for t in names},
+        }
+    )
     k = int(scores["k"].iloc[0])
-    write_table(numbers.reset_index(), shown, stem,
-                f"Representations against the mock survey's truth: adjusted Rand index and normalised mutual "
-                f"information of the {k}-cluster K-means division against the true populations (mean ± std over "
-                "replicas x K-means seeds), and cross-validated R^2 of linear (ridge) probes from each "
-                "representation to physical parameters (true values) and instrumental ones (as observed). "
-                "SimCLR should be high on the physical and low on the instrumental probes, PCA the reverse.")
+    write_table(
+        numbers.reset_index(),
+        shown,
+        stem,
+        f"Representations against the mock survey's truth: adjusted Rand index and normalised mutual "
+        f"information of the {k}-cluster K-means division against the true populations (mean ± std over "
+        "replicas x K-means seeds), and cross-validated R^2 of linear (ridge) probes from each "
+        "representation to physical parameters (true values) and instrumental ones (as observed). "
+        "SimCLR should be high on the physical and low on the instrumental probes, PCA the reverse.",
+    )

@@ -44,7 +44,7 @@ class SurveyServer:
                     return self.answer(200, body[: len(body) // 2])
                 if fault == "corrupt":  # full length, one byte of the compressed data flipped
                     mid = len(body) // 2
-                    return self.answer(200, body[:mid] + bytes([body[mid] ^ 0x5A]) + body[mid + 1:])
+                    return self.answer(200, body[:mid] + bytes([body[mid] ^ 0x5A]) + body[mid + 1 :])
                 start, stop, partial = 0, len(body), False
                 if server.ranges and self.headers.get("Range"):
                     first, _, last = self.headers["Range"].removeprefix("bytes=").partition("-")
@@ -60,7 +60,7 @@ class SurveyServer:
                     self.send_header("Content-Range", f"bytes {start}-{stop - 1}/{len(body)}")
                 self.end_headers()
                 if fault == "drop":
-                    self.wfile.write(body[start: start + (stop - start) // 2])
+                    self.wfile.write(body[start : start + (stop - start) // 2])
                     self.wfile.flush()
                     self.close_connection = True
                     self.connection.shutdown(2)
@@ -158,9 +158,14 @@ def publish_mock_survey(root, server, extra_drpall_rows=(), dapall_not_done=()) 
     hdu.name = "MANGA"
     server.files[path(archive.catalogues["drpall"])] = _fits_bytes([fits.PrimaryHDU(), hdu])
 
-    dapall = Table({"PLATEIFU": drpall["PLATEIFU"], "DAPTYPE": [DAPTYPE] * len(drpall),
-                    "DAPDONE": [str(p).strip() not in set(dapall_not_done) for p in drpall["PLATEIFU"]],
-                    "DAPQUAL": np.zeros(len(drpall), np.int64)})
+    dapall = Table(
+        {
+            "PLATEIFU": drpall["PLATEIFU"],
+            "DAPTYPE": [DAPTYPE] * len(drpall),
+            "DAPDONE": [str(p).strip() not in set(dapall_not_done) for p in drpall["PLATEIFU"]],
+            "DAPQUAL": np.zeros(len(drpall), np.int64),
+        }
+    )
     other = Table({"PLATEIFU": drpall["PLATEIFU"], "DAPDONE": np.ones(len(drpall), bool)})
     hdus = [fits.PrimaryHDU(), fits.table_to_hdu(other), fits.table_to_hdu(dapall)]
     hdus[1].name, hdus[2].name = "SPX-MILESHC-MASTARSSP", DAPTYPE
@@ -182,8 +187,14 @@ def publish_mock_survey(root, server, extra_drpall_rows=(), dapall_not_done=()) 
         for h in hdus[1:]:
             h.header.update(ifu.to_header())
         server.files[path(archive.dap_maps(pifu))] = _fits_bytes(hdus, "gz")
-        frame_wcs = tan_wcs(float(row["OBJRA"]), float(row["OBJDEC"]), 0.396, (200, 180),
-                            rotation_deg=11.0 + 23.0 * k, centre=(80 + k % 7, 95 - k % 5))
+        frame_wcs = tan_wcs(
+            float(row["OBJRA"]),
+            float(row["OBJDEC"]),
+            0.396,
+            (200, 180),
+            rotation_deg=11.0 + 23.0 * k,
+            centre=(80 + k % 7, 95 - k % 5),
+        )
         image, _ = resample_flux(formats.read_rband_image(layout.rband_image(pifu)), ifu, frame_wcs, (200, 180))
         primary = fits.PrimaryHDU(image.astype(np.float32), header=frame_wcs.to_header())
         primary.header["BUNIT"] = "nanomaggy"

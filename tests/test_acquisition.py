@@ -17,7 +17,7 @@ from manga_ssl.download import DownloadError, LocalFile, RemoteFile
 from manga_ssl.fits_subset import _row_runs, firefly_subset, hdu_spans
 from manga_ssl.mock_survey import MockSurveySpec, generate_mock_survey
 from manga_ssl.preprocessing import preprocess_survey
-from manga_ssl.rband import resample_flux, rband_on_ifu_grid
+from manga_ssl.rband import rband_on_ifu_grid, resample_flux
 from manga_ssl.sample import select_sample, selection_summary
 
 from .sas_server import SAS, SurveyServer, publish_mock_survey, tan_wcs
@@ -32,19 +32,47 @@ MAIN = 1 << 10
 
 
 def catalogues():
-    drpall = pd.DataFrame({
-        "plateifu": ["100-1901", "100-3701", "100-6101", "101-12701", "102-12701", "100-9101", "103-3702",
-                     "104-1902", "105-6102", "106-3703", "107-701"],
-        "mangaid": ["1-1", "1-2", "1-3", "1-4", "1-4", "1-6", "1-7", "1-8", "1-9", "1-10", "1-11"],
-        "mngtarg1": [MAIN, MAIN, 0, MAIN | (1 << 11), 1 << 12, MAIN, MAIN, MAIN, MAIN, MAIN, MAIN],
-        "ifudesignsize": [19, 37, 61, 127, 127, 91, 37, 19, 61, 37, -999],
-        "drp3qual": [0, 0, 0, 0, 0, 1 << 30, 0, 0, 0, 0, 0],
-    })
-    pipe3d = pd.DataFrame({"plateifu": ["100-1901", "100-3701", "100-6101", "101-12701", "102-12701",
-                                        "100-9101", "104-1902", "105-6102", "106-3703", "107-701"],
-                           "qcflag": [0, 0, 0, 0, 0, 0, 2, 0, 0, 0]})
-    dapall = pd.DataFrame({"plateifu": drpall["plateifu"], "dapdone": [True] * 8 + [False, True, True],
-                           "dapqual": [0] * 9 + [1 << 30, 0]})
+    drpall = pd.DataFrame(
+        {
+            "plateifu": [
+                "100-1901",
+                "100-3701",
+                "100-6101",
+                "101-12701",
+                "102-12701",
+                "100-9101",
+                "103-3702",
+                "104-1902",
+                "105-6102",
+                "106-3703",
+                "107-701",
+            ],
+            "mangaid": ["1-1", "1-2", "1-3", "1-4", "1-4", "1-6", "1-7", "1-8", "1-9", "1-10", "1-11"],
+            "mngtarg1": [MAIN, MAIN, 0, MAIN | (1 << 11), 1 << 12, MAIN, MAIN, MAIN, MAIN, MAIN, MAIN],
+            "ifudesignsize": [19, 37, 61, 127, 127, 91, 37, 19, 61, 37, -999],
+            "drp3qual": [0, 0, 0, 0, 0, 1 << 30, 0, 0, 0, 0, 0],
+        }
+    )
+    pipe3d = pd.DataFrame(
+        {
+            "plateifu": [
+                "100-1901",
+                "100-3701",
+                "100-6101",
+                "101-12701",
+                "102-12701",
+                "100-9101",
+                "104-1902",
+                "105-6102",
+                "106-3703",
+                "107-701",
+            ],
+            "qcflag": [0, 0, 0, 0, 0, 0, 2, 0, 0, 0],
+        }
+    )
+    dapall = pd.DataFrame(
+        {"plateifu": drpall["plateifu"], "dapdone": [True] * 8 + [False, True, True], "dapqual": [0] * 9 + [1 << 30, 0]}
+    )
     return drpall, pipe3d, dapall
 
 
@@ -73,14 +101,16 @@ def test_partial_runs_by_plateifu_list_and_by_a_seeded_limit():
     assert (sel.set_index("plateifu").loc["100-1901", "reason"]) == "not in the configured plateifu list"
     with pytest.raises(ValueError, match="not in drpall: 999-1901"):
         select_sample(drpall, pipe3d, dapall, plateifus=["999-1901"])
-    picks = [tuple(select_sample(drpall, pipe3d, dapall, limit=2, seed=s).query("kept")["plateifu"])
-             for s in (3, 3, 4, 5, 6)]
+    picks = [
+        tuple(select_sample(drpall, pipe3d, dapall, limit=2, seed=s).query("kept")["plateifu"]) for s in (3, 3, 4, 5, 6)
+    ]
     assert all(len(p) == 2 for p in picks) and picks[0] == picks[1]
     assert len(set(picks)) > 1  # the seed chooses
     # nested: a larger limit keeps every galaxy of a smaller one (a second run only adds galaxies)
     for seed in range(5):
-        small, large = (set(select_sample(drpall, pipe3d, dapall, limit=n, seed=seed).query("kept")["plateifu"])
-                        for n in (1, 2))
+        small, large = (
+            set(select_sample(drpall, pipe3d, dapall, limit=n, seed=seed).query("kept")["plateifu"]) for n in (1, 2)
+        )
         assert small < large
     sel = select_sample(drpall, pipe3d, dapall, limit=2, seed=3)
     assert (sel["reason"] == "beyond sample_limit (2)").sum() == 1
@@ -94,8 +124,9 @@ def test_dapall_dr17_extension_per_type_and_dr15_single_table(tmp_path):
     fits.HDUList(hdus).writeto(tmp_path / "dr17.fits")
     df = formats.read_dapall(tmp_path / "dr17.fits", DAPTYPE)
     assert df["dapdone"].tolist() == [True, False]
-    dr15 = Table({"plateifu": ["1-1901", "1-1901"], "daptype": [DAPTYPE, "VOR10-GAU-MILESHC"],
-                  "dapdone": [False, True]})
+    dr15 = Table(
+        {"plateifu": ["1-1901", "1-1901"], "daptype": [DAPTYPE, "VOR10-GAU-MILESHC"], "dapdone": [False, True]}
+    )
     fits.HDUList([fits.PrimaryHDU(), fits.table_to_hdu(dr15)]).writeto(tmp_path / "dr15.fits")
     df = formats.read_dapall(tmp_path / "dr15.fits", DAPTYPE)
     assert df["dapdone"].tolist() == [False] and df["plateifu"].tolist() == ["1-1901"]
@@ -175,8 +206,9 @@ def test_firefly_falls_back_to_one_whole_download_without_range_support(firefly_
     with SurveyServer(ranges=False) as server:
         archive = Dr17Archive(server.url + SAS)
         server.files[archive.firefly("miles").removeprefix(server.url)] = path.read_bytes()
-        found = acquisition.fetch_firefly(archive, "miles", plateifus[:2], tmp_path / "sub.fits",
-                                          tmp_path / "full" / "ff.fits", FAST)
+        found = acquisition.fetch_firefly(
+            archive, "miles", plateifus[:2], tmp_path / "sub.fits", tmp_path / "full" / "ff.fits", FAST
+        )
     assert found == plateifus[:2]
     assert (tmp_path / "full" / "ff.fits").read_bytes() == path.read_bytes()
     local = LocalFile(tmp_path / "full" / "ff.fits")
@@ -190,7 +222,7 @@ def test_firefly_falls_back_to_one_whole_download_without_range_support(firefly_
 
 
 def gaussian_on(wcs, shape, ra, dec, total, sigma_arcsec, pixel_arcsec):
-    yy, xx = np.mgrid[0:shape[0], 0:shape[1]]
+    yy, xx = np.mgrid[0 : shape[0], 0 : shape[1]]
     r, d = wcs.pixel_to_world_values(xx, yy)
     dx, dy = (r - ra) * np.cos(np.radians(dec)) * 3600, (d - dec) * 3600
     return total * np.exp(-0.5 * (dx**2 + dy**2) / sigma_arcsec**2) / (2 * np.pi * sigma_arcsec**2) * pixel_arcsec**2
@@ -214,8 +246,11 @@ def maps_with_footprint(path, ra, dec):
     ifu = tan_wcs(ra, dec, 0.5, (54, 54))
     yy, xx = np.mgrid[0:54, 0:54]
     binid = np.where(np.hypot(xx - 26.5, yy - 26.5) <= 20, 0, -1).astype(np.int32)
-    hdus = [fits.PrimaryHDU(), fits.ImageHDU(np.zeros((54, 54), np.float32), header=ifu.to_header(), name="SPX_MFLUX"),
-            fits.ImageHDU(np.stack([binid] * 5), name="BINID")]
+    hdus = [
+        fits.PrimaryHDU(),
+        fits.ImageHDU(np.zeros((54, 54), np.float32), header=ifu.to_header(), name="SPX_MFLUX"),
+        fits.ImageHDU(np.stack([binid] * 5), name="BINID"),
+    ]
     fits.HDUList(hdus).writeto(path, overwrite=True)
 
 
@@ -234,8 +269,9 @@ def test_coverage_is_judged_on_the_bundle_footprint_not_the_grid(tmp_path, east_
         assert header["FRAME"] == "frame.fits" and header.comments["FRAME"] == "SDSS frame the image was cut from"
         assert formats.read_rband_image(dest)[26, 26] == pytest.approx((0.5 / 0.396) ** 2, rel=1e-3)
     else:
-        with pytest.raises(formats.SurveyFileError,
-                           match=r"frame.fits: covers only \d+% of the IFU footprint of 1-1901"):
+        with pytest.raises(
+            formats.SurveyFileError, match=r"frame.fits: covers only \d+% of the IFU footprint of 1-1901"
+        ):
             rband_on_ifu_grid(tmp_path / "frame.fits", tmp_path / "maps.fits", dest, "1-1901")
         assert not dest.exists()
 
@@ -261,10 +297,15 @@ def test_a_sample_is_fetched_through_faults_and_a_missing_galaxy_is_listed(mock_
         archive = Dr17Archive(server.url + SAS)
         cube = lambda p: archive.pipe3d_cube(p).removeprefix(server.url)  # noqa: E731
         maps = lambda p: archive.dap_maps(p).removeprefix(server.url)  # noqa: E731
-        server.faults.update({
-            cube(plateifus[0]): ["404"], cube(plateifus[1]): ["drop"], maps(plateifus[2]): ["truncated"],
-            maps(plateifus[3]): ["slow"], cube(plateifus[4]): ["500", "500"],
-        })
+        server.faults.update(
+            {
+                cube(plateifus[0]): ["404"],
+                cube(plateifus[1]): ["drop"],
+                maps(plateifus[2]): ["truncated"],
+                maps(plateifus[3]): ["slow"],
+                cube(plateifus[4]): ["500", "500"],
+            }
+        )
         acquisition.fetch_catalogue(archive, "drpall", layout.drpall, FAST)
         manifest = acquisition.fetch_galaxies(layout.read_drpall(), layout, archive, FAST, max_parallel=3, chunk=4)
         resumed = [r for p, r in server.requests if p == cube(plateifus[1]) and r]
@@ -299,11 +340,17 @@ def test_a_sample_is_fetched_through_faults_and_a_missing_galaxy_is_listed(mock_
     layout_ff = SurveyLayout(layout.root, firefly_file=mock.firefly)
     for name in ("pipe3d_catalogue", "mdlm_catalogue"):
         (layout.root / getattr(mock, name).name).write_bytes(getattr(mock, name).read_bytes())
-    _, catalogue, rejected = preprocess_survey(layout_ff, sample=plateifus, unavailable=failures,
-                                               max_rejected_fraction=0.5)
+    _, catalogue, rejected = preprocess_survey(
+        layout_ff, sample=plateifus, unavailable=failures, max_rejected_fraction=0.5
+    )
     assert catalogue["plateifu"].tolist() == plateifus[1:]
-    assert rejected.to_dict("records") == [{"plateifu": plateifus[0], "file": archive.pipe3d_cube(plateifus[0]),
-                                            "reason": "pipe3d_cube: HTTP 404 Not Found"}]
+    assert rejected.to_dict("records") == [
+        {
+            "plateifu": plateifus[0],
+            "file": archive.pipe3d_cube(plateifus[0]),
+            "reason": "pipe3d_cube: HTTP 404 Not Found",
+        }
+    ]
 
 
 def test_a_catalogue_that_cannot_be_fetched_stops_with_its_url(tmp_path):

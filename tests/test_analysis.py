@@ -60,8 +60,11 @@ def test_leading_axes_are_the_largest_variance_directions():
     assert np.allclose(lead.std(axis=0), scales[:3], rtol=0.05)  # in decreasing order
     # the coordinates are the projection on the first three rotated axes, up to sign
     truth = (x - x.mean(axis=0)) @ rotation[:, :3]
-    assert np.allclose(np.abs(np.sum(lead * truth, axis=0) / np.linalg.norm(lead, axis=0)
-                              / np.linalg.norm(truth, axis=0)), 1, atol=1e-3)
+    assert np.allclose(
+        np.abs(np.sum(lead * truth, axis=0) / np.linalg.norm(lead, axis=0) / np.linalg.norm(truth, axis=0)),
+        1,
+        atol=1e-3,
+    )
 
 
 def test_clusters_are_named_as_in_the_paper():
@@ -73,8 +76,7 @@ def test_clusters_are_named_as_in_the_paper():
     assert np.array_equal(clustering.paper_order(labels, 3, lam, age), [2, 2, 1, 1, 0, 0])
     # k = 2, the individual norm: A the older (early types), B the younger
     two = np.array([0, 0, 1, 1], np.int8)
-    assert np.array_equal(clustering.paper_order(two, 2, [0.1, 0.2, 0.1, 0.2], [9.2, 9.3, 9.9, 10.0]),
-                          [1, 1, 0, 0])
+    assert np.array_equal(clustering.paper_order(two, 2, [0.1, 0.2, 0.1, 0.2], [9.2, 9.3, 9.9, 10.0]), [1, 1, 0, 0])
     # any k: the labels stay a permutation; a cluster without a finite age sorts last
     rng = np.random.default_rng(0)
     many = rng.integers(0, 5, 200).astype(np.int8)
@@ -131,11 +133,13 @@ def test_angles_as_axes_see_an_orientation_cluster_the_papers_columns_cannot():
     cat = bias.derived_columns(cat)
     # galaxies whose major axis lies within 30 deg of North-South (PA near 0 or 180)
     members = (np.abs(np.cos(np.radians(2 * cat["position_angle"]))) > 0.5).to_numpy() & (
-        np.cos(np.radians(2 * cat["position_angle"])) > 0).to_numpy()
+        np.cos(np.radians(2 * cat["position_angle"])) > 0
+    ).to_numpy()
     labels = members.astype(np.int8)
     non_phys, phys = bias.standardised(cat, bias.NON_PHYSICAL), bias.standardised(cat, bias.PHYSICAL)
-    out = bias.division_bias(labels, 2, non_phys, phys, seed=0,
-                             oriented=bias.standardised(cat, bias.NON_PHYSICAL_ORIENTED))
+    out = bias.division_bias(
+        labels, 2, non_phys, phys, seed=0, oriented=bias.standardised(cat, bias.NON_PHYSICAL_ORIENTED)
+    )
     assert out["acc_max_nonphys"] < 0.62  # PA from 0 to 180 deg as a number: a linear fit is blind
     assert out["acc_max_nonphys_oriented"] > 0.85
 
@@ -183,7 +187,7 @@ def selection_confounded_catalogue(n=3000, seed=1):
     rng = np.random.default_rng([seed, 99])  # not catalogue()'s stream: the noise must be independent
     cat = catalogue(n, seed)
     log_sigma = rng.normal(size=n)
-    cat["sigma_cen"] = 10 ** log_sigma
+    cat["sigma_cen"] = 10**log_sigma
     cat["z"] = 0.8 * log_sigma + 0.6 * rng.normal(size=n)
     members = log_sigma + 0.5 * rng.normal(size=n) > 0
     return bias.derived_columns(cat), members
@@ -215,20 +219,35 @@ def test_conditional_test_shares_cluster_fits_split_and_is_reproducible():
     one, two = (bias.division_bias(labels, 3, non_phys, phys, seed=[0, 1, 2]) for _ in range(2))
     assert one["acc_gain_nonphys"] == two["acc_gain_nonphys"] and np.array_equal(one["gains"], two["gains"])
 
+
 def test_table1_columns_and_accepted_k(tmp_path):
-    agreement = pd.DataFrame({"k": [2, 2, 3, 3, 4, 4], "kmeans_seed": [0, 1] * 3,
-                              "agreement": [0.9, 0.92, 0.95, 0.93, 0.6, 0.62]})
-    accuracy = pd.DataFrame({"k": [2, 2, 3, 3, 4, 4], "replica": [0, 1] * 3,
-                             "acc_max_nonphys": [0.6, 0.62, 0.64, 0.6, 0.7, 0.7],
-                             "acc_mean_phys": [0.9, 0.9, 0.88, 0.9, 0.8, 0.82],
-                             "acc_gain_nonphys": [0.01, 0.0, 0.08, 0.06, 0.0, 0.02],
-                             "lr_nonphys": [5.0, 7, 40, 50, 6, 8], "lr_pvalue_min": [0.6, 0.4, 1e-6, 1e-8, 0.5, 0.3]})
+    agreement = pd.DataFrame(
+        {"k": [2, 2, 3, 3, 4, 4], "kmeans_seed": [0, 1] * 3, "agreement": [0.9, 0.92, 0.95, 0.93, 0.6, 0.62]}
+    )
+    accuracy = pd.DataFrame(
+        {
+            "k": [2, 2, 3, 3, 4, 4],
+            "replica": [0, 1] * 3,
+            "acc_max_nonphys": [0.6, 0.62, 0.64, 0.6, 0.7, 0.7],
+            "acc_mean_phys": [0.9, 0.9, 0.88, 0.9, 0.8, 0.82],
+            "acc_gain_nonphys": [0.01, 0.0, 0.08, 0.06, 0.0, 0.02],
+            "lr_nonphys": [5.0, 7, 40, 50, 6, 8],
+            "lr_pvalue_min": [0.6, 0.4, 1e-6, 1e-8, 0.5, 0.3],
+        }
+    )
     table = analysis.division_performance(agreement, accuracy)
-    assert list(table.columns) == ["k", "agreement", "agreement_std", "agreement_n",
-                                   *[f"{c}{s}" for c in ("acc_max_nonphys", "acc_mean_phys", "acc_gain_nonphys",
-                                                         "acc_max_nonphys_oriented", "lr_nonphys")
-                                     for s in ("", "_std", "_n")],
-                                   "lr_pvalue_min"]
+    assert list(table.columns) == [
+        "k",
+        "agreement",
+        "agreement_std",
+        "agreement_n",
+        *[
+            f"{c}{s}"
+            for c in ("acc_max_nonphys", "acc_mean_phys", "acc_gain_nonphys", "acc_max_nonphys_oriented", "lr_nonphys")
+            for s in ("", "_std", "_n")
+        ],
+        "lr_pvalue_min",
+    ]
     assert np.isclose(table.loc[table["k"] == 3, "agreement"].item(), 94.0)
     assert np.isclose(table.loc[table["k"] == 3, "acc_gain_nonphys"].item(), 7.0)
     assert np.isclose(table.loc[table["k"] == 3, "lr_nonphys"].item(), 45.0)  # not a percentage
@@ -236,8 +255,9 @@ def test_table1_columns_and_accepted_k(tmp_path):
     assert analysis.accepted_k_conditional(table) == 2  # k = 3 gains 7% > 5% from the non-physical parameters
     assert analysis.accepted_k_conditional(table, max_gain=8) == 3
     agreement.to_csv(tmp_path / "a.csv", index=False), accuracy.to_csv(tmp_path / "b.csv", index=False)
-    accepted = analysis.make_table1({"simclr-relative-all": (tmp_path / "a.csv", tmp_path / "b.csv")},
-                                    tmp_path / "table1")
+    accepted = analysis.make_table1(
+        {"simclr-relative-all": (tmp_path / "a.csv", tmp_path / "b.csv")}, tmp_path / "table1"
+    )
     assert accepted["paper"] == {"simclr-relative-all": 3} and accepted["conditional"] == {"simclr-relative-all": 2}
     assert "65%" in accepted["rules"]["paper"] and "5%" in accepted["rules"]["conditional"]
     md = (tmp_path / "table1.md").read_text()
@@ -264,15 +284,30 @@ def test_table1_cells_share_one_format():
 
 def test_table1_of_one_run_says_why_it_has_no_spread(tmp_path):
     pd.DataFrame({"k": [2, 3], "kmeans_seed": [0, 0], "agreement": [np.nan, np.nan]}).to_csv(tmp_path / "a.csv")
-    pd.DataFrame({"k": [2, 3, 4, 4], "replica": [0, 0, 0, 1], "acc_max_nonphys": [0.959, 0.6, np.nan, 0.7],
-                  "acc_mean_phys": [0.9, 0.9, np.nan, np.nan], "acc_gain_nonphys": [0.0, 0.01, np.nan, 0.02],
-                  "lr_nonphys": [1.0, 2.0, np.nan, 3.0], "lr_pvalue_min": [0.9, 0.8, np.nan, 0.5]}).to_csv(tmp_path / "b.csv")
-    analysis.make_table1({"simclr-relative-all": (tmp_path / "a.csv", tmp_path / "b.csv"),
-                          "pca10-relative": (tmp_path / "a.csv", tmp_path / "b.csv")}, tmp_path / "table1")
+    pd.DataFrame(
+        {
+            "k": [2, 3, 4, 4],
+            "replica": [0, 0, 0, 1],
+            "acc_max_nonphys": [0.959, 0.6, np.nan, 0.7],
+            "acc_mean_phys": [0.9, 0.9, np.nan, np.nan],
+            "acc_gain_nonphys": [0.0, 0.01, np.nan, 0.02],
+            "lr_nonphys": [1.0, 2.0, np.nan, 3.0],
+            "lr_pvalue_min": [0.9, 0.8, np.nan, 0.5],
+        }
+    ).to_csv(tmp_path / "b.csv")
+    analysis.make_table1(
+        {
+            "simclr-relative-all": (tmp_path / "a.csv", tmp_path / "b.csv"),
+            "pca10-relative": (tmp_path / "a.csv", tmp_path / "b.csv"),
+        },
+        tmp_path / "table1",
+    )
     md = (tmp_path / "table1.md").read_text()
     assert "95.9 (1 run)" in md and "n/a (1 replica)" in md
     # k = 4: two runs, one of which had clusters too small to fit: a single number, said so
-    row4 = next(line for line in md.splitlines() if line.startswith("| simclr-relative-all") and "|            4 |" in line)
+    row4 = next(
+        line for line in md.splitlines() if line.startswith("| simclr-relative-all") and "|            4 |" in line
+    )
     assert "70.0 (1 run)" in row4 and "n/a (too few galaxies)" in row4
     assert "95.90" not in md
 
@@ -282,11 +317,12 @@ def mock_truth(n=2000, seed=4):
     rng = np.random.default_rng([seed, 7])
     cat = catalogue(n, seed)
     log_sigma = rng.normal(size=n)
-    cat["sigma_cen"] = 10 ** log_sigma
+    cat["sigma_cen"] = 10**log_sigma
     cat["z"] = 0.8 * log_sigma + 0.6 * rng.normal(size=n)
     score = log_sigma + 0.3 * rng.normal(size=n)
-    population = np.where(score < -0.2, "star_forming_disc",
-                          np.where(score < 0.9, "quenched_fast_rotator", "slow_rotator"))
+    population = np.where(
+        score < -0.2, "star_forming_disc", np.where(score < 0.9, "quenched_fast_rotator", "slow_rotator")
+    )
     truth = pd.DataFrame({"plateifu": cat["plateifu"], "population": population}).iloc[::-1]  # another order
     return cat, truth
 
@@ -311,11 +347,20 @@ def test_truth_rows_in_table1_are_reference_only(tmp_path):
     truth_csv = tmp_path / "truth.csv"
     analysis.truth_bias(truth, cat, n_draws=3).to_csv(truth_csv, index=False)
     pd.DataFrame({"k": [2, 3], "kmeans_seed": [0, 0], "agreement": [0.99, 0.99]}).to_csv(tmp_path / "a.csv")
-    pd.DataFrame({"k": [2, 3], "replica": [0, 0], "acc_max_nonphys": [0.6, 0.6], "acc_mean_phys": [0.9, 0.9],
-                  "acc_gain_nonphys": [0.0, 0.0], "lr_nonphys": [1.0, 2.0],
-                  "lr_pvalue_min": [0.9, 0.8]}).to_csv(tmp_path / "b.csv")
-    accepted = analysis.make_table1({"simclr-relative-all": (tmp_path / "a.csv", tmp_path / "b.csv")},
-                                    tmp_path / "table1", truth_accuracy=truth_csv)
+    pd.DataFrame(
+        {
+            "k": [2, 3],
+            "replica": [0, 0],
+            "acc_max_nonphys": [0.6, 0.6],
+            "acc_mean_phys": [0.9, 0.9],
+            "acc_gain_nonphys": [0.0, 0.0],
+            "lr_nonphys": [1.0, 2.0],
+            "lr_pvalue_min": [0.9, 0.8],
+        }
+    ).to_csv(tmp_path / "b.csv")
+    accepted = analysis.make_table1(
+        {"simclr-relative-all": (tmp_path / "a.csv", tmp_path / "b.csv")}, tmp_path / "table1", truth_accuracy=truth_csv
+    )
     assert accepted["paper"] == {"simclr-relative-all": 3} == accepted["conditional"]  # truth never listed
     numbers = pd.read_csv(tmp_path / "table1.csv")
     truth_rows = numbers[numbers["representation"] == analysis.TRUTH_NAME]
@@ -358,7 +403,9 @@ def test_nearest_neighbours_match_brute_force_in_blocks():
     assert np.allclose(dist, np.take_along_axis(full, idx, axis=1), atol=1e-4)
     assert np.all(np.diff(dist, axis=1) >= 0)
     idx_all, _ = nearest_neighbours(x[:5], 5)  # k = N: everyone, the row itself first
-    assert np.array_equal(idx_all[:, 0], np.arange(5)) and np.array_equal(np.sort(idx_all, 1), np.tile(np.arange(5), (5, 1)))
+    assert np.array_equal(idx_all[:, 0], np.arange(5)) and np.array_equal(
+        np.sort(idx_all, 1), np.tile(np.arange(5), (5, 1))
+    )
 
 
 def test_warm_started_kmeans_ends_at_a_full_space_lloyd_fixed_point():
@@ -368,8 +415,9 @@ def test_warm_started_kmeans_ends_at_a_full_space_lloyd_fixed_point():
     rng = np.random.default_rng(7)
     truth = rng.integers(0, 4, 2000)
     # four clusters apart in the leading axes, plus many weak axes
-    x = np.concatenate([rng.normal(size=(2000, 8)) * 0.3 + 4 * np.eye(4, 8)[truth],
-                        0.05 * rng.normal(size=(2000, 120))], axis=1)
+    x = np.concatenate(
+        [rng.normal(size=(2000, 8)) * 0.3 + 4 * np.eye(4, 8)[truth], 0.05 * rng.normal(size=(2000, 120))], axis=1
+    )
     lead = clustering.leading_axes(x, 4)
     labels = clustering.kmeans_labels(x, 4, seed=0, start=lead)
     assert adjusted_rand_score(truth, labels) == 1.0

@@ -7,7 +7,13 @@ keras = pytest.importorskip("keras")
 from keras import ops  # noqa: E402
 
 from manga_ssl.augmentations import (  # noqa: E402
-    AugmentationSettings, SurveyAugmenter, augment_view, blur_matrices, cubic_kernel, resize_matrices)
+    AugmentationSettings,
+    SurveyAugmenter,
+    augment_view,
+    blur_matrices,
+    cubic_kernel,
+    resize_matrices,
+)
 
 S = 32
 OFF = dict(p_model_variation=0.0, p_noise=0.0, p_resize=0.0, p_blur=0.0, flip_rotate=False)
@@ -87,7 +93,7 @@ def test_blur_is_a_normalised_gaussian_of_the_right_width():
     delta = np.zeros((S, S), np.float32)
     delta[15, 15] = 1
     out = m @ delta @ m.T
-    k = np.exp(-np.arange(-1, 2) ** 2 / (2 * sigma**2))
+    k = np.exp(-(np.arange(-1, 2) ** 2) / (2 * sigma**2))
     k /= k.sum()
     assert np.allclose(out[14:17, 14:17], np.outer(k, k), atol=1e-6)
     assert np.isclose(out.sum(), 1.0) and np.count_nonzero(out > 1e-9) == 9
@@ -139,8 +145,7 @@ def test_augmenter_views_and_paper_code_compat():
 def test_same_seed_same_views():
     maps = np.random.default_rng(0).random((16, S, S, 3)).astype(np.float32)
     s = AugmentationSettings(p_noise=1.0, p_resize=1.0, p_blur=1.0)
-    views = [_np(augment_view(maps, np.full_like(maps, 0.1), maps, s, keras.random.SeedGenerator(7)))
-             for _ in range(2)]
+    views = [_np(augment_view(maps, np.full_like(maps, 0.1), maps, s, keras.random.SeedGenerator(7))) for _ in range(2)]
     assert np.array_equal(*views)
 
 
@@ -189,8 +194,7 @@ def test_resize_keeps_the_zero_padding_zero():
 def _filled_hexagon_survey(n=16, radius=14.0):
     from manga_ssl.augmentations import hexagon_masks
 
-    mask = _np(hexagon_masks(np.full(n, radius, np.float32), np.zeros(n, np.float32),
-                             np.zeros((n, 2), np.float32), S))
+    mask = _np(hexagon_masks(np.full(n, radius, np.float32), np.zeros(n, np.float32), np.zeros((n, 2), np.float32), S))
     return (mask[..., None] * np.linspace(0.2, 1.0, 5, dtype=np.float32)).astype(np.float32)
 
 
@@ -199,8 +203,11 @@ def test_hexagon_mask_has_the_area_of_a_regular_hexagon(radius):
     from manga_ssl.augmentations import hexagon_masks
 
     for angle in (0.0, 0.4, 1.0):
-        mask = _np(hexagon_masks(np.array([radius], np.float32), np.array([angle], np.float32),
-                                 np.zeros((1, 2), np.float32), S))[0]
+        mask = _np(
+            hexagon_masks(
+                np.array([radius], np.float32), np.array([angle], np.float32), np.zeros((1, 2), np.float32), S
+            )
+        )[0]
         area = 1.5 * np.sqrt(3.0) * radius**2
         assert abs(mask.sum() - area) < 2.5 * radius  # pixelisation along the perimeter only
         assert np.array_equal(mask, mask[::-1, ::-1])  # centred: point-symmetric
@@ -221,9 +228,16 @@ def test_smaller_footprint_keeps_a_hexagon_inside_the_observed_one():
 
     maps = _filled_hexagon_survey(radius=14.0)
     radius = footprint_radius(maps)
-    views = _np(augment_view(maps, np.zeros_like(maps), maps, AugmentationSettings(
-        **OFF, p_footprint=1.0, footprint_scale=(0.5, 0.8), footprint_offset=0.0), keras.random.SeedGenerator(3),
-        radius=radius))
+    views = _np(
+        augment_view(
+            maps,
+            np.zeros_like(maps),
+            maps,
+            AugmentationSettings(**OFF, p_footprint=1.0, footprint_scale=(0.5, 0.8), footprint_offset=0.0),
+            keras.random.SeedGenerator(3),
+            radius=radius,
+        )
+    )
     kept = (views != 0).any(-1).sum(axis=(1, 2))
     observed = (maps != 0).any(-1).sum(axis=(1, 2))
     # Pixels are only removed, never changed or added.
@@ -237,14 +251,30 @@ def test_footprint_never_below_the_smallest_bundle_and_off_by_default():
     from manga_ssl.augmentations import footprint_radius
 
     maps = _filled_hexagon_survey(radius=8.0)
-    views = _np(augment_view(maps, np.zeros_like(maps), maps, AugmentationSettings(
-        **OFF, p_footprint=1.0, footprint_scale=(0.1, 0.2), footprint_min_radius=6.25, footprint_offset=0.0),
-        keras.random.SeedGenerator(0), radius=footprint_radius(maps)))
+    views = _np(
+        augment_view(
+            maps,
+            np.zeros_like(maps),
+            maps,
+            AugmentationSettings(
+                **OFF, p_footprint=1.0, footprint_scale=(0.1, 0.2), footprint_min_radius=6.25, footprint_offset=0.0
+            ),
+            keras.random.SeedGenerator(0),
+            radius=footprint_radius(maps),
+        )
+    )
     kept = (views != 0).any(-1).sum(axis=(1, 2))
     assert np.all(kept >= 0.8 * 1.5 * np.sqrt(3) * 6.25**2)
     assert AugmentationSettings().p_footprint == 0  # the paper's augmentations by default
     paper = _view(maps, seed=5, p_noise=0.5, p_resize=0.5, p_blur=0.5, flip_rotate=True)
-    again = _np(augment_view(maps, np.zeros_like(maps), np.zeros_like(maps), AugmentationSettings(
-        **{**OFF, "p_noise": 0.5, "p_resize": 0.5, "p_blur": 0.5, "flip_rotate": True}),
-        keras.random.SeedGenerator(5), radius=footprint_radius(maps)))
+    again = _np(
+        augment_view(
+            maps,
+            np.zeros_like(maps),
+            np.zeros_like(maps),
+            AugmentationSettings(**{**OFF, "p_noise": 0.5, "p_resize": 0.5, "p_blur": 0.5, "flip_rotate": True}),
+            keras.random.SeedGenerator(5),
+            radius=footprint_radius(maps),
+        )
+    )
     assert np.array_equal(paper, again)  # with p_footprint = 0 the radius changes nothing

@@ -14,9 +14,9 @@ SCRIPT = textwrap.dedent("""
     import numpy as np, keras
     assert keras.backend.backend() == "jax", keras.backend.backend()
     from manga_ssl.model import nt_xent
-    from manga_ssl.training import TrainingSettings, train_simclr, embed, _Stopped
+    from manga_ssl.training import TrainingSettings, train_simclr, embed
     from tests.test_model import nt_xent_reference
-    from tests.test_training import survey
+    from tests.test_training import Killed, KilledAfter, survey
 
     z = np.random.default_rng(0).normal(size=(10, 4)).astype(np.float32)
     assert np.isclose(float(nt_xent(z, 0.5)), nt_xent_reference(z.astype(np.float64), 0.5), rtol=1e-4)
@@ -28,8 +28,8 @@ SCRIPT = textwrap.dedent("""
     enc2, _, hist2 = train_simclr(data, s, seed=2)
     assert np.array_equal(hist["loss"], hist2["loss"]), "same seed, same run under JAX"
     try:
-        train_simclr(data, s, seed=2, checkpoint="{ckpt}", stop_after=3)
-    except _Stopped:
+        train_simclr(data, s, seed=2, checkpoint="{ckpt}", callbacks=[KilledAfter(3)])
+    except Killed:
         pass
     enc3, _, hist3 = train_simclr(data, s, seed=2, checkpoint="{ckpt}")
     assert np.allclose(hist3["loss"], hist["loss"], rtol=1e-5), (hist3, hist)
@@ -42,7 +42,13 @@ SCRIPT = textwrap.dedent("""
 def test_training_runs_under_jax(tmp_path):
     pytest.importorskip("jax")
     env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu", "PYTHONPATH": str(ROOT)}
-    res = subprocess.run([sys.executable, "-c", SCRIPT.replace("{ckpt}", str(tmp_path / "c.npz"))],
-                         capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+    res = subprocess.run(
+        [sys.executable, "-c", SCRIPT.replace("{ckpt}", str(tmp_path / "c.npz"))],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=600,
+    )
     assert res.returncode == 0, res.stderr[-3000:]
     assert "JAX OK" in res.stdout

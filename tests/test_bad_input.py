@@ -29,8 +29,7 @@ def base(tmp_path_factory):
     """(pristine survey root, plateifus in drpall order, uncorrupted run)."""
     root = tmp_path_factory.mktemp("pristine")
     truth = generate_mock_survey(MockSurveySpec(n_galaxies=12, seed=5), root)
-    arrays, catalogue, rejected = preprocess_survey(SurveyLayout(root), processes=1,
-                                                    max_rejected_fraction=0.5)
+    arrays, catalogue, rejected = preprocess_survey(SurveyLayout(root), processes=1, max_rejected_fraction=0.5)
     assert rejected.empty, rejected
     names = SurveyLayout(root).read_drpall()["plateifu"].tolist()
     assert arrays["plateifu"].tolist() == names == truth["plateifu"].tolist()
@@ -45,14 +44,14 @@ def _copy(base_root: Path, dst: Path) -> SurveyLayout:
 def _rewrite(path: Path, edit) -> None:
     """Load every HDU of ``path`` into memory, let ``edit`` change the list, write it back."""
     with fits.open(path, memmap=False) as h:
-        hdus = [(type(hdu), None if hdu.data is None else np.array(hdu.data), hdu.header.copy())
-                for hdu in h]
+        hdus = [(type(hdu), None if hdu.data is None else np.array(hdu.data), hdu.header.copy()) for hdu in h]
     hdus = edit(hdus)
     fits.HDUList([cls(data=data, header=header) for cls, data, header in hdus]).writeto(path, overwrite=True)
 
 
 def _edit_ssp_plane(description: str, change):
     """An ``edit`` that applies ``change(plane)`` to the SSP plane with that DESC_i."""
+
     def edit(hdus):
         for _, data, header in hdus:
             if header.get("EXTNAME") == "SSP":
@@ -60,6 +59,7 @@ def _edit_ssp_plane(description: str, change):
                 assert len(idx) == 1
                 change(data[idx[0]])
         return hdus
+
     return edit
 
 
@@ -68,6 +68,7 @@ MEDIAN_FLUX = formats.PIPE3D_SSP_CHANNELS[3][0]
 
 
 # Each corruption: (layout, plateifu) -> the file made bad.
+
 
 def cube_missing(layout, p):
     path = layout.pipe3d_cube(p)
@@ -99,6 +100,7 @@ def select_reg_shape(layout, p):
 
     def edit(hdus):
         return [(c, d[:-2, :-2] if h.get("EXTNAME") == "SELECT_REG" else d, h) for c, d, h in hdus]
+
     _rewrite(path, edit)
     return path
 
@@ -115,7 +117,8 @@ def nan_velocity(layout, p):
 
     def change(plane):
         ny, nx = plane.shape
-        plane[ny // 2 - 1: ny // 2 + 1, nx // 2 - 1: nx // 2 + 1] = np.nan
+        plane[ny // 2 - 1 : ny // 2 + 1, nx // 2 - 1 : nx // 2 + 1] = np.nan
+
     _rewrite(path, _edit_ssp_plane(VELOCITY, change))
     return path
 
@@ -125,6 +128,7 @@ def low_sn(layout, p):
 
     def change(plane):
         plane[:] = 1e-12
+
     _rewrite(path, _edit_ssp_plane(MEDIAN_FLUX, change))
     return path
 
@@ -155,6 +159,7 @@ CASES = {
     "dap_missing": (dap_missing, 9, ("missing",)),
     "rband_missing": (rband_missing, 10, ("missing",)),
 }
+
 
 def _check_kept_identical(arrays, catalogue, base, bad: set[str]):
     _, names, ref, ref_cat = base
@@ -191,8 +196,10 @@ def test_all_corruptions_at_once(base, tmp_path):
     """Ten bad galaxies in one run: ten rejections, each with its own reason; two kept."""
     root, names, _, _ = base
     layout = _copy(root, tmp_path / "survey")
-    bad = {names[index]: (case, corrupt(layout, names[index]), phrases)
-           for case, (corrupt, index, phrases) in CASES.items()}
+    bad = {
+        names[index]: (case, corrupt(layout, names[index]), phrases)
+        for case, (corrupt, index, phrases) in CASES.items()
+    }
     arrays, catalogue, rejected = preprocess_survey(layout, processes=1, max_rejected_fraction=0.9)
     assert sorted(rejected["plateifu"]) == sorted(bad)
     assert rejected["plateifu"].is_unique

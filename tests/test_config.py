@@ -74,8 +74,13 @@ def test_explorer_representations_must_be_part_of_the_run():
     with pytest.raises(ConfigError, match="'simclr-relative-nope' is not a representation of this run"):
         validate_config({"explorer": {"representations": ["simclr-relative-nope"]}}, SCHEMA)
     # the baselines are clustered at the division studied too, whatever pca_k_values says
-    validate_config({"explorer": {"representations": ["pca1024-relative"]},
-                     "analysis": {"pca_k_values": [2, 3], "k_chosen": {"relative": 4}}}, SCHEMA)
+    validate_config(
+        {
+            "explorer": {"representations": ["pca1024-relative"]},
+            "analysis": {"pca_k_values": [2, 3], "k_chosen": {"relative": 4}},
+        },
+        SCHEMA,
+    )
 
 
 def test_k_chosen_is_auto_or_a_k_that_is_clustered():

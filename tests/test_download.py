@@ -19,15 +19,18 @@ FAST = {"timeout": 0.5, "retries": 4, "backoff": 0.01}
 def maps_file(extensions=("SPX_MFLUX", "STELLAR_VEL", "STELLAR_SIGMA"), size=64) -> bytes:
     """A gzipped FITS file with named image extensions, in the DAP MAPS manner."""
     rng = np.random.default_rng(0)
-    hdus = [fits.PrimaryHDU()] + [fits.ImageHDU(rng.normal(size=(size, size)).astype(np.float32), name=e)
-                                  for e in extensions]
+    hdus = [fits.PrimaryHDU()] + [
+        fits.ImageHDU(rng.normal(size=(size, size)).astype(np.float32), name=e) for e in extensions
+    ]
     raw = io.BytesIO()
     fits.HDUList(hdus).writeto(raw)
     return gzip.compress(raw.getvalue(), mtime=0)
 
 
-PATH = "/sas/dr17/manga/spectro/analysis/v3_1_1/3.1.0/HYB10-MILESHC-MASTARSSP/8485/1901/" \
-       "manga-8485-1901-MAPS-HYB10-MILESHC-MASTARSSP.fits.gz"
+PATH = (
+    "/sas/dr17/manga/spectro/analysis/v3_1_1/3.1.0/HYB10-MILESHC-MASTARSSP/8485/1901/"
+    "manga-8485-1901-MAPS-HYB10-MILESHC-MASTARSSP.fits.gz"
+)
 EXT = ("SPX_MFLUX", "STELLAR_VEL", "STELLAR_SIGMA")
 
 
@@ -72,7 +75,7 @@ def test_corrupt_gzip_data_is_detected_and_fetched_again(tmp_path, byte):
     """Damaged deflate data raises zlib.error, not OSError: it must still count as a bad copy."""
     body = maps_file()
     mid = len(body) // 2 + byte
-    bad = body[:mid] + bytes([body[mid] ^ 0x5A]) + body[mid + 1:]
+    bad = body[:mid] + bytes([body[mid] ^ 0x5A]) + body[mid + 1 :]
     (tmp_path / "bad.fits.gz").write_bytes(bad)
     with pytest.raises(ValueError, match="corrupt or truncated gzip"):
         check_fits(tmp_path / "bad.fits.gz", EXT)
@@ -151,7 +154,10 @@ def test_many_files_in_parallel_one_missing_galaxy_is_listed_and_the_rest_comple
             jobs.append((server.url + path, dest, product_validator(dest.name, EXT)))
         results = fetch_many(jobs, max_workers=3, **FAST)
     failed = {d: e for d, e in results.items() if e}
-    assert list(failed) == [str(tmp_path / "8485-3701.fits.gz")] and "HTTP 404" in failed[str(tmp_path / "8485-3701.fits.gz")]
+    assert (
+        list(failed) == [str(tmp_path / "8485-3701.fits.gz")]
+        and "HTTP 404" in failed[str(tmp_path / "8485-3701.fits.gz")]
+    )
     for ifu in (1901, 1902, 3702):
         check_fits(tmp_path / f"8485-{ifu}.fits.gz", EXT)
 
@@ -163,8 +169,13 @@ def test_an_unexpected_error_on_one_file_is_listed_not_raised(tmp_path):
     with SurveyServer() as server:
         server.files[PATH] = maps_file()
         server.files[PATH + "2"] = maps_file()
-        results = fetch_many([(server.url + PATH, tmp_path / "a.fits.gz", broken),
-                              (server.url + PATH + "2", tmp_path / "b.fits.gz", None)], **FAST)
+        results = fetch_many(
+            [
+                (server.url + PATH, tmp_path / "a.fits.gz", broken),
+                (server.url + PATH + "2", tmp_path / "b.fits.gz", None),
+            ],
+            **FAST,
+        )
     assert results[str(tmp_path / "b.fits.gz")] is None
     assert "RuntimeError: disk full" in results[str(tmp_path / "a.fits.gz")]
     assert not (tmp_path / "a.fits.gz").exists()

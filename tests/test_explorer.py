@@ -23,7 +23,7 @@ CHANNELS = ["v_band_flux", "lw_log_age", "lw_metallicity", "stellar_velocity", "
 def decode(uri: str) -> np.ndarray:
     prefix = "data:image/webp;base64,"
     assert uri.startswith(prefix)
-    return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri[len(prefix):]))).convert("RGB"))
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri[len(prefix) :]))).convert("RGB"))
 
 
 def test_thumbnail_is_the_five_maps_north_up_in_the_figure_colours():
@@ -36,7 +36,7 @@ def test_thumbnail_is_the_five_maps_north_up_in_the_figure_colours():
     assert pixels.shape == (32, 5 * 32 + 4 * 2, 3)
     assert np.all(pixels[0, :32] == palette[explorer.LEVELS - 1])  # top row of the picture: map 0's brightest
     assert np.all(pixels[1:, :32] == (38, 38, 38))  # no data: the figures' dark grey
-    block = pixels[12:22, 3 * 34 + 10: 3 * 34 + 20]  # rows flipped: tensor rows 10-19 -> picture rows 12-21
+    block = pixels[12:22, 3 * 34 + 10 : 3 * 34 + 20]  # rows flipped: tensor rows 10-19 -> picture rows 12-21
     assert np.all(block == palette[3 * explorer.LEVELS + round(0.5 * (explorer.LEVELS - 1))])
     assert palette[3 * explorer.LEVELS + 25].min() > 200  # velocity: diverging RdBu_r, white in the middle
     with pytest.raises(ValueError, match="at most 5 maps"):
@@ -50,20 +50,31 @@ def survey(n=300, seed=0):
     features = rng.normal(size=(n, 16)) + 6 * group[:, None]
     xy = np.column_stack([rng.normal(size=n) + 8 * group, rng.normal(size=n)])
     plateifu = np.array([f"{8000 + i // 50}-{1901 + i % 50}" for i in range(n)])
-    catalogue = pd.DataFrame({"plateifu": plateifu, "log_mass": 9 + 2 * group + 0.1 * rng.normal(size=n),
-                              "z": rng.uniform(0.01, 0.15, n), "t_type": rng.normal(size=n) * 3,
-                              "sample": "primary"})
+    catalogue = pd.DataFrame(
+        {
+            "plateifu": plateifu,
+            "log_mass": 9 + 2 * group + 0.1 * rng.normal(size=n),
+            "z": rng.uniform(0.01, 0.15, n),
+            "t_type": rng.normal(size=n) * 3,
+            "sample": "primary",
+        }
+    )
     maps = rng.uniform(0, 1, size=(n, 32, 32, 5)).astype(np.float32)
     rep = {"xy": xy, "cluster": group + 1, "neighbours": nearest_neighbours(features, 6)[0]}
-    return plateifu, catalogue, maps, {"simclr-relative-all": rep,
-                                       "pca1024-relative": {**rep, "xy": xy[:, ::-1].copy()}}
+    return (
+        plateifu,
+        catalogue,
+        maps,
+        {"simclr-relative-all": rep, "pca1024-relative": {**rep, "xy": xy[:, ::-1].copy()}},
+    )
 
 
 def test_page_embeds_the_data_and_checks_its_inputs(tmp_path):
     plateifu, catalogue, maps, reps = survey(60)
     thumbs = explorer.thumbnails(maps, CHANNELS)
-    out = explorer.explorer_page(tmp_path / "explorer.html", plateifu, catalogue, reps, thumbs, CHANNELS, "test",
-                                 "log_mass")
+    out = explorer.explorer_page(
+        tmp_path / "explorer.html", plateifu, catalogue, reps, thumbs, CHANNELS, "test", "log_mass"
+    )
     html = (tmp_path / "explorer.html").read_text()
     assert out["galaxies"] == 60 and out["representations"] == list(reps) and out["neighbours"] == 5
     assert out["bytes"] == len(html.encode())
@@ -115,8 +126,10 @@ def explorer_in_chromium(html):
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(Path(html).as_uri())
-        page.wait_for_function("() => window.Bokeh && Bokeh.documents.length > 0 && "
-                               "Bokeh.index.get_one(Bokeh.documents[0].get_model_by_name('umap')) != null")
+        page.wait_for_function(
+            "() => window.Bokeh && Bokeh.documents.length > 0 && "
+            "Bokeh.index.get_one(Bokeh.documents[0].get_model_by_name('umap')) != null"
+        )
         page.wait_for_timeout(500)
         try:
             yield page, errors
@@ -126,8 +139,16 @@ def explorer_in_chromium(html):
 
 def test_explorer_in_headless_chromium(tmp_path):
     plateifu, catalogue, maps, reps = survey()
-    explorer.explorer_page(tmp_path / "explorer.html", plateifu, catalogue, reps,
-                           explorer.thumbnails(maps, CHANNELS), CHANNELS, "test survey", "log_mass")
+    explorer.explorer_page(
+        tmp_path / "explorer.html",
+        plateifu,
+        catalogue,
+        reps,
+        explorer.thumbnails(maps, CHANNELS),
+        CHANNELS,
+        "test survey",
+        "log_mass",
+    )
     with explorer_in_chromium(tmp_path / "explorer.html") as (page, errors):
         model = "(name) => Bokeh.documents[0].get_model_by_name(name)"
 
@@ -152,9 +173,11 @@ def test_explorer_in_headless_chromium(tmp_path):
         tooltip.wait_for(state="visible", timeout=5000)
         text = tooltip.inner_text()
         assert "cluster" in text and "log M*" in text
-        shown = page.evaluate("() => Array.from(document.querySelectorAll('*')).flatMap(e => e.shadowRoot ? "
-                              "Array.from(e.shadowRoot.querySelectorAll('.galaxy-tooltip img')) : [])"
-                              ".map(img => [img.alt, img.naturalWidth])")
+        shown = page.evaluate(
+            "() => Array.from(document.querySelectorAll('*')).flatMap(e => e.shadowRoot ? "
+            "Array.from(e.shadowRoot.querySelectorAll('.galaxy-tooltip img')) : [])"
+            ".map(img => [img.alt, img.naturalWidth])"
+        )
         assert shown and all(width == 5 * 32 + 8 for _, width in shown)
         assert any(alt.split()[-1] in text for alt, _ in shown)
 

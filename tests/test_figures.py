@@ -14,8 +14,11 @@ CHANNELS = ["v_band_flux", "lw_log_age", "lw_metallicity", "stellar_velocity", "
 @pytest.fixture(scope="module")
 def catalogue():
     cat = pd.DataFrame({"plateifu": [f"8000-{i}" for i in range(N)]})
-    for col in list(figures.INSTRUMENTAL_LABELS) + list(figures.PHYSICAL_LABELS) + [
-            "log_mass", "log_sfr", "ellipticity", "t_type"]:
+    for col in (
+        list(figures.INSTRUMENTAL_LABELS)
+        + list(figures.PHYSICAL_LABELS)
+        + ["log_mass", "log_sfr", "ellipticity", "t_type"]
+    ):
         cat[col] = rng.normal(size=N)
     cat["sigma_cen"] = rng.uniform(50, 250, N)
     return cat
@@ -31,8 +34,15 @@ def texts(fig):
 
 def test_fig2_has_fourteen_panels_per_representation(catalogue):
     a, b = umap_frame(catalogue), umap_frame(catalogue)
-    fig = figures.umap_grid([("a", a, figures.INSTRUMENTAL_LABELS), ("b", b, figures.INSTRUMENTAL_LABELS),
-                             ("a", a, figures.PHYSICAL_LABELS), ("b", b, figures.PHYSICAL_LABELS)], catalogue)
+    fig = figures.umap_grid(
+        [
+            ("a", a, figures.INSTRUMENTAL_LABELS),
+            ("b", b, figures.INSTRUMENTAL_LABELS),
+            ("a", a, figures.PHYSICAL_LABELS),
+            ("b", b, figures.PHYSICAL_LABELS),
+        ],
+        catalogue,
+    )
     labels = texts(fig)
     for name in ("a1", "a7", "a8", "a14", "b1", "b14"):
         assert name in labels
@@ -43,8 +53,10 @@ def test_fig2_has_fourteen_panels_per_representation(catalogue):
 def test_fig3_planes_with_cluster_means(catalogue):
     labels = rng.integers(0, 3, N)
     two = rng.integers(0, 2, N)
-    fig = figures.physical_planes(catalogue, {"SimCLR": (catalogue["plateifu"], labels, 3, False),
-                                              "individual": (catalogue["plateifu"], two, 2, True)})
+    fig = figures.physical_planes(
+        catalogue,
+        {"SimCLR": (catalogue["plateifu"], labels, 3, False), "individual": (catalogue["plateifu"], two, 2, True)},
+    )
     axes = fig.axes
     assert len(axes) == 8
     assert [ax.get_xlabel() for ax in axes[:4]][1] == r"$\epsilon$"
@@ -81,10 +93,18 @@ def test_fig7_overlap_matrix_annotations():
 
 
 def test_division_performance_figure():
-    t = pd.DataFrame({"representation": ["simclr"] * 3 + ["pca1024"] * 3, "k": [2, 3, 4] * 2,
-                      "agreement": [90, 93, 60, np.nan, np.nan, np.nan], "agreement_std": [1] * 6,
-                      "acc_max_nonphys": [60, 61, 70, 95, 94, 93], "acc_max_nonphys_std": [1] * 6,
-                      "acc_mean_phys": [90, 88, 85, 70, 70, 65], "acc_mean_phys_std": [1] * 6})
+    t = pd.DataFrame(
+        {
+            "representation": ["simclr"] * 3 + ["pca1024"] * 3,
+            "k": [2, 3, 4] * 2,
+            "agreement": [90, 93, 60, np.nan, np.nan, np.nan],
+            "agreement_std": [1] * 6,
+            "acc_max_nonphys": [60, 61, 70, 95, 94, 93],
+            "acc_max_nonphys_std": [1] * 6,
+            "acc_mean_phys": [90, 88, 85, 70, 70, 65],
+            "acc_mean_phys_std": [1] * 6,
+        }
+    )
     fig = figures.division_performance_figure(t)
     assert len(fig.axes) == 3
     assert [x.get_text() for x in fig.axes[2].get_legend().get_texts()] == ["simclr", "pca1024"]
@@ -101,8 +121,13 @@ def test_fig9_has_the_ttype_panel_beside_the_cluster_properties(catalogue):
     for col in ("sigma_cen", "lambda_re", "age_lw_re", "zh_lw_re"):
         catalogue[col] = rng.normal(size=N)
     ids = catalogue["plateifu"]
-    fig = figures.cluster_properties(catalogue, {"five maps": (ids, rng.integers(0, 3, N), 3, False),
-                                                 "V band + kinematics": (ids, rng.integers(0, 3, N), 3, False)})
+    fig = figures.cluster_properties(
+        catalogue,
+        {
+            "five maps": (ids, rng.integers(0, 3, N), 3, False),
+            "V band + kinematics": (ids, rng.integers(0, 3, N), 3, False),
+        },
+    )
     assert len(fig.axes) == 1 + 6
     ttype = fig.axes[0]
     assert ttype.get_xlabel() == "T-Type"

@@ -17,8 +17,8 @@ from astropy.io import fits
 
 from manga_ssl import formats
 from manga_ssl.datasets import SurveyLayout
+from manga_ssl.files import atomic_output
 from manga_ssl.formats import PIPE3D_SSP_CHANNELS, SurveyFileError, find_channel
-from manga_ssl.io import atomic_output
 from manga_ssl.mock_survey import MockSurveySpec, generate_mock_survey
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
@@ -27,8 +27,17 @@ pytestmark = pytest.mark.filterwarnings("ignore::astropy.units.UnitsWarning")
 
 #: Where the DR17 SSP order puts each channel the pipeline reads.
 DR17_INDEX = {
-    "flux_v": 0, "flux_median": 3, "flux_std": 4, "age_lw": 5, "age_err": 7, "zh_lw": 8,
-    "zh_err": 10, "vel": 13, "vel_err": 14, "sigma": 15, "sigma_err": 16,
+    "flux_v": 0,
+    "flux_median": 3,
+    "flux_std": 4,
+    "age_lw": 5,
+    "age_err": 7,
+    "zh_lw": 8,
+    "zh_err": 10,
+    "vel": 13,
+    "vel_err": 14,
+    "sigma": 15,
+    "sigma_err": 16,
 }
 
 
@@ -42,8 +51,7 @@ def survey(tmp_path_factory):
 def _load(path):
     """Every HDU of ``path`` in memory: (data copy, header copy) pairs."""
     with fits.open(path, memmap=False) as h:
-        return [(None if hdu.data is None else np.array(hdu.data), hdu.header.copy(), hdu.name)
-                for hdu in h]
+        return [(None if hdu.data is None else np.array(hdu.data), hdu.header.copy(), hdu.name) for hdu in h]
 
 
 # --------------------------------------------------------------------------
@@ -180,8 +188,9 @@ def test_write_read_pipe3d_cube_round_trip(tmp_path):
 
 def test_write_pipe3d_cube_refuses_wrong_plane_count(tmp_path):
     with pytest.raises(ValueError, match="21 planes"):
-        formats.write_pipe3d_cube(tmp_path / "x.fits", "1-2", np.zeros((20, 3, 3)),
-                                  np.ones((3, 3)), np.zeros((3, 3)), {})
+        formats.write_pipe3d_cube(
+            tmp_path / "x.fits", "1-2", np.zeros((20, 3, 3)), np.ones((3, 3)), np.zeros((3, 3)), {}
+        )
     assert not list(tmp_path.iterdir())
 
 
@@ -243,8 +252,10 @@ def test_read_dap_maps_dr17_layout(tmp_path):
     expected_sigma = np.sqrt(np.clip(s**2 - c**2, 0, None))
     np.testing.assert_allclose(dap.stellar_sigma, expected_sigma, rtol=1e-12)
     assert dap.stellar_sigma[4, 5] == 0.0 and not dap.good[4, 5]
-    for err, ivar in ((dap.stellar_vel_err, maps["STELLAR_VEL_IVAR"]),
-                      (dap.stellar_sigma_err, maps["STELLAR_SIGMA_IVAR"])):
+    for err, ivar in (
+        (dap.stellar_vel_err, maps["STELLAR_VEL_IVAR"]),
+        (dap.stellar_sigma_err, maps["STELLAR_SIGMA_IVAR"]),
+    ):
         iv = ivar.astype(np.float64)
         np.testing.assert_allclose(err[iv > 0], 1.0 / np.sqrt(iv[iv > 0]), rtol=1e-12)
         assert np.all(err[iv == 0] == 0.0) and (iv == 0).any()
@@ -265,8 +276,7 @@ def test_read_dap_maps_dr15_layout_reads_the_same(tmp_path):
     with fits.open(dr15) as h:
         assert h["STELLAR_SIGMACORR"].data.ndim == 2 and h["BINID"].data.ndim == 2
     a, b = formats.read_dap_maps(dr17), formats.read_dap_maps(dr15)
-    for field in ("spx_mflux", "binid", "stellar_vel", "stellar_vel_err", "stellar_sigma",
-                  "stellar_sigma_err", "good"):
+    for field in ("spx_mflux", "binid", "stellar_vel", "stellar_vel_err", "stellar_sigma", "stellar_sigma_err", "good"):
         np.testing.assert_array_equal(getattr(a, field), getattr(b, field), err_msg=field)
     np.testing.assert_array_equal(b.good, good)
 
@@ -276,8 +286,9 @@ def test_read_dap_maps_on_mock_file(survey):
     path = layout.dap_maps(truth["plateifu"].iloc[0])
     raw = {name: data for data, _, name in _load(path)}
     dap = formats.read_dap_maps(path)
-    bad = ((raw["STELLAR_VEL_MASK"].astype(np.int64) & DONOTUSE) != 0) | \
-          ((raw["STELLAR_SIGMA_MASK"].astype(np.int64) & DONOTUSE) != 0)
+    bad = ((raw["STELLAR_VEL_MASK"].astype(np.int64) & DONOTUSE) != 0) | (
+        (raw["STELLAR_SIGMA_MASK"].astype(np.int64) & DONOTUSE) != 0
+    )
     assert bad.any() and (~bad).any()
     assert not dap.good[bad].any()
     np.testing.assert_array_equal(dap.binid, raw["BINID"][1])
@@ -311,8 +322,7 @@ def test_firefly_maps_in_log_yr_by_bin(tmp_path):
     zh1 = np.array([[-0.2, 0.01], [0.0, 0.02], [0.1, 0.03], [0.2, 0.04]])
     age2, zh2 = np.array([[0.3, 0.1]]), np.array([[-0.1, 0.05]])
     path = tmp_path / "firefly" / "manga-firefly.fits"
-    formats.write_firefly_vac(path, ["7443-12701", "7443-1901"], [0.03, 0.04],
-                              [b1, b2], [age1, age2], [zh1, zh2])
+    formats.write_firefly_vac(path, ["7443-12701", "7443-1901"], [0.03, 0.04], [b1, b2], [age1, age2], [zh1, zh2])
     vac = formats.FireflyVAC(path)
     try:
         age, age_err, zh, zh_err, valid = vac.maps("7443-12701", b1.shape)
@@ -417,8 +427,11 @@ def test_mock_pipe3d_geometry_round_trip(survey):
 
 def test_pipe3d_catalogue_sentinels_read_as_nan(tmp_path):
     path = tmp_path / "pipe3d.fits"
-    formats.write_table(path, pd.DataFrame({"plateifu": ["1-2", "1-3", "1-4"], "ellip": [0.6, -999.0, 0.0],
-                                            "PA": [120.0, -9999.0, 90.0]}), "PIPE3D")
+    formats.write_table(
+        path,
+        pd.DataFrame({"plateifu": ["1-2", "1-3", "1-4"], "ellip": [0.6, -999.0, 0.0], "PA": [120.0, -9999.0, 90.0]}),
+        "PIPE3D",
+    )
     df = formats.read_pipe3d_catalogue(path)
     np.testing.assert_allclose(df["axis_ratio"], [0.8, np.nan, 1.0])
     np.testing.assert_allclose(df["pa"], [30.0, np.nan, 0.0])
@@ -474,8 +487,20 @@ def test_real_drpall_mpl5(real):
 def test_real_pipe3d_catalogue_dr14(real):
     df = formats.read_pipe3d_catalogue(real / "manga.Pipe3D-v2_1_2.fits")
     assert len(df) == 2755
-    for col in ("re_arcsec", "re_kpc", "pa", "log_mass", "log_sfr", "age_lw_re",
-                "grad_age_lw", "zh_lw_re", "grad_zh_lw", "lambda_re", "sigma_cen", "redshift"):
+    for col in (
+        "re_arcsec",
+        "re_kpc",
+        "pa",
+        "log_mass",
+        "log_sfr",
+        "age_lw_re",
+        "grad_age_lw",
+        "zh_lw_re",
+        "grad_zh_lw",
+        "lambda_re",
+        "sigma_cen",
+        "redshift",
+    ):
         assert col in df.columns, col
     assert df["plateifu"].str.fullmatch(r"\d{4,5}-\d{4,5}").all()
     assert 10.2 < df["log_mass"].median() < 10.6
@@ -606,12 +631,15 @@ def test_pipe3d_age_in_log_gyr_is_put_on_log_yr(survey, tmp_path):
     np.testing.assert_array_equal(gyr.age_err, ref.age_err)  # an error in dex is the same in either unit
 
 
-@pytest.mark.parametrize("index, unit, message", [
-    (13, "m/s", r"channel 'vel' \(UNITS_13\) is in 'm/s', expected km/s"),
-    (16, "km/h", r"channel 'sigma_err' \(UNITS_16\) is in 'km/h', expected km/s"),
-    (8, "Z/Zsun", r"channel 'zh_lw' \(UNITS_8\) is in 'Z/Zsun', expected dex"),
-    (5, "Gyr", r"channel 'age_lw' is in 'Gyr', expected a log age"),
-])
+@pytest.mark.parametrize(
+    "index, unit, message",
+    [
+        (13, "m/s", r"channel 'vel' \(UNITS_13\) is in 'm/s', expected km/s"),
+        (16, "km/h", r"channel 'sigma_err' \(UNITS_16\) is in 'km/h', expected km/s"),
+        (8, "Z/Zsun", r"channel 'zh_lw' \(UNITS_8\) is in 'Z/Zsun', expected dex"),
+        (5, "Gyr", r"channel 'age_lw' is in 'Gyr', expected a log age"),
+    ],
+)
 def test_pipe3d_planes_in_other_units_are_refused_not_misread(survey, tmp_path, index, unit, message):
     layout, truth = survey
     src = layout.pipe3d_cube(truth["plateifu"].iloc[0])

@@ -5,9 +5,23 @@ from manga_ssl import measurements as M
 from manga_ssl import mock_survey
 from manga_ssl.ifu import hexagon_footprint
 
-DISC = {"position_angle": 0.0, "axis_ratio": 0.5, "re_arcsec": 5.0, "sersic_n": 1.0, "age_re": 9.3,
-        "log_mass": 10.3, "z": 0.03, "inclination_deg": 60.0, "v_max": 180.0, "r_turn_re": 0.4,
-        "sigma_cen": 90.0, "sigma_slope": 0.4, "grad_age": -0.1, "zh_re": -0.1, "grad_zh": -0.1}
+DISC = {
+    "position_angle": 0.0,
+    "axis_ratio": 0.5,
+    "re_arcsec": 5.0,
+    "sersic_n": 1.0,
+    "age_re": 9.3,
+    "log_mass": 10.3,
+    "z": 0.03,
+    "inclination_deg": 60.0,
+    "v_max": 180.0,
+    "r_turn_re": 0.4,
+    "sigma_cen": 90.0,
+    "sigma_slope": 0.4,
+    "grad_age": -0.1,
+    "zh_re": -0.1,
+    "grad_zh": -0.1,
+}
 
 
 def test_position_angle_convention():

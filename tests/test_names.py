@@ -8,14 +8,17 @@ from manga_ssl.config import method_settings
 from manga_ssl.names import REPRESENTATION_PATTERN, VARIANT_TAG_PATTERN, Representation, split_tag
 
 
-@pytest.mark.parametrize("name, kind, norm, channels, method", [
-    ("simclr-relative-all", "simclr", "relative", "all", "paper"),
-    ("simclr-individual-no_vband", "simclr", "individual", "no_vband", "paper"),
-    ("simclr-relative-all+footprint", "simclr", "relative", "all", "footprint"),
-    ("pca1024-relative", "pca1024", "relative", "all", "paper"),
-    ("pca10-individual", "pca10", "individual", "all", "paper"),
-    ("summary-relative", "summary", "relative", "all", "paper"),
-])
+@pytest.mark.parametrize(
+    "name, kind, norm, channels, method",
+    [
+        ("simclr-relative-all", "simclr", "relative", "all", "paper"),
+        ("simclr-individual-no_vband", "simclr", "individual", "no_vband", "paper"),
+        ("simclr-relative-all+footprint", "simclr", "relative", "all", "footprint"),
+        ("pca1024-relative", "pca1024", "relative", "all", "paper"),
+        ("pca10-individual", "pca10", "individual", "all", "paper"),
+        ("summary-relative", "summary", "relative", "all", "paper"),
+    ],
+)
 def test_round_trip(name, kind, norm, channels, method):
     rep = Representation.parse(name)
     assert (rep.kind, rep.normalisation, rep.channels, rep.method) == (kind, norm, channels, method)
@@ -38,8 +41,11 @@ def test_bad_names_say_what_is_expected(bad):
 
 
 def test_method_overrides_merge_key_by_key():
-    simclr = {"epochs": 30, "augmentations": {"p_noise": 0.5, "p_blur": 0.5},
-              "methods": {"fp": {"epochs": 60, "augmentations": {"p_footprint": 0.5}}}}
+    simclr = {
+        "epochs": 30,
+        "augmentations": {"p_noise": 0.5, "p_blur": 0.5},
+        "methods": {"fp": {"epochs": 60, "augmentations": {"p_footprint": 0.5}}},
+    }
     merged = method_settings(simclr, "fp")
     assert merged["epochs"] == 60 and "methods" not in merged
     assert merged["augmentations"] == {"p_noise": 0.5, "p_blur": 0.5, "p_footprint": 0.5}

@@ -69,13 +69,16 @@ def test_to_grid_keeps_the_footprint_inside_32x32(n_fibres):
 
 def _sample(n=6, size=8, seed=1):
     r = np.random.default_rng(seed)
-    maps = np.stack([
-        r.uniform(0.1, 50, (n, size, size)),       # flux
-        r.uniform(8.5, 10.1, (n, size, size)),     # log age
-        r.uniform(-0.7, 0.3, (n, size, size)),     # [Z/H]
-        r.uniform(-250, 250, (n, size, size)),     # velocity
-        r.uniform(30, 300, (n, size, size)),       # dispersion
-    ], axis=-1)
+    maps = np.stack(
+        [
+            r.uniform(0.1, 50, (n, size, size)),  # flux
+            r.uniform(8.5, 10.1, (n, size, size)),  # log age
+            r.uniform(-0.7, 0.3, (n, size, size)),  # [Z/H]
+            r.uniform(-250, 250, (n, size, size)),  # velocity
+            r.uniform(30, 300, (n, size, size)),  # dispersion
+        ],
+        axis=-1,
+    )
     valid = r.random((n, size, size, 1)) > 0.25
     valid = np.repeat(valid, 5, axis=-1)
     return np.where(valid, maps, 0.0), valid

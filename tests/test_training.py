@@ -9,11 +9,40 @@ keras = pytest.importorskip("keras")
 from manga_ssl.baselines import pca_baselines, standardise  # noqa: E402
 from manga_ssl.representations import read_representation, write_representation  # noqa: E402
 from manga_ssl.training import (  # noqa: E402
-    TrainingDiverged, TrainingSettings, _Stopped, embed, select_channels, train_simclr)
+    TrainingDiverged,
+    TrainingSettings,
+    embed,
+    select_channels,
+    train_simclr,
+)
+
+
+class Killed(Exception):
+    """Stands for the signal that kills a training job."""
+
+
+class KilledAfter(keras.callbacks.Callback):
+    """Kills the training at the end of an epoch, after the checkpoint of that epoch (if due)."""
+
+    def __init__(self, epoch: int):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 >= self.epoch:
+            raise Killed(epoch + 1)
+
 
 CHANNELS = ("v_band_flux", "lw_log_age", "lw_metallicity", "stellar_velocity", "velocity_dispersion")
-TINY = TrainingSettings(conv_filters=(4, 8), kernel_sizes=(3, 3), projection_head=(8, 4), batch_size=8,
-                        epochs=4, warmup_epochs=1, checkpoint_every=2)
+TINY = TrainingSettings(
+    conv_filters=(4, 8),
+    kernel_sizes=(3, 3),
+    projection_head=(8, 4),
+    batch_size=8,
+    epochs=4,
+    warmup_epochs=1,
+    checkpoint_every=2,
+)
 
 
 def survey(n=24, size=16, seed=0):
@@ -23,9 +52,14 @@ def survey(n=24, size=16, seed=0):
     scale = rng.uniform(2, 5, n)
     maps = np.exp(-r[None] / scale[:, None, None])[..., None] * rng.uniform(0.3, 1, (n, 1, 1, 5))
     maps = np.where(r[None, ..., None] < size / 2, maps, 0).astype(np.float32)
-    return {"plateifu": np.array([f"1000-{i}" for i in range(n)]), "channels": np.array(CHANNELS),
-            "normalisation": np.array("relative"), "maps": maps,
-            "sigma": np.full_like(maps, 0.05), "model_variation": (maps * 0.9).astype(np.float32)}
+    return {
+        "plateifu": np.array([f"1000-{i}" for i in range(n)]),
+        "channels": np.array(CHANNELS),
+        "normalisation": np.array("relative"),
+        "maps": maps,
+        "sigma": np.full_like(maps, 0.05),
+        "model_variation": (maps * 0.9).astype(np.float32),
+    }
 
 
 def weights(model):
@@ -40,8 +74,14 @@ def test_same_seed_same_weights_other_seed_other_weights():
     assert all(np.array_equal(a, b) for a, b in zip(weights(enc_a), weights(enc_b)))
     assert np.array_equal(hist_a["loss"], hist_b["loss"])
     assert not all(np.array_equal(a, c) for a, c in zip(weights(enc_a), weights(enc_c)))
-    assert list(hist_a.columns) == ["epoch", "loss", "wall_time_s", "galaxies_per_s", "probe_r2_physical",
-                                    "probe_r2_instrumental"]
+    assert list(hist_a.columns) == [
+        "epoch",
+        "loss",
+        "wall_time_s",
+        "galaxies_per_s",
+        "probe_r2_physical",
+        "probe_r2_instrumental",
+    ]
     assert hist_a["probe_r2_physical"].isna().all()  # no probes asked for
     assert hist_a["epoch"].tolist() == [1, 2, 3, 4] and (hist_a["galaxies_per_s"] > 0).all()
 
@@ -50,8 +90,8 @@ def test_killed_run_resumes_from_its_checkpoint_and_ends_like_an_uninterrupted_o
     data = survey()
     enc_full, _, hist_full = train_simclr(data, TINY, seed=1)
     ckpt = tmp_path / "ckpt.npz"
-    with pytest.raises(_Stopped):  # "killed" during epoch 3: the last checkpoint is epoch 2
-        train_simclr(data, TINY, seed=1, checkpoint=ckpt, stop_after=3)
+    with pytest.raises(Killed):  # "killed" after epoch 3: the last checkpoint is epoch 2
+        train_simclr(data, TINY, seed=1, checkpoint=ckpt, callbacks=[KilledAfter(3)])
     assert ckpt.exists()
     enc_resumed, _, hist_resumed = train_simclr(data, TINY, seed=1, checkpoint=ckpt)
     assert hist_resumed["epoch"].tolist() == [1, 2, 3, 4]
@@ -62,8 +102,8 @@ def test_killed_run_resumes_from_its_checkpoint_and_ends_like_an_uninterrupted_o
 def test_checkpoint_of_other_settings_is_not_resumed(tmp_path):
     data = survey()
     ckpt = tmp_path / "ckpt.npz"
-    with pytest.raises(_Stopped):
-        train_simclr(data, TINY, seed=1, checkpoint=ckpt, stop_after=2)
+    with pytest.raises(Killed):
+        train_simclr(data, TINY, seed=1, checkpoint=ckpt, callbacks=[KilledAfter(2)])
     other = TrainingSettings(**{**TINY.__dict__, "learning_rate": 0.01})
     _, _, hist = train_simclr(data, other, seed=1, checkpoint=ckpt)
     assert len(hist) == 4 and hist["wall_time_s"].notna().all()  # trained from epoch 1

@@ -17,8 +17,14 @@ def _constructed_catalogue(n=400, seed=0):
     rng = np.random.default_rng(seed)
     log_mass = rng.uniform(9, 11.5, n)
     z = 0.02 + 0.03 * (log_mass - 9)  # a perfect mass-redshift relation
-    return pd.DataFrame({"log_mass": log_mass, "z": z, "re_arcsec": rng.uniform(2, 10, n),
-                         "n_fibres": rng.choice([19, 37, 61, 91, 127], n)})
+    return pd.DataFrame(
+        {
+            "log_mass": log_mass,
+            "z": z,
+            "re_arcsec": rng.uniform(2, 10, n),
+            "n_fibres": rng.choice([19, 37, 61, 91, 127], n),
+        }
+    )
 
 
 @pytest.mark.skipif(not REAL.exists(), reason="../shared/data/real is absent (a user's clone)")

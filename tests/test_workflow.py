@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from manga_ssl.io import read_parquet_units
+from manga_ssl.files import read_parquet_units
 from manga_ssl.preprocessing import CATALOGUE_UNITS, CHANNELS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,14 +25,24 @@ pytestmark = pytest.mark.workflow
 
 def run_snakemake(workdir: Path, *args):
     # targets first: --configfile takes every word after it
-    cmd = [str(SNAKEMAKE), *args, "--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir),
-           "--cores", "2", "--configfile", str(workdir / "config.yaml")]
+    cmd = [
+        str(SNAKEMAKE),
+        *args,
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--cores",
+        "2",
+        "--configfile",
+        str(workdir / "config.yaml"),
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, cwd=workdir)
 
 
 def planned_jobs(output: str) -> set:
     """Rule names in the 'Job stats' table of a dry run."""
-    lines = output[output.index("Job stats:"):].splitlines()[3:]
+    lines = output[output.index("Job stats:") :].splitlines()[3:]
     names = set()
     for line in lines:
         if not line.strip() or line.startswith("total"):
@@ -74,8 +84,12 @@ def dr17_run(tmp_path_factory):
     cfg = yaml.safe_load((work / "config.yaml").read_text())
     cfg["simclr"]["variants"] = [{"normalisation": "relative", "channels": "all"}]
     with SurveyServer() as server:
-        publish_mock_survey(published, server, [{"PLATEIFU": "9999-1901", "MANGAID": "1-999", "MNGTARG1": 0}],
-                            dapall_not_done=[plateifus[0]])
+        publish_mock_survey(
+            published,
+            server,
+            [{"PLATEIFU": "9999-1901", "MANGAID": "1-999", "MNGTARG1": 0}],
+            dapall_not_done=[plateifus[0]],
+        )
         archive = Dr17Archive(server.url + SAS)
         path = lambda url: url.removeprefix(server.url)  # noqa: E731
         faults = {
@@ -86,9 +100,18 @@ def dr17_run(tmp_path_factory):
             path(archive.dap_maps(plateifus[4])): ["slow"],
         }
         server.faults.update({k: list(v) for k, v in faults.items()})
-        cfg.update(run_name="dr17", dataset="manga-dr17", download={
-            "sas_url": server.url + SAS, "directory": "dr17", "max_parallel": 3, "retries": 4,
-            "timeout": 1.0, "backoff": 0.05})
+        cfg.update(
+            run_name="dr17",
+            dataset="manga-dr17",
+            download={
+                "sas_url": server.url + SAS,
+                "directory": "dr17",
+                "max_parallel": 3,
+                "retries": 4,
+                "timeout": 1.0,
+                "backoff": 0.05,
+            },
+        )
         (work / "config.yaml").write_text(yaml.safe_dump(cfg))
         res = run_snakemake(work)
         requests = list(server.requests)
@@ -142,8 +165,11 @@ def test_dr17_without_a_catalogue_stops_naming_its_url(tmp_path):
     work = make_workdir(tmp_path / "nocat")
     cfg = yaml.safe_load((work / "config.yaml").read_text())
     with SurveyServer() as server:  # serves nothing: every catalogue is a 404
-        cfg.update(run_name="nocat", dataset="manga-dr17",
-                   download={"sas_url": server.url + SAS, "directory": "dr17", "retries": 1, "backoff": 0.01})
+        cfg.update(
+            run_name="nocat",
+            dataset="manga-dr17",
+            download={"sas_url": server.url + SAS, "directory": "dr17", "retries": 1, "backoff": 0.01},
+        )
         (work / "config.yaml").write_text(yaml.safe_dump(cfg))
         res = run_snakemake(work, "--keep-going")
     assert res.returncode != 0
@@ -183,8 +209,17 @@ def test_catalogue_columns_and_units(tiny_run):
 
 
 def test_every_rule_logs_and_benchmarks(tiny_run):
-    for rule in ("mock_survey", "extract_maps", "normalise_relative", "normalise_individual", "measurements_vs_truth",
-                 "table1", "cluster_overlaps", "figures/fig3_physical_planes", "kmeans/simclr-relative-all"):
+    for rule in (
+        "mock_survey",
+        "extract_maps",
+        "normalise_relative",
+        "normalise_individual",
+        "measurements_vs_truth",
+        "table1",
+        "cluster_overlaps",
+        "figures/fig3_physical_planes",
+        "kmeans/simclr-relative-all",
+    ):
         assert (tiny_run / f"logs/tiny/{rule}.log").exists(), rule
         assert (tiny_run / f"benchmarks/tiny/{rule}.tsv").exists(), rule
     assert "preprocessed" in (tiny_run / "logs/tiny/extract_maps.log").read_text()
@@ -231,10 +266,18 @@ def test_analysis_tables(tiny_run):
     res = tiny_run / "results/tiny"
     table1 = pd.read_csv(res / "tables/table1.csv")
     names = set(table1["representation"])
-    assert names == {"simclr-relative-all", "simclr-individual-all", "simclr-relative-no_vband",
-                     "simclr-individual-no_vband", "simclr-relative-vband_kinematics",
-                     "simclr-relative-all+footprint", "pca1024-relative", "pca10-relative",
-                     "summary-relative", "truth (mock)"}
+    assert names == {
+        "simclr-relative-all",
+        "simclr-individual-all",
+        "simclr-relative-no_vband",
+        "simclr-individual-no_vband",
+        "simclr-relative-vband_kinematics",
+        "simclr-relative-all+footprint",
+        "pca1024-relative",
+        "pca10-relative",
+        "summary-relative",
+        "truth (mock)",
+    }
     # the method beyond the paper is analysed over the whole k range, beside the paper's
     assert table1.loc[table1["representation"] == "simclr-relative-all+footprint", "k"].tolist() == [2, 3, 4]
     simclr = table1[table1["representation"] == "simclr-relative-all"]
@@ -269,10 +312,17 @@ def test_analysis_tables(tiny_run):
     for name, k in (("simclr-relative-no_vband", k_rel), ("simclr-individual-no_vband", k_ind)):
         assert set(pd.read_parquet(res / f"clusters/{name}/labels.parquet")["k"]) == {k}
     assert k_rel in set(pd.read_parquet(res / "clusters/pca1024-relative/labels.parquet")["k"])
-    for fig in ("fig3_physical_planes", "fig4_ttype", "fig6_centroid_examples", "fig8_ttype_appendix",
-                "fig9_cluster_properties"):
-        assert divisions["relative" if fig != "fig6_centroid_examples" else "individual"]["note"] in \
-            json.loads((res / f"figures/{fig}.json").read_text())["division"], fig
+    for fig in (
+        "fig3_physical_planes",
+        "fig4_ttype",
+        "fig6_centroid_examples",
+        "fig8_ttype_appendix",
+        "fig9_cluster_properties",
+    ):
+        assert (
+            divisions["relative" if fig != "fig6_centroid_examples" else "individual"]["note"]
+            in json.loads((res / f"figures/{fig}.json").read_text())["division"]
+        ), fig
     overlaps = pd.read_csv(res / "tables/overlaps.csv")
     fig7 = overlaps[(overlaps["a"] == "simclr-relative-all") & (overlaps["b"] == "simclr-individual-all")]
     assert np.allclose(fig7.groupby("cluster_a")["overlap"].sum(), 100)
@@ -281,14 +331,29 @@ def test_analysis_tables(tiny_run):
         umap = pd.read_parquet(res / f"umap/{name}.parquet")
         assert len(umap) == n and np.isfinite(umap[["umap_x", "umap_y"]].to_numpy()).all()
     truth = pd.read_csv(res / "validation/representations_vs_truth.csv")
-    assert set(truth["representation"]) == {"simclr-relative-all", "simclr-relative-all+footprint",
-                                            "pca1024-relative", "pca10-relative", "summary-relative"}
+    assert set(truth["representation"]) == {
+        "simclr-relative-all",
+        "simclr-relative-all+footprint",
+        "pca1024-relative",
+        "pca10-relative",
+        "summary-relative",
+    }
     assert truth["ari"].between(-1, 1).all()
 
 
-FIGURES = ["fig1_augmentations", "fig2_umap_pca_vs_simclr", "fig3_physical_planes", "fig4_ttype",
-           "fig5_umap_normalisations", "fig6_centroid_examples", "fig7_overlap", "fig8_ttype_appendix",
-           "fig9_cluster_properties", "loss_curves", "division_performance"]
+FIGURES = [
+    "fig1_augmentations",
+    "fig2_umap_pca_vs_simclr",
+    "fig3_physical_planes",
+    "fig4_ttype",
+    "fig5_umap_normalisations",
+    "fig6_centroid_examples",
+    "fig7_overlap",
+    "fig8_ttype_appendix",
+    "fig9_cluster_properties",
+    "loss_curves",
+    "division_performance",
+]
 
 
 def test_every_figure_and_the_report(tiny_run, tmp_path):
@@ -317,9 +382,11 @@ def test_explorer_page_of_the_run(tiny_run):
     text = html.read_text()
     assert all(p in text for p in catalogue["plateifu"])
     with explorer_in_chromium(html) as (page, errors):
-        shown = page.evaluate("() => { const d = Bokeh.documents[0]; return "
-                              "[d.get_model_by_name('galaxies').data.x.length, "
-                              "d.get_model_by_name('representation').options]; }")
+        shown = page.evaluate(
+            "() => { const d = Bokeh.documents[0]; return "
+            "[d.get_model_by_name('galaxies').data.x.length, "
+            "d.get_model_by_name('representation').options]; }"
+        )
     assert errors == []
     assert shown == [len(catalogue), ["simclr-relative-all", "simclr-individual-all", "pca1024-relative"]]
 
@@ -355,8 +422,11 @@ def test_touching_a_module_reruns_exactly_the_rules_that_run_it(tiny_run, module
     from manga_ssl.code_inputs import modules_used_by
 
     path = ROOT / "manga_ssl" / f"{module}.py"
-    users = {rule for rule, script in rule_scripts().items()
-             if str(path) in modules_used_by(str(script), str(ROOT / "manga_ssl"))}
+    users = {
+        rule
+        for rule, script in rule_scripts().items()
+        if str(path) in modules_used_by(str(script), str(ROOT / "manga_ssl"))
+    }
     assert users, module
     stat = path.stat()
     try:
@@ -367,8 +437,12 @@ def test_touching_a_module_reruns_exactly_the_rules_that_run_it(tiny_run, module
     finally:
         os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     # the jobs planned because the module changed, one job block at a time
-    because = {m.group(1) for block in out.split("\n\n") if (m := re.search(r"rule (\w+):", block))
-               and re.search(rf"reason: Updated input files:[^\n]*manga_ssl/{module}\.py", block)}
+    because = {
+        m.group(1)
+        for block in out.split("\n\n")
+        if (m := re.search(r"rule (\w+):", block))
+        and re.search(rf"reason: Updated input files:[^\n]*manga_ssl/{module}\.py", block)
+    }
     # every rule of the tiny run whose script uses the module, and no other, is planned for it
     assert because == users - DR17_ONLY, because ^ (users - DR17_ONLY)
 
@@ -390,8 +464,18 @@ def dry_run_after(tiny_run, tmp_path, change) -> str:
     change(cfg)
     changed = tmp_path / "changed.yaml"
     changed.write_text(yaml.safe_dump(cfg))
-    cmd = [str(SNAKEMAKE), "--dry-run", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(tiny_run),
-           "--cores", "2", "--configfile", str(changed)]
+    cmd = [
+        str(SNAKEMAKE),
+        "--dry-run",
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(tiny_run),
+        "--cores",
+        "2",
+        "--configfile",
+        str(changed),
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=tiny_run)
     assert out.returncode == 0, out.stderr[-3000:]
     return out.stdout + out.stderr
@@ -410,8 +494,18 @@ def test_analysis_change_reruns_only_the_analysis(tiny_run, tmp_path):
 
 def test_training_change_reruns_training_and_everything_after(tiny_run, tmp_path):
     planned = planned_after(tiny_run, tmp_path, lambda cfg: cfg["simclr"].update(epochs=cfg["simclr"]["epochs"] + 1))
-    assert {"train_simclr", "embed_simclr", "kmeans", "umap", "bias_regression", "table1", "explorer",
-            "fig3_physical_planes", "loss_curves", "run_summary"} <= planned, planned
+    assert {
+        "train_simclr",
+        "embed_simclr",
+        "kmeans",
+        "umap",
+        "bias_regression",
+        "table1",
+        "explorer",
+        "fig3_physical_planes",
+        "loss_curves",
+        "run_summary",
+    } <= planned, planned
     # the data and the PCA baselines do not depend on the SimCLR settings
     assert not planned & {"mock_survey", "extract_maps", "normalise", "pca_baselines"}, planned
 
@@ -437,8 +531,10 @@ def test_same_seed_identical_tensors(tiny_run, tmp_path):
     again = make_workdir(tmp_path / "again")
     res = run_snakemake(again, "results/tiny/tensors/relative.npz")
     assert res.returncode == 0, res.stderr[-4000:]
-    with np.load(tiny_run / "results/tiny/tensors/relative.npz") as a, \
-            np.load(again / "results/tiny/tensors/relative.npz") as b:
+    with (
+        np.load(tiny_run / "results/tiny/tensors/relative.npz") as a,
+        np.load(again / "results/tiny/tensors/relative.npz") as b,
+    ):
         for key in ("maps", "sigma", "model_variation", "plateifu"):
             assert np.array_equal(a[key], b[key]), key
 
@@ -454,16 +550,33 @@ def test_bad_config_is_refused_with_the_key_named(tmp_path):
 
 
 def test_lint_is_clean():
-    res = subprocess.run([str(SNAKEMAKE), "--lint", "--configfile", "tests/config/tiny.yaml"],
-                         capture_output=True, text=True, cwd=ROOT)
+    res = subprocess.run(
+        [str(SNAKEMAKE), "--lint", "--configfile", "tests/config/tiny.yaml"], capture_output=True, text=True, cwd=ROOT
+    )
     out = res.stdout + res.stderr
     assert res.returncode == 0 and "Lints for" not in out, out[-3000:]
 
 
 def test_snakefmt_check_is_clean():
     snakefmt = Path(sys.executable).parent / "snakefmt"
-    res = subprocess.run([str(snakefmt), "--check", "Snakefile", "workflow/rules"], capture_output=True, text=True,
-                         cwd=ROOT)
+    res = subprocess.run(
+        [str(snakefmt), "--check", "Snakefile", "workflow/rules"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+
+
+PYTHON_SOURCES = ["manga_ssl", "workflow/scripts", "tests", "bench"]
+
+
+def test_ruff_check_is_clean():
+    ruff = Path(sys.executable).parent / "ruff"
+    res = subprocess.run([str(ruff), "check", *PYTHON_SOURCES], capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+
+
+def test_ruff_format_check_is_clean():
+    ruff = Path(sys.executable).parent / "ruff"
+    res = subprocess.run([str(ruff), "format", "--check", *PYTHON_SOURCES], capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
 
 
@@ -480,10 +593,22 @@ def pinned(requirement: str) -> tuple[str, str] | None:
 
 
 def test_rule_environments_pin_the_locked_versions():
-    lock = dict(filter(None, (pinned(line) for line in (ROOT / "requirements.lock").read_text().splitlines()
-                              if line.strip() and not line.startswith("#"))))
-    used = {line.split('"')[1].split("/")[-1] for rules in (ROOT / "workflow/rules").glob("*.smk")
-            for line in rules.read_text().splitlines() if "envs/" in line}
+    lock = dict(
+        filter(
+            None,
+            (
+                pinned(line)
+                for line in (ROOT / "requirements.lock").read_text().splitlines()
+                if line.strip() and not line.startswith("#")
+            ),
+        )
+    )
+    used = {
+        line.split('"')[1].split("/")[-1]
+        for rules in (ROOT / "workflow/rules").glob("*.smk")
+        for line in rules.read_text().splitlines()
+        if "envs/" in line
+    }
     assert used == {p.name for p in (ROOT / "envs").glob("*.yaml")}  # every env used, none missing
     for env in (ROOT / "envs").glob("*.yaml"):
         spec = yaml.safe_load(env.read_text())
@@ -513,8 +638,11 @@ def test_profile_resources_name_existing_rules():
     import re
 
     profile = yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text())
-    rules = {m for f in [ROOT / "Snakefile", *(ROOT / "workflow/rules").glob("*.smk")]
-             for m in re.findall(r"^rule (\w+):", f.read_text(), flags=re.M)}
+    rules = {
+        m
+        for f in [ROOT / "Snakefile", *(ROOT / "workflow/rules").glob("*.smk")]
+        for m in re.findall(r"^rule (\w+):", f.read_text(), flags=re.M)
+    }
     assert set(profile["set-resources"]) <= rules, set(profile["set-resources"]) - rules
     assert "gpu=1" in (ROOT / "workflow/rules/train.smk").read_text().replace(" ", "")
 
@@ -526,8 +654,9 @@ def local_slurm_cluster():
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
-    res = subprocess.run(["bash", str(ROOT / "tests/slurm/local_cluster.sh"), "start"], capture_output=True,
-                         text=True, timeout=900)
+    res = subprocess.run(
+        ["bash", str(ROOT / "tests/slurm/local_cluster.sh"), "start"], capture_output=True, text=True, timeout=900
+    )
     assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
 
 
@@ -554,9 +683,12 @@ def test_tiny_workflow_runs_on_a_slurm_cluster(tiny_run, slurm_cluster, tmp_path
     profile = yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text())
     cores = os.cpu_count()
     profile["default-resources"].update(slurm_partition="debug", mem_mb=1000)
-    profile["set-resources"] = {rule: {k: (min(v, 1000) if k == "mem_mb" else min(v, cores) if k == "cpus_per_task"
-                                           else v) for k, v in res.items()}
-                                for rule, res in profile["set-resources"].items()}
+    profile["set-resources"] = {
+        rule: {
+            k: (min(v, 1000) if k == "mem_mb" else min(v, cores) if k == "cpus_per_task" else v) for k, v in res.items()
+        }
+        for rule, res in profile["set-resources"].items()
+    }
     profile.update({"slurm-init-seconds-before-status-checks": 5, "max-threads": cores, "latency-wait": 5})
     (tmp_path / "profile").mkdir()
     (tmp_path / "profile" / "config.yaml").write_text(yaml.safe_dump(profile))
@@ -566,7 +698,7 @@ def test_tiny_workflow_runs_on_a_slurm_cluster(tiny_run, slurm_cluster, tmp_path
 
     # every job went through SLURM: one job id per submitted job
     submitted = [line for line in out.splitlines() if "submitted with SLURM jobid" in line]
-    stats = out[out.index("Job stats:"):].splitlines()
+    stats = out[out.index("Job stats:") :].splitlines()
     total = int(next(line for line in stats if line.startswith("total")).split()[1])
     assert len(submitted) == total, (len(submitted), total)
     # SLURM knows each job by its rule, and gave the training jobs a GPU
@@ -586,8 +718,12 @@ def test_tiny_workflow_runs_on_a_slurm_cluster(tiny_run, slurm_cluster, tmp_path
     for name in ("relative", "individual"):
         a, b = (np.load(w / f"results/tiny/tensors/{name}.npz") for w in (tiny_run, work))
         assert all(np.array_equal(a[key], b[key]) for key in a.files), name
-    pd.testing.assert_frame_equal(pd.read_parquet(tiny_run / "results/tiny/preprocess/catalogue.parquet"),
-                                  pd.read_parquet(work / "results/tiny/preprocess/catalogue.parquet"))
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tiny_run / "results/tiny/preprocess/catalogue.parquet"),
+        pd.read_parquet(work / "results/tiny/preprocess/catalogue.parquet"),
+    )
     for name in ("simclr-relative-all", "simclr-individual-all"):  # same training, same clusters
-        pd.testing.assert_frame_equal(pd.read_parquet(tiny_run / f"results/tiny/clusters/{name}/labels.parquet"),
-                                      pd.read_parquet(work / f"results/tiny/clusters/{name}/labels.parquet"))
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(tiny_run / f"results/tiny/clusters/{name}/labels.parquet"),
+            pd.read_parquet(work / f"results/tiny/clusters/{name}/labels.parquet"),
+        )

@@ -4,7 +4,7 @@ rule bias_regression:
     conditional test and the angles as axes."""
     input:
         labels=f"{RESULTS}/clusters/{{representation}}/labels.parquet",
-        catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
+        catalogue=CATALOGUE,
         code=code_of("bias_regression"),
     output:
         accuracy=f"{RESULTS}/bias/{{representation}}/accuracy.csv",
@@ -29,7 +29,7 @@ rule bias_truth:
     vs late types (k = 2), Table 1's reference rows."""
     input:
         truth=f"{MOCK}/truth.parquet",
-        catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
+        catalogue=CATALOGUE,
         code=code_of("bias_truth"),
     output:
         accuracy=f"{RESULTS}/bias/truth/accuracy.csv",

@@ -4,7 +4,7 @@ rule kmeans:
     input:
         unpack(division_of),
         tables=representation_tables,
-        catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
+        catalogue=CATALOGUE,
         code=code_of("kmeans"),
     output:
         labels=f"{RESULTS}/clusters/{{representation}}/labels.parquet",

@@ -5,7 +5,7 @@ from pathlib import Path
 from manga_ssl.code_inputs import modules_used_by
 from manga_ssl.config import method_settings, validate_config
 from manga_ssl.datasets import Dr17Archive
-from manga_ssl.io import JsonNumbers
+from manga_ssl.files import JsonNumbers
 from manga_ssl.names import (
     REPRESENTATION_PATTERN,
     VARIANT_TAG_PATTERN,
@@ -29,6 +29,8 @@ CATALOGUE_FILES = {
 }
 
 NORMALISATIONS = config["preprocessing"]["normalisations"]
+# The per-galaxy catalogue of parameters (Section 4.1), beside the tensors.
+CATALOGUE = f"{RESULTS}/preprocess/catalogue.parquet"
 # The science package, beside the Snakefile.
 PACKAGE = Path(workflow.basedir) / "manga_ssl"
 
@@ -93,6 +95,25 @@ def real_catalogues():
     )
 
 
+def figure_files(name):
+    """A figure's PDF, its PNG (in the report, captioned by workflow/report/<name>.rst) and
+    the numbers its caption quotes."""
+    return {
+        "pdf": f"{RESULTS}/figures/{name}.pdf",
+        "png": report(
+            f"{RESULTS}/figures/{name}.png",
+            caption=f"../report/{name}.rst",
+            category="Figures",
+        ),
+        "numbers": f"{RESULTS}/figures/{name}.json",
+    }
+
+
+def figure_numbers(name):
+    """The numbers a figure's caption quotes, read when the report is made."""
+    return JsonNumbers(f"{RESULTS}/figures/{name}.json")
+
+
 def channel_set(wildcards):
     """The input maps of a variant's channel set (config 'channel_sets'), by name."""
     return config["channel_sets"][split_tag(wildcards.channels)[0]]
@@ -123,7 +144,7 @@ def simclr_variant_names():
 
 def pca_names():
     return [
-        f"{pca}-{norm}"
+        str(Representation(pca, norm))
         for norm in config["baselines"]["normalisations"]
         for pca in ("pca1024", "pca10")
     ]
@@ -133,7 +154,10 @@ def summary_names():
     """The summary-statistics baseline (beyond the paper), when configured."""
     if not config["baselines"]["summary_statistics"]:
         return []
-    return [f"summary-{norm}" for norm in config["baselines"]["normalisations"]]
+    return [
+        str(Representation("summary", norm))
+        for norm in config["baselines"]["normalisations"]
+    ]
 
 
 def baseline_names():
@@ -155,7 +179,7 @@ def representation_tables(wildcards):
 
 
 def tables_of(name):
-    if name.startswith("simclr-"):
+    if Representation.parse(name).is_simclr:
         return [
             f"{RESULTS}/embeddings/{name}-seed{seed}.parquet"
             for seed in config["simclr"]["seeds"]
@@ -196,7 +220,7 @@ def trained_paper_divisions():
     """Normalisations whose five-map paper-method representation is trained: their Table 1
     numbers decide the division studied."""
     names = set(simclr_variant_names())
-    return [n for n in NORMALISATIONS if f"simclr-{n}-all" in names]
+    return [n for n in NORMALISATIONS if str(Representation("simclr", n)) in names]
 
 
 def division_inputs():
@@ -326,7 +350,7 @@ def explorer_representations():
     if chosen:
         return chosen
     return [n for n in simclr_variant_names() if n.endswith("-all")] + [
-        n for n in pca_names() if n.startswith("pca1024-")
+        n for n in pca_names() if Representation.parse(n).kind == "pca1024"
     ]
 
 
@@ -344,7 +368,7 @@ def run_products():
     out = expand(
         f"{RESULTS}/tensors/{{normalisation}}.npz", normalisation=NORMALISATIONS
     )
-    out.append(f"{RESULTS}/preprocess/catalogue.parquet")
+    out.append(CATALOGUE)
     out += embedding_tables() + analysis_outputs() + figure_outputs()
     if explorer_representations():
         out.append(f"{RESULTS}/explorer/explorer.html")

@@ -3,7 +3,7 @@ rule explorer:
     cluster filter and nearest-neighbour search, in one self-contained HTML page."""
     input:
         **explorer_inputs(),
-        catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
+        catalogue=CATALOGUE,
         tensors=f"{RESULTS}/tensors/{NORMALISATIONS[0]}.npz",
         divisions=DIVISIONS,
         code=code_of("explorer"),

@@ -2,16 +2,10 @@ rule fig1_augmentations:
     """Fig. 1: the five input maps of one galaxy and each augmentation's effect."""
     input:
         tensors=f"{RESULTS}/tensors/relative.npz",
-        catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
+        catalogue=CATALOGUE,
         code=code_of("fig1_augmentations"),
     output:
-        pdf=f"{RESULTS}/figures/fig1_augmentations.pdf",
-        png=report(
-            f"{RESULTS}/figures/fig1_augmentations.png",
-            caption="../report/fig1_augmentations.rst",
-            category="Figures",
-        ),
-        numbers=f"{RESULTS}/figures/fig1_augmentations.json",
+        **figure_files("fig1_augmentations"),
     log:
         f"{LOGS}/figures/fig1_augmentations.log",
     benchmark:
@@ -19,7 +13,7 @@ rule fig1_augmentations:
     conda:
         "../../envs/train.yaml"
     params:
-        numbers=JsonNumbers(f"{RESULTS}/figures/fig1_augmentations.json"),
+        numbers=figure_numbers("fig1_augmentations"),
     script:
         "../scripts/fig1_augmentations.py"
 
@@ -29,16 +23,10 @@ rule fig2_umap_pca_vs_simclr:
     input:
         pca=f"{RESULTS}/umap/pca1024-relative.parquet",
         simclr=f"{RESULTS}/umap/simclr-relative-all.parquet",
-        catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
+        catalogue=CATALOGUE,
         code=code_of("fig2_umap_pca_vs_simclr"),
     output:
-        pdf=f"{RESULTS}/figures/fig2_umap_pca_vs_simclr.pdf",
-        png=report(
-            f"{RESULTS}/figures/fig2_umap_pca_vs_simclr.png",
-            caption="../report/fig2_umap_pca_vs_simclr.rst",
-            category="Figures",
-        ),
-        numbers=f"{RESULTS}/figures/fig2_umap_pca_vs_simclr.json",
+        **figure_files("fig2_umap_pca_vs_simclr"),
     log:
         f"{LOGS}/figures/fig2_umap_pca_vs_simclr.log",
     benchmark:
@@ -46,7 +34,7 @@ rule fig2_umap_pca_vs_simclr:
     conda:
         "../../envs/figures.yaml"
     params:
-        numbers=JsonNumbers(f"{RESULTS}/figures/fig2_umap_pca_vs_simclr.json"),
+        numbers=figure_numbers("fig2_umap_pca_vs_simclr"),
     script:
         "../scripts/fig2_umap_pca_vs_simclr.py"
 
@@ -58,16 +46,10 @@ rule fig3_physical_planes:
         pca=f"{RESULTS}/clusters/pca1024-relative/labels.parquet",
         simclr_individual=f"{RESULTS}/clusters/simclr-individual-all/labels.parquet",
         divisions=DIVISIONS,
-        catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
+        catalogue=CATALOGUE,
         code=code_of("fig3_physical_planes"),
     output:
-        pdf=f"{RESULTS}/figures/fig3_physical_planes.pdf",
-        png=report(
-            f"{RESULTS}/figures/fig3_physical_planes.png",
-            caption="../report/fig3_physical_planes.rst",
-            category="Figures",
-        ),
-        numbers=f"{RESULTS}/figures/fig3_physical_planes.json",
+        **figure_files("fig3_physical_planes"),
     log:
         f"{LOGS}/figures/fig3_physical_planes.log",
     benchmark:
@@ -75,7 +57,7 @@ rule fig3_physical_planes:
     conda:
         "../../envs/figures.yaml"
     params:
-        numbers=JsonNumbers(f"{RESULTS}/figures/fig3_physical_planes.json"),
+        numbers=figure_numbers("fig3_physical_planes"),
     script:
         "../scripts/fig3_physical_planes.py"
 
@@ -85,16 +67,10 @@ rule fig4_ttype:
     input:
         labels=f"{RESULTS}/clusters/simclr-relative-all/labels.parquet",
         divisions=DIVISIONS,
-        catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
+        catalogue=CATALOGUE,
         code=code_of("fig4_ttype"),
     output:
-        pdf=f"{RESULTS}/figures/fig4_ttype.pdf",
-        png=report(
-            f"{RESULTS}/figures/fig4_ttype.png",
-            caption="../report/fig4_ttype.rst",
-            category="Figures",
-        ),
-        numbers=f"{RESULTS}/figures/fig4_ttype.json",
+        **figure_files("fig4_ttype"),
     log:
         f"{LOGS}/figures/fig4_ttype.log",
     benchmark:
@@ -102,7 +78,7 @@ rule fig4_ttype:
     conda:
         "../../envs/figures.yaml"
     params:
-        numbers=JsonNumbers(f"{RESULTS}/figures/fig4_ttype.json"),
+        numbers=figure_numbers("fig4_ttype"),
     script:
         "../scripts/fig4_ttype.py"
 
@@ -112,16 +88,10 @@ rule fig5_umap_normalisations:
     input:
         relative=f"{RESULTS}/umap/simclr-relative-all.parquet",
         individual=f"{RESULTS}/umap/simclr-individual-all.parquet",
-        catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
+        catalogue=CATALOGUE,
         code=code_of("fig5_umap_normalisations"),
     output:
-        pdf=f"{RESULTS}/figures/fig5_umap_normalisations.pdf",
-        png=report(
-            f"{RESULTS}/figures/fig5_umap_normalisations.png",
-            caption="../report/fig5_umap_normalisations.rst",
-            category="Figures",
-        ),
-        numbers=f"{RESULTS}/figures/fig5_umap_normalisations.json",
+        **figure_files("fig5_umap_normalisations"),
     log:
         f"{LOGS}/figures/fig5_umap_normalisations.log",
     benchmark:
@@ -129,7 +99,7 @@ rule fig5_umap_normalisations:
     conda:
         "../../envs/figures.yaml"
     params:
-        numbers=JsonNumbers(f"{RESULTS}/figures/fig5_umap_normalisations.json"),
+        numbers=figure_numbers("fig5_umap_normalisations"),
     script:
         "../scripts/fig5_umap_normalisations.py"
 
@@ -143,13 +113,7 @@ rule fig6_centroid_examples:
         tensors=f"{RESULTS}/tensors/individual.npz",
         code=code_of("fig6_centroid_examples"),
     output:
-        pdf=f"{RESULTS}/figures/fig6_centroid_examples.pdf",
-        png=report(
-            f"{RESULTS}/figures/fig6_centroid_examples.png",
-            caption="../report/fig6_centroid_examples.rst",
-            category="Figures",
-        ),
-        numbers=f"{RESULTS}/figures/fig6_centroid_examples.json",
+        **figure_files("fig6_centroid_examples"),
     log:
         f"{LOGS}/figures/fig6_centroid_examples.log",
     benchmark:
@@ -157,7 +121,7 @@ rule fig6_centroid_examples:
     conda:
         "../../envs/figures.yaml"
     params:
-        numbers=JsonNumbers(f"{RESULTS}/figures/fig6_centroid_examples.json"),
+        numbers=figure_numbers("fig6_centroid_examples"),
     script:
         "../scripts/fig6_centroid_examples.py"
 
@@ -168,13 +132,7 @@ rule fig7_overlap:
         overlaps=f"{RESULTS}/tables/overlaps.csv",
         code=code_of("fig7_overlap"),
     output:
-        pdf=f"{RESULTS}/figures/fig7_overlap.pdf",
-        png=report(
-            f"{RESULTS}/figures/fig7_overlap.png",
-            caption="../report/fig7_overlap.rst",
-            category="Figures",
-        ),
-        numbers=f"{RESULTS}/figures/fig7_overlap.json",
+        **figure_files("fig7_overlap"),
     log:
         f"{LOGS}/figures/fig7_overlap.log",
     benchmark:
@@ -182,7 +140,7 @@ rule fig7_overlap:
     conda:
         "../../envs/figures.yaml"
     params:
-        numbers=JsonNumbers(f"{RESULTS}/figures/fig7_overlap.json"),
+        numbers=figure_numbers("fig7_overlap"),
     script:
         "../scripts/fig7_overlap.py"
 
@@ -195,16 +153,10 @@ rule fig8_ttype_appendix:
         individual=f"{RESULTS}/clusters/simclr-individual-all/labels.parquet",
         individual_no_vband=f"{RESULTS}/clusters/simclr-individual-no_vband/labels.parquet",
         divisions=DIVISIONS,
-        catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
+        catalogue=CATALOGUE,
         code=code_of("fig8_ttype_appendix"),
     output:
-        pdf=f"{RESULTS}/figures/fig8_ttype_appendix.pdf",
-        png=report(
-            f"{RESULTS}/figures/fig8_ttype_appendix.png",
-            caption="../report/fig8_ttype_appendix.rst",
-            category="Figures",
-        ),
-        numbers=f"{RESULTS}/figures/fig8_ttype_appendix.json",
+        **figure_files("fig8_ttype_appendix"),
     log:
         f"{LOGS}/figures/fig8_ttype_appendix.log",
     benchmark:
@@ -212,7 +164,7 @@ rule fig8_ttype_appendix:
     conda:
         "../../envs/figures.yaml"
     params:
-        numbers=JsonNumbers(f"{RESULTS}/figures/fig8_ttype_appendix.json"),
+        numbers=figure_numbers("fig8_ttype_appendix"),
     script:
         "../scripts/fig8_ttype_appendix.py"
 
@@ -224,16 +176,10 @@ rule fig9_cluster_properties:
         no_vband=f"{RESULTS}/clusters/simclr-relative-no_vband/labels.parquet",
         vband_kinematics=f"{RESULTS}/clusters/simclr-relative-vband_kinematics/labels.parquet",
         divisions=DIVISIONS,
-        catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
+        catalogue=CATALOGUE,
         code=code_of("fig9_cluster_properties"),
     output:
-        pdf=f"{RESULTS}/figures/fig9_cluster_properties.pdf",
-        png=report(
-            f"{RESULTS}/figures/fig9_cluster_properties.png",
-            caption="../report/fig9_cluster_properties.rst",
-            category="Figures",
-        ),
-        numbers=f"{RESULTS}/figures/fig9_cluster_properties.json",
+        **figure_files("fig9_cluster_properties"),
     log:
         f"{LOGS}/figures/fig9_cluster_properties.log",
     benchmark:
@@ -241,7 +187,7 @@ rule fig9_cluster_properties:
     conda:
         "../../envs/figures.yaml"
     params:
-        numbers=JsonNumbers(f"{RESULTS}/figures/fig9_cluster_properties.json"),
+        numbers=figure_numbers("fig9_cluster_properties"),
     script:
         "../scripts/fig9_cluster_properties.py"
 
@@ -252,13 +198,7 @@ rule loss_curves:
         unpack(history_files),
         code=code_of("loss_curves"),
     output:
-        pdf=f"{RESULTS}/figures/loss_curves.pdf",
-        png=report(
-            f"{RESULTS}/figures/loss_curves.png",
-            caption="../report/loss_curves.rst",
-            category="Figures",
-        ),
-        numbers=f"{RESULTS}/figures/loss_curves.json",
+        **figure_files("loss_curves"),
     log:
         f"{LOGS}/figures/loss_curves.log",
     benchmark:
@@ -266,7 +206,7 @@ rule loss_curves:
     conda:
         "../../envs/figures.yaml"
     params:
-        numbers=JsonNumbers(f"{RESULTS}/figures/loss_curves.json"),
+        numbers=figure_numbers("loss_curves"),
     script:
         "../scripts/loss_curves.py"
 
@@ -278,13 +218,7 @@ rule division_performance:
         accepted=f"{RESULTS}/tables/accepted_k.json",
         code=code_of("division_performance"),
     output:
-        pdf=f"{RESULTS}/figures/division_performance.pdf",
-        png=report(
-            f"{RESULTS}/figures/division_performance.png",
-            caption="../report/division_performance.rst",
-            category="Figures",
-        ),
-        numbers=f"{RESULTS}/figures/division_performance.json",
+        **figure_files("division_performance"),
     log:
         f"{LOGS}/figures/division_performance.log",
     benchmark:
@@ -292,7 +226,7 @@ rule division_performance:
     conda:
         "../../envs/figures.yaml"
     params:
-        numbers=JsonNumbers(f"{RESULTS}/figures/division_performance.json"),
+        numbers=figure_numbers("division_performance"),
         min_agreement=config["analysis"]["min_agreement"],
         max_nonphys=config["analysis"]["max_nonphysical_accuracy"],
     script:

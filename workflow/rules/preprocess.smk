@@ -6,7 +6,7 @@ rule extract_maps:
         code=code_of("extract_maps"),
     output:
         maps=f"{RESULTS}/preprocess/maps.npz",
-        catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
+        catalogue=CATALOGUE,
         rejected=f"{RESULTS}/preprocess/rejected.csv",
     log:
         f"{LOGS}/extract_maps.log",

@@ -3,7 +3,7 @@ rule train_simclr:
     Checkpointed; a killed job resumes where it stopped when rerun."""
     input:
         tensors=f"{RESULTS}/tensors/{{normalisation}}.npz",
-        catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
+        catalogue=CATALOGUE,
         code=code_of("train_simclr"),
     output:
         encoder=f"{RESULTS}/simclr/{{normalisation}}-{{channels}}/seed{{seed}}/encoder.keras",

@@ -2,7 +2,7 @@ rule measurements_vs_truth:
     """Mock survey only: parameters measured from the maps against the ground truth.
     Only the validation rules read the truth table."""
     input:
-        catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
+        catalogue=CATALOGUE,
         truth=f"{MOCK}/truth.parquet",
         code=code_of("measurements_vs_truth"),
     output:
@@ -21,7 +21,7 @@ rule mock_vs_real:
     """Calibration check: medians and 16-84% ranges of the mock against real MaNGA catalogues."""
     input:
         **real_catalogues(),
-        catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
+        catalogue=CATALOGUE,
         code=code_of("mock_vs_real"),
     output:
         table=f"{RESULTS}/validation/mock_vs_real.md",
@@ -42,7 +42,7 @@ rule representations_vs_truth:
     input:
         **truth_labels(),
         tables=truth_tables(),
-        catalogue=f"{RESULTS}/preprocess/catalogue.parquet",
+        catalogue=CATALOGUE,
         truth=f"{MOCK}/truth.parquet",
         code=code_of("representations_vs_truth"),
     output:

@@ -3,6 +3,14 @@ from manga_ssl.runlog import log_to
 
 log_to(snakemake.log[0])
 p = snakemake.params
-run_bias(snakemake.input.labels, snakemake.input.catalogue, snakemake.wildcards.representation,
-         p.replicas, p.kmeans_seeds, p.seed, snakemake.output.accuracy, snakemake.output.contributions,
-         fit=p.fit)
+run_bias(
+    snakemake.input.labels,
+    snakemake.input.catalogue,
+    snakemake.wildcards.representation,
+    p.replicas,
+    p.kmeans_seeds,
+    p.seed,
+    snakemake.output.accuracy,
+    snakemake.output.contributions,
+    fit=p.fit,
+)

@@ -3,5 +3,12 @@ from manga_ssl.runlog import log_to
 
 log_to(snakemake.log[0])
 p = snakemake.params
-run_truth_bias(snakemake.input.truth, snakemake.input.catalogue, p.replicas, p.kmeans_seeds, p.seed,
-               snakemake.output.accuracy, fit=p.fit)
+run_truth_bias(
+    snakemake.input.truth,
+    snakemake.input.catalogue,
+    p.replicas,
+    p.kmeans_seeds,
+    p.seed,
+    snakemake.output.accuracy,
+    fit=p.fit,
+)

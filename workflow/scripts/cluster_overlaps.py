@@ -12,7 +12,9 @@ def k(name):
     return divisions[Representation.parse(name).normalisation].k
 
 
-comparisons = [{"a": a, "ka": k(a), "b": b, "kb": k(b), "a_labels": labels[a], "b_labels": labels[b]}
-               for a, b in snakemake.params.comparisons]
+comparisons = [
+    {"a": a, "ka": k(a), "b": b, "kb": k(b), "a_labels": labels[a], "b_labels": labels[b]}
+    for a, b in snakemake.params.comparisons
+]
 fig7 = next(((c["a"], c["b"]) for c in comparisons if c["ka"] != c["kb"]), None)
 make_overlaps(comparisons, snakemake.output.overlaps, snakemake.output.fig7[0][: -len(".csv")], fig7)

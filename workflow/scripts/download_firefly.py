@@ -14,6 +14,13 @@ wanted = selection.loc[selection["kept"], "plateifu"].tolist()
 archive = Dr17Archive(cfg["sas_url"])
 # the whole VAC, only where the server ignores ranges; kept apart from any run's subset
 full_copy = Path(cfg["directory"]) / "firefly-full" / Path(archive.firefly(cfg["firefly_library"])).name
-found = fetch_firefly(archive, cfg["firefly_library"], wanted, snakemake.output[0], full_copy,
-                      transfer_options(cfg), ranges=cfg["firefly_ranges"])
+found = fetch_firefly(
+    archive,
+    cfg["firefly_library"],
+    wanted,
+    snakemake.output[0],
+    full_copy,
+    transfer_options(cfg),
+    ranges=cfg["firefly_ranges"],
+)
 log.info("FIREFLY rows of %d of the %d sample galaxies written", len(found), len(wanted))

@@ -2,5 +2,11 @@ from manga_ssl.runlog import log_to
 from manga_ssl.training import embed_and_save
 
 log = log_to(snakemake.log[0])
-embed_and_save(snakemake.input.encoder, snakemake.input.tensors, snakemake.params.channels,
-               snakemake.output.embedding, seed=int(snakemake.wildcards.seed), threads=snakemake.threads)
+embed_and_save(
+    snakemake.input.encoder,
+    snakemake.input.tensors,
+    snakemake.params.channels,
+    snakemake.output.embedding,
+    seed=int(snakemake.wildcards.seed),
+    threads=snakemake.threads,
+)

@@ -5,7 +5,7 @@ import pandas as pd
 
 from manga_ssl.acquisition import download_failures
 from manga_ssl.datasets import SurveyLayout
-from manga_ssl.io import atomic_output, write_csv, write_parquet
+from manga_ssl.files import atomic_output, write_csv, write_parquet
 from manga_ssl.preprocessing import CATALOGUE_UNITS, preprocess_survey
 from manga_ssl.runlog import log_to
 
@@ -18,9 +18,15 @@ if "selection" in snakemake.input.keys():  # downloaded DR17: the selected sampl
     unavailable = download_failures(pd.read_csv(snakemake.input.downloads, dtype=str, keep_default_na=False))
 arrays, catalogue, rejected = preprocess_survey(
     SurveyLayout(Path(snakemake.input.drpall).parent, firefly_file=snakemake.input.firefly),
-    size=cfg["image_size"], sn_min=cfg["sn_min"], main_sample_only=cfg["main_sample_only"],
-    processes=snakemake.threads, max_rejected_fraction=cfg["max_rejected_fraction"], log=log,
-    sample=sample, unavailable=unavailable)
+    size=cfg["image_size"],
+    sn_min=cfg["sn_min"],
+    main_sample_only=cfg["main_sample_only"],
+    processes=snakemake.threads,
+    max_rejected_fraction=cfg["max_rejected_fraction"],
+    log=log,
+    sample=sample,
+    unavailable=unavailable,
+)
 with atomic_output(snakemake.output.maps) as tmp:
     np.savez(tmp, **arrays)
 write_parquet(catalogue, snakemake.output.catalogue, CATALOGUE_UNITS)

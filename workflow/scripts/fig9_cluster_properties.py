@@ -4,5 +4,9 @@ from manga_ssl.runlog import log_to
 
 log_to(snakemake.log[0])
 i = snakemake.input
-paper_figures.fig9(i.catalogue, {"five maps": i.all, "no V band": i.no_vband, "V band + kinematics": i.vband_kinematics},
-                   read_divisions(i.divisions)["relative"], snakemake.output)
+paper_figures.fig9(
+    i.catalogue,
+    {"five maps": i.all, "no V band": i.no_vband, "V band + kinematics": i.vband_kinematics},
+    read_divisions(i.divisions)["relative"],
+    snakemake.output,
+)

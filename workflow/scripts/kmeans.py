@@ -5,5 +5,15 @@ from manga_ssl.runlog import log_to
 log_to(snakemake.log[0])
 name, p, i = snakemake.wildcards.representation, snakemake.params, snakemake.input
 k_values = with_division_studied(p.k_values, i.divisions, name) if "divisions" in i.keys() else p.k_values
-run_kmeans(list(i.tables), name, k_values, p.kmeans_seeds, i.catalogue, snakemake.output.labels,
-           snakemake.output.agreement, p.agreement_fraction, p.warm_start_dims, snakemake.threads)
+run_kmeans(
+    list(i.tables),
+    name,
+    k_values,
+    p.kmeans_seeds,
+    i.catalogue,
+    snakemake.output.labels,
+    snakemake.output.agreement,
+    p.agreement_fraction,
+    p.warm_start_dims,
+    snakemake.threads,
+)

@@ -1,6 +1,6 @@
 import pandas as pd
 
-from manga_ssl.io import write_csv
+from manga_ssl.files import write_csv
 from manga_ssl.runlog import log_to
 from manga_ssl.validation import measurements_vs_truth
 

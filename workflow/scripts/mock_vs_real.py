@@ -1,6 +1,6 @@
 import pandas as pd
 
-from manga_ssl.io import atomic_output
+from manga_ssl.files import atomic_output
 from manga_ssl.runlog import log_to
 from manga_ssl.validation import mock_vs_real, to_markdown
 

@@ -1,6 +1,6 @@
 import numpy as np
 
-from manga_ssl.io import atomic_output
+from manga_ssl.files import atomic_output
 from manga_ssl.preprocessing import build_tensors
 from manga_ssl.runlog import log_to
 

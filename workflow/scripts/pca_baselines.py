@@ -3,6 +3,12 @@ from manga_ssl.runlog import log_to
 
 log = log_to(snakemake.log[0])
 cfg = snakemake.params.baselines
-baselines_to_tables(snakemake.input.tensors, snakemake.output.pca1024, snakemake.output.pca10,
-                    snakemake.output.summary,
-                    n_components=cfg["n_components"], n_small=cfg["n_small"], seed=cfg["seed"])
+baselines_to_tables(
+    snakemake.input.tensors,
+    snakemake.output.pca1024,
+    snakemake.output.pca10,
+    snakemake.output.summary,
+    n_components=cfg["n_components"],
+    n_small=cfg["n_small"],
+    seed=cfg["seed"],
+)

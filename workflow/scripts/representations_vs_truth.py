@@ -7,8 +7,13 @@ log = log_to(snakemake.log[0])
 names = snakemake.params.names
 tables = {n: [t for t in snakemake.input.tables if f"/embeddings/{n}" in t] for n in names}
 labels = {n: snakemake.input[n.replace("-", "__")] for n in names}
-scores, probes = representations_vs_truth(tables, labels, pd.read_parquet(snakemake.input.catalogue),
-                                          pd.read_parquet(snakemake.input.truth), snakemake.params.k,
-                                          snakemake.params.seed)
+scores, probes = representations_vs_truth(
+    tables,
+    labels,
+    pd.read_parquet(snakemake.input.catalogue),
+    pd.read_parquet(snakemake.input.truth),
+    snakemake.params.k,
+    snakemake.params.seed,
+)
 write_truth_tables(scores, probes, snakemake.output.csv[: -len(".csv")])
 log.info("cluster scores:\n%s", scores.to_string(index=False))

@@ -1,13 +1,18 @@
 from manga_ssl.datasets import DAPTYPE
+from manga_ssl.files import atomic_output, write_csv
 from manga_ssl.formats import read_dapall, read_drpall, read_pipe3d_catalogue
-from manga_ssl.io import atomic_output, write_csv
 from manga_ssl.runlog import log_to
 from manga_ssl.sample import select_sample, selection_summary
 
 log = log_to(snakemake.log[0])
-selection = select_sample(read_drpall(snakemake.input.drpall), read_pipe3d_catalogue(snakemake.input.pipe3d_catalogue),
-                          read_dapall(snakemake.input.dapall, DAPTYPE), plateifus=snakemake.params.plateifus,
-                          limit=snakemake.params.limit, seed=snakemake.params.seed)
+selection = select_sample(
+    read_drpall(snakemake.input.drpall),
+    read_pipe3d_catalogue(snakemake.input.pipe3d_catalogue),
+    read_dapall(snakemake.input.dapall, DAPTYPE),
+    plateifus=snakemake.params.plateifus,
+    limit=snakemake.params.limit,
+    seed=snakemake.params.seed,
+)
 summary = selection_summary(selection)
 log.info("\n%s", summary)
 if not selection["kept"].any():

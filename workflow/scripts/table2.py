@@ -6,5 +6,6 @@ from manga_ssl.runlog import log_to
 log_to(snakemake.log[0])
 norm = snakemake.wildcards.normalisation
 division = read_divisions(snakemake.input.divisions)[norm]
-make_table2(snakemake.input.contributions, division.k, snakemake.output.csv[: -len(".csv")], lettered(norm),
-            division.note)
+make_table2(
+    snakemake.input.contributions, division.k, snakemake.output.csv[: -len(".csv")], lettered(norm), division.note
+)

@@ -2,8 +2,15 @@ from manga_ssl.runlog import log_to
 from manga_ssl.training import train_and_save
 
 log = log_to(snakemake.log[0])
+w = snakemake.wildcards
 train_and_save(
-    snakemake.input.tensors, snakemake.params.channels, snakemake.params.simclr,
-    int(snakemake.wildcards.seed), snakemake.params.checkpoint, snakemake.output, threads=snakemake.threads,
-    label=f"{snakemake.wildcards.normalisation} norm, {snakemake.wildcards.channels} maps, seed {snakemake.wildcards.seed}",
-    catalogue_path=snakemake.input.catalogue)
+    snakemake.input.tensors,
+    snakemake.params.channels,
+    snakemake.params.simclr,
+    int(snakemake.wildcards.seed),
+    snakemake.params.checkpoint,
+    snakemake.output,
+    threads=snakemake.threads,
+    label=f"{w.normalisation} norm, {w.channels} maps, seed {w.seed}",
+    catalogue_path=snakemake.input.catalogue,
+)

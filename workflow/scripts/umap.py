@@ -2,5 +2,11 @@ from manga_ssl.analysis import run_umap
 from manga_ssl.runlog import log_to
 
 log_to(snakemake.log[0])
-run_umap(snakemake.input.table, snakemake.wildcards.representation, snakemake.params.seed, snakemake.output.umap,
-         snakemake.params.n_neighbors, snakemake.params.min_dist)
+run_umap(
+    snakemake.input.table,
+    snakemake.wildcards.representation,
+    snakemake.params.seed,
+    snakemake.output.umap,
+    snakemake.params.n_neighbors,
+    snakemake.params.min_dist,
+)
