@@ -13,17 +13,19 @@ report: "workflow/report/workflow.rst"
 
 include: "workflow/rules/common.smk"
 # Section 2, Data: the survey products (embedded mock survey or DR17 downloads).
-include: "workflow/rules/data.smk"
+include: "workflow/rules/mock_survey.smk"
 include: "workflow/rules/download.smk"
 # Section 2: maps -> 32x32 tensors in two normalisations, and the galaxy catalogue.
 include: "workflow/rules/preprocess.smk"
-# Sections 3.1-3.2: SimCLR replicas (augmentations on the device) and their representations h.
+# Sections 3.1-3.2: SimCLR replicas, augmentations on the device.
 include: "workflow/rules/train.smk"
+# Section 4.1: the representation h of every galaxy under each trained encoder.
+include: "workflow/rules/embed.smk"
 # Sections 4.1-4.2: the PCA-1024 and PCA-10 baselines.
 include: "workflow/rules/baselines.smk"
 # Sections 4.1-4.2, 5 and appendix: UMAP, K-means over the replicas, agreement, overlaps.
 include: "workflow/rules/cluster.smk"
-# Section 4.2: bias regression; Tables 1 and 2.
+# Section 4.2: bias regression, the division studied; Tables 1 and 2.
 include: "workflow/rules/bias.smk"
 # Every figure of the paper, one rule and one script each.
 include: "workflow/rules/figures.smk"

@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from manga_ssl import bias
-from manga_ssl.representations import write_representation
+from manga_ssl.analysis import bias
+from manga_ssl.ssl.representations import write_representation
 
 REPO = Path(__file__).resolve().parents[1]
 RUN = "bench-analysis"

@@ -21,7 +21,7 @@ def main() -> None:
     ap.add_argument("--kmeans-seeds", type=int, default=5)
     args = ap.parse_args()
 
-    from manga_ssl.analysis import bias_table
+    from manga_ssl.analysis.bias_regression import bias_table
 
     run = Path(args.run)
     catalogue = pd.read_parquet(run / "preprocess" / "catalogue.parquet")

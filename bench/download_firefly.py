@@ -24,9 +24,9 @@ from astropy.io import fits
 from astropy.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from manga_ssl import formats  # noqa: E402
-from manga_ssl.download import RemoteFile, fetch  # noqa: E402
-from manga_ssl.fits_subset import firefly_subset  # noqa: E402
+from manga_ssl.acquisition.download import RemoteFile, fetch
+from manga_ssl.acquisition.fits_subset import firefly_subset
+from manga_ssl.survey import formats
 from tests.sas_server import SurveyServer  # noqa: E402
 
 OTHER_MAPS = (

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from manga_ssl import explorer
-from manga_ssl.neighbours import nearest_neighbours
+from manga_ssl.analysis.neighbours import nearest_neighbours
+from manga_ssl.figures import explorer
 
 CHANNELS = ["v_band_flux", "lw_log_age", "lw_metallicity", "stellar_velocity", "velocity_dispersion"]
 

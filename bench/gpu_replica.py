@@ -36,7 +36,7 @@ def main():
 
     import keras
 
-    from manga_ssl.training import TrainingSettings, build_simclr, make_optimizer
+    from manga_ssl.ssl.training import TrainingSettings, build_simclr, make_optimizer
 
     keras.mixed_precision.set_global_policy(args.precision)
     keras.utils.set_random_seed(0)

@@ -30,16 +30,19 @@ def _set(cfg: dict, assignment: str) -> None:
 
 
 def score(features, plateifu, catalogue, truth, k_values, kmeans_seeds, seed=0):
-    from manga_ssl import analysis, bias
-    from manga_ssl.probes import cluster_scores, linear_probe_r2, probe_targets
+    from manga_ssl.analysis import bias
+    from manga_ssl.analysis.bias_regression import bias_table
+    from manga_ssl.analysis.kmeans import cluster_runs
+    from manga_ssl.analysis.labels import labels_frame
+    from manga_ssl.analysis.probes import cluster_scores, linear_probe_r2, probe_targets
 
     cat = bias.derived_columns(catalogue).set_index("plateifu").loc[plateifu]
-    labels, agreement = analysis.cluster_runs(
+    labels, agreement = cluster_runs(
         features, "simclr", k_values, kmeans_seeds, list(range(len(features))), cat[["lambda_re", "age_lw_re"]]
     )
-    labels = analysis.labels_frame(plateifu, labels)
+    labels = labels_frame(plateifu, labels)
     pop = truth.set_index("plateifu")["population"].reindex(plateifu).to_numpy()
-    acc, _ = analysis.bias_table(labels, cat.reset_index(), k_values, range(len(features)), kmeans_seeds[:3], seed)
+    acc, _ = bias_table(labels, cat.reset_index(), k_values, range(len(features)), kmeans_seeds[:3], seed)
     out = {}
     for k in k_values:
         sub = labels[labels["k"] == k]
@@ -76,7 +79,9 @@ def main() -> None:
     ap.add_argument("--save", default=None, help="folder for each normalisation's h (NPZ), for a closer look")
     args = ap.parse_args()
 
-    from manga_ssl.training import TrainingSettings, embed, load_tensors, train_simclr
+    from manga_ssl.ssl.model import embed
+    from manga_ssl.ssl.tensors import load_tensors
+    from manga_ssl.ssl.training import TrainingSettings, train_simclr
 
     cfg = yaml.safe_load(Path(args.config).read_text())
     simclr = dict(cfg["simclr"])
@@ -89,7 +94,7 @@ def main() -> None:
     truth = pd.read_parquet(args.truth)
     record = {"label": args.label, "set": args.set, "seeds": seeds, "run": str(run)}
     if args.truth_rows:
-        from manga_ssl.analysis import truth_bias
+        from manga_ssl.analysis.bias_regression import truth_bias
 
         rows = truth_bias(truth, catalogue, n_draws=9, seed=0).groupby("k").mean(numeric_only=True)
         record["truth"] = {

@@ -37,7 +37,7 @@ def synthetic(n, size=32, channels=5, seed=0):
 def augmentation_rate(data, batch, steps=20):
     import keras
 
-    from manga_ssl.augmentations import AugmentationSettings, SurveyAugmenter
+    from manga_ssl.ssl.augmentations import AugmentationSettings, SurveyAugmenter
 
     aug = SurveyAugmenter(data["maps"], data["sigma"], data["model_variation"], AugmentationSettings(), seed=0)
 
@@ -59,7 +59,7 @@ def augmentation_rate(data, batch, steps=20):
 
 
 def training_rate(data, widths, head, batch, epochs=2):
-    from manga_ssl.training import TrainingSettings, train_simclr
+    from manga_ssl.ssl.training import TrainingSettings, train_simclr
 
     settings = TrainingSettings(
         conv_filters=tuple(widths),
@@ -78,7 +78,7 @@ def main():
     parser.add_argument("--galaxies", type=int, default=2048)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     args = parser.parse_args()
-    from manga_ssl.training import configure_threads
+    from manga_ssl.ssl.tensors import configure_threads
 
     configure_threads(args.threads)
     import keras

@@ -142,9 +142,9 @@ def publish_mock_survey(root, server, extra_drpall_rows=(), dapall_not_done=()) 
     from astropy.io import fits
     from astropy.table import Table
 
-    from manga_ssl import formats
-    from manga_ssl.datasets import DAPTYPE, Dr17Archive, SurveyLayout
-    from manga_ssl.rband import resample_flux
+    from manga_ssl.acquisition.rband import resample_flux
+    from manga_ssl.survey import formats
+    from manga_ssl.survey.datasets import DAPTYPE, Dr17Archive, SurveyLayout
 
     layout = SurveyLayout(root)
     archive = Dr17Archive(server.url + SAS)

@@ -11,14 +11,15 @@ import pytest
 from astropy.io import fits
 from astropy.table import Table
 
-from manga_ssl import acquisition, formats
-from manga_ssl.datasets import DAPTYPE, Dr17Archive, SurveyLayout
-from manga_ssl.download import DownloadError, LocalFile, RemoteFile
-from manga_ssl.fits_subset import _row_runs, firefly_subset, hdu_spans
-from manga_ssl.mock_survey import MockSurveySpec, generate_mock_survey
-from manga_ssl.preprocessing import preprocess_survey
-from manga_ssl.rband import rband_on_ifu_grid, resample_flux
-from manga_ssl.sample import select_sample, selection_summary
+from manga_ssl.acquisition import products as acquisition
+from manga_ssl.acquisition.download import DownloadError, LocalFile, RemoteFile
+from manga_ssl.acquisition.fits_subset import _row_runs, firefly_subset, hdu_spans
+from manga_ssl.acquisition.rband import rband_on_ifu_grid, resample_flux
+from manga_ssl.acquisition.sample import select_sample, selection_summary
+from manga_ssl.mock.survey import MockSurveySpec, generate_mock_survey
+from manga_ssl.preprocessing.maps import preprocess_survey
+from manga_ssl.survey import formats
+from manga_ssl.survey.datasets import DAPTYPE, Dr17Archive, SurveyLayout
 
 from .sas_server import SAS, SurveyServer, publish_mock_survey, tan_wcs
 

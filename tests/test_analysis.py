@@ -5,7 +5,13 @@ import pandas as pd
 import pytest
 from scipy.stats import binom
 
-from manga_ssl import analysis, bias, clustering
+from manga_ssl.analysis import bias, clustering
+from manga_ssl.analysis.acceptance import accepted_k, accepted_k_conditional, division_performance
+from manga_ssl.analysis.bias import BIAS_COLUMNS
+from manga_ssl.analysis.bias_regression import truth_bias
+from manga_ssl.analysis.overlaps import cross_overlap, matched_overlap
+from manga_ssl.analysis.tables import make_table1
+from manga_ssl.core.names import TRUTH_NAME
 
 
 def test_permuted_labels_match_back_exactly_and_agree_fully():
@@ -235,7 +241,7 @@ def test_table1_columns_and_accepted_k(tmp_path):
             "lr_pvalue_min": [0.6, 0.4, 1e-6, 1e-8, 0.5, 0.3],
         }
     )
-    table = analysis.division_performance(agreement, accuracy)
+    table = division_performance(agreement, accuracy)
     assert list(table.columns) == [
         "k",
         "agreement",
@@ -251,13 +257,11 @@ def test_table1_columns_and_accepted_k(tmp_path):
     assert np.isclose(table.loc[table["k"] == 3, "agreement"].item(), 94.0)
     assert np.isclose(table.loc[table["k"] == 3, "acc_gain_nonphys"].item(), 7.0)
     assert np.isclose(table.loc[table["k"] == 3, "lr_nonphys"].item(), 45.0)  # not a percentage
-    assert analysis.accepted_k(table) == 3  # the paper's rule
-    assert analysis.accepted_k_conditional(table) == 2  # k = 3 gains 7% > 5% from the non-physical parameters
-    assert analysis.accepted_k_conditional(table, max_gain=8) == 3
+    assert accepted_k(table) == 3  # the paper's rule
+    assert accepted_k_conditional(table) == 2  # k = 3 gains 7% > 5% from the non-physical parameters
+    assert accepted_k_conditional(table, max_gain=8) == 3
     agreement.to_csv(tmp_path / "a.csv", index=False), accuracy.to_csv(tmp_path / "b.csv", index=False)
-    accepted = analysis.make_table1(
-        {"simclr-relative-all": (tmp_path / "a.csv", tmp_path / "b.csv")}, tmp_path / "table1"
-    )
+    accepted = make_table1({"simclr-relative-all": (tmp_path / "a.csv", tmp_path / "b.csv")}, tmp_path / "table1")
     assert accepted["paper"] == {"simclr-relative-all": 3} and accepted["conditional"] == {"simclr-relative-all": 2}
     assert "65%" in accepted["rules"]["paper"] and "5%" in accepted["rules"]["conditional"]
     md = (tmp_path / "table1.md").read_text()
@@ -272,7 +276,7 @@ def test_table1_columns_and_accepted_k(tmp_path):
 
 
 def test_table1_cells_share_one_format():
-    from manga_ssl.tables import pm
+    from manga_ssl.analysis.tables import pm
 
     assert pm(93.634, 0.031) == "93.63 ± 0.03"
     assert pm(95.9, 0.0, flat_digits=1) == "95.9 ± 0.0"  # no spread over the runs, shown as such
@@ -295,7 +299,7 @@ def test_table1_of_one_run_says_why_it_has_no_spread(tmp_path):
             "lr_pvalue_min": [0.9, 0.8, np.nan, 0.5],
         }
     ).to_csv(tmp_path / "b.csv")
-    analysis.make_table1(
+    make_table1(
         {
             "simclr-relative-all": (tmp_path / "a.csv", tmp_path / "b.csv"),
             "pca10-relative": (tmp_path / "a.csv", tmp_path / "b.csv"),
@@ -329,23 +333,23 @@ def mock_truth(n=2000, seed=4):
 
 def test_truth_rows_measure_the_true_divisions():
     cat, truth = mock_truth()
-    rows = analysis.truth_bias(truth, cat, n_draws=4, seed=0)
+    rows = truth_bias(truth, cat, n_draws=4, seed=0)
     assert rows["k"].tolist() == [2] * 4 + [3] * 4 and list(rows.columns[:2]) == ["k", "draw"]
-    assert set(analysis.BIAS_COLUMNS) <= set(rows.columns)
+    assert set(BIAS_COLUMNS) <= set(rows.columns)
     mean = rows.groupby("k").mean()
     assert (mean["acc_mean_phys"] > 0.8).all()  # the populations are physical...
     assert (mean["acc_max_nonphys"] > 0.65).all()  # ...yet the paper's test rejects them through z
     assert (mean["acc_gain_nonphys"] < 0.04).all()  # the conditional test does not
     assert rows["acc_max_nonphys"].std() > 0  # the draws differ
-    pd.testing.assert_frame_equal(rows, analysis.truth_bias(truth, cat, n_draws=4, seed=0))
+    pd.testing.assert_frame_equal(rows, truth_bias(truth, cat, n_draws=4, seed=0))
     with pytest.raises(ValueError, match="no true population"):
-        analysis.truth_bias(truth.iloc[1:], cat, n_draws=1)
+        truth_bias(truth.iloc[1:], cat, n_draws=1)
 
 
 def test_truth_rows_in_table1_are_reference_only(tmp_path):
     cat, truth = mock_truth(n=600)
     truth_csv = tmp_path / "truth.csv"
-    analysis.truth_bias(truth, cat, n_draws=3).to_csv(truth_csv, index=False)
+    truth_bias(truth, cat, n_draws=3).to_csv(truth_csv, index=False)
     pd.DataFrame({"k": [2, 3], "kmeans_seed": [0, 0], "agreement": [0.99, 0.99]}).to_csv(tmp_path / "a.csv")
     pd.DataFrame(
         {
@@ -358,12 +362,12 @@ def test_truth_rows_in_table1_are_reference_only(tmp_path):
             "lr_pvalue_min": [0.9, 0.8],
         }
     ).to_csv(tmp_path / "b.csv")
-    accepted = analysis.make_table1(
+    accepted = make_table1(
         {"simclr-relative-all": (tmp_path / "a.csv", tmp_path / "b.csv")}, tmp_path / "table1", truth_accuracy=truth_csv
     )
     assert accepted["paper"] == {"simclr-relative-all": 3} == accepted["conditional"]  # truth never listed
     numbers = pd.read_csv(tmp_path / "table1.csv")
-    truth_rows = numbers[numbers["representation"] == analysis.TRUTH_NAME]
+    truth_rows = numbers[numbers["representation"] == TRUTH_NAME]
     assert truth_rows["k"].tolist() == [2, 3] and truth_rows["agreement"].isna().all()
     assert (truth_rows["acc_gain_nonphys_n"] == 3).all()
     md = (tmp_path / "table1.md").read_text()
@@ -373,14 +377,14 @@ def test_truth_rows_in_table1_are_reference_only(tmp_path):
 def test_overlap_matrix_percentages():
     a = np.array([0, 0, 0, 0, 1, 1, 2, 2, 2, 2], np.int8)
     b = np.array([0, 0, 0, 1, 1, 1, 0, 1, 1, 1], np.int8)
-    m = analysis.cross_overlap(a, b, 3, 2)
+    m = cross_overlap(a, b, 3, 2)
     assert np.allclose(m.sum(axis=1), 100)
     assert np.allclose(m[0], [75, 25]) and np.allclose(m[1], [0, 100])
-    assert analysis.matched_overlap(a, np.array([1, 1, 1, 1, 0, 0, 2, 2, 2, 2], np.int8), 3) == 100.0
+    assert matched_overlap(a, np.array([1, 1, 1, 1, 0, 0, 2, 2, 2, 2], np.int8), 3) == 100.0
 
 
 def test_linear_probe_recovers_a_linear_target_and_not_noise():
-    from manga_ssl.probes import linear_probe_r2
+    from manga_ssl.analysis.probes import linear_probe_r2
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(600, 40)) * np.r_[np.full(5, 3.0), np.full(35, 0.1)]
@@ -392,7 +396,7 @@ def test_linear_probe_recovers_a_linear_target_and_not_noise():
 def test_nearest_neighbours_match_brute_force_in_blocks():
     from scipy.spatial.distance import cdist
 
-    from manga_ssl.neighbours import nearest_neighbours
+    from manga_ssl.analysis.neighbours import nearest_neighbours
 
     x = np.random.default_rng(4).normal(size=(300, 12)).astype(np.float32)
     idx, dist = nearest_neighbours(x, 6, block=64)  # several blocks, a ragged last one
@@ -461,7 +465,7 @@ def test_lloyd_refills_an_emptied_cluster():
 def test_ridge_loo_chooses_and_fits_as_scikit_learn_ridgecv():
     from sklearn.linear_model import RidgeCV
 
-    from manga_ssl.probes import ridge_loo
+    from manga_ssl.analysis.probes import ridge_loo
 
     rng = np.random.default_rng(0)
     n, d = 1500, 40

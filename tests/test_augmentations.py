@@ -6,7 +6,7 @@ import pytest
 keras = pytest.importorskip("keras")
 from keras import ops  # noqa: E402
 
-from manga_ssl.augmentations import (  # noqa: E402
+from manga_ssl.ssl.augmentations import (
     AugmentationSettings,
     SurveyAugmenter,
     augment_view,
@@ -151,7 +151,7 @@ def test_same_seed_same_views():
 
 def test_four_quarter_turns_are_the_identity_and_flips_preserve_values():
     """The dihedral matrices: transpose + flips; values are permuted, never changed."""
-    from manga_ssl.augmentations import flip_matrices
+    from manga_ssl.ssl.augmentations import flip_matrices
 
     x = np.random.default_rng(3).random((1, S, S, 2)).astype(np.float32)
     f = _np(flip_matrices(ops.convert_to_tensor([True]), S))
@@ -192,7 +192,7 @@ def test_resize_keeps_the_zero_padding_zero():
 
 
 def _filled_hexagon_survey(n=16, radius=14.0):
-    from manga_ssl.augmentations import hexagon_masks
+    from manga_ssl.ssl.augmentations import hexagon_masks
 
     mask = _np(hexagon_masks(np.full(n, radius, np.float32), np.zeros(n, np.float32), np.zeros((n, 2), np.float32), S))
     return (mask[..., None] * np.linspace(0.2, 1.0, 5, dtype=np.float32)).astype(np.float32)
@@ -200,7 +200,7 @@ def _filled_hexagon_survey(n=16, radius=14.0):
 
 @pytest.mark.parametrize("radius", [6.25, 10.0, 15.0])
 def test_hexagon_mask_has_the_area_of_a_regular_hexagon(radius):
-    from manga_ssl.augmentations import hexagon_masks
+    from manga_ssl.ssl.augmentations import hexagon_masks
 
     for angle in (0.0, 0.4, 1.0):
         mask = _np(
@@ -214,7 +214,7 @@ def test_hexagon_mask_has_the_area_of_a_regular_hexagon(radius):
 
 
 def test_footprint_radius_of_a_disc():
-    from manga_ssl.augmentations import footprint_radius
+    from manga_ssl.ssl.augmentations import footprint_radius
 
     g = np.arange(S) - (S - 1) / 2
     r = np.hypot(g[:, None], g[None, :])
@@ -224,7 +224,7 @@ def test_footprint_radius_of_a_disc():
 
 
 def test_smaller_footprint_keeps_a_hexagon_inside_the_observed_one():
-    from manga_ssl.augmentations import footprint_radius
+    from manga_ssl.ssl.augmentations import footprint_radius
 
     maps = _filled_hexagon_survey(radius=14.0)
     radius = footprint_radius(maps)
@@ -248,7 +248,7 @@ def test_smaller_footprint_keeps_a_hexagon_inside_the_observed_one():
 
 
 def test_footprint_never_below_the_smallest_bundle_and_off_by_default():
-    from manga_ssl.augmentations import footprint_radius
+    from manga_ssl.ssl.augmentations import footprint_radius
 
     maps = _filled_hexagon_survey(radius=8.0)
     views = _np(

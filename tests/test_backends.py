@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = textwrap.dedent("""
     import numpy as np, keras
     assert keras.backend.backend() == "jax", keras.backend.backend()
-    from manga_ssl.model import nt_xent
-    from manga_ssl.training import TrainingSettings, train_simclr, embed
+    from manga_ssl.ssl.model import embed, nt_xent
+    from manga_ssl.ssl.training import TrainingSettings, train_simclr
     from tests.test_model import nt_xent_reference
     from tests.test_training import Killed, KilledAfter, survey
 

@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 from astropy.io import fits
 
-from manga_ssl import formats
-from manga_ssl.datasets import SurveyLayout
-from manga_ssl.mock_survey import MockSurveySpec, generate_mock_survey
-from manga_ssl.preprocessing import preprocess_survey
+from manga_ssl.mock.survey import MockSurveySpec, generate_mock_survey
+from manga_ssl.preprocessing.maps import preprocess_survey
+from manga_ssl.survey import formats
+from manga_ssl.survey.datasets import SurveyLayout
 
 ARRAY_KEYS = ("maps", "errors", "valid", "model_variation", "model_variation_valid")
 

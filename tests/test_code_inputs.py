@@ -1,8 +1,8 @@
-"""Each rule's code inputs derived from its script's imports (manga_ssl.code_inputs)."""
+"""Each rule's code inputs derived from its script's imports (manga_ssl.core.code_inputs)."""
 
 from pathlib import Path
 
-from manga_ssl.code_inputs import imported_modules, modules_used_by
+from manga_ssl.core.code_inputs import imported_modules, modules_used_by
 
 
 def write(path: Path, text: str) -> Path:

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from manga_ssl.config import ConfigError, load_config, validate_config
+from manga_ssl.core.config import ConfigError, load_config, validate_config
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"

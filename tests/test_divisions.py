@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from manga_ssl.divisions import choose_divisions, read_divisions, summary, with_division_studied
+from manga_ssl.analysis.divisions import choose_divisions, read_divisions, summary, with_division_studied
 
 
 def write_performance(folder, name, agreement: dict, nonphys: dict, gain: dict):

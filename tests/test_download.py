@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from manga_ssl.download import DownloadError, check_fits, fetch, fetch_many, product_validator
+from manga_ssl.acquisition.download import DownloadError, check_fits, fetch, fetch_many, product_validator
 
 from .sas_server import SurveyServer
 

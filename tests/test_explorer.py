@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from manga_ssl import explorer
-from manga_ssl.neighbours import nearest_neighbours
+from manga_ssl.analysis.neighbours import nearest_neighbours
+from manga_ssl.figures import explorer
 
 CHANNELS = ["v_band_flux", "lw_log_age", "lw_metallicity", "stellar_velocity", "velocity_dispersion"]
 

@@ -4,7 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from manga_ssl import figures
+from manga_ssl.figures import plots as figures
+from manga_ssl.figures.loss import loss_curves
+from manga_ssl.figures.style import save
 
 rng = np.random.default_rng(0)
 N = 120
@@ -111,8 +113,8 @@ def test_division_performance_figure():
 
 
 def test_save_writes_pdf_and_png(tmp_path):
-    fig = figures.loss_curves({"seed 0": pd.DataFrame({"epoch": [1, 2], "loss": [6.0, 5.5]})})
-    figures.save(fig, tmp_path / "f.pdf", tmp_path / "f.png")
+    fig = loss_curves({"seed 0": pd.DataFrame({"epoch": [1, 2], "loss": [6.0, 5.5]})})
+    save(fig, tmp_path / "f.pdf", tmp_path / "f.png")
     assert (tmp_path / "f.pdf").read_bytes()[:4] == b"%PDF"
     assert (tmp_path / "f.png").read_bytes()[:4] == b"\x89PNG"
 

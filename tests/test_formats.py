@@ -1,6 +1,6 @@
 """FITS round trips through the real DR17 layouts (and the DR14/DR15 variants).
 
-The mock survey is written by the very writers in ``manga_ssl.formats`` and
+The mock survey is written by the very writers in ``manga_ssl.survey.formats`` and
 read back by the readers used on real data; the public catalogues in
 ``../shared/data/real`` check that the table readers also fit the real files.
 """
@@ -15,11 +15,11 @@ import pandas as pd
 import pytest
 from astropy.io import fits
 
-from manga_ssl import formats
-from manga_ssl.datasets import SurveyLayout
-from manga_ssl.files import atomic_output
-from manga_ssl.formats import PIPE3D_SSP_CHANNELS, SurveyFileError, find_channel
-from manga_ssl.mock_survey import MockSurveySpec, generate_mock_survey
+from manga_ssl.core.files import atomic_output
+from manga_ssl.mock.survey import MockSurveySpec, generate_mock_survey
+from manga_ssl.survey import formats
+from manga_ssl.survey.datasets import SurveyLayout
+from manga_ssl.survey.formats import PIPE3D_SSP_CHANNELS, SurveyFileError, find_channel
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from manga_ssl import ifu
+from manga_ssl.survey import ifu
 
 
 @pytest.mark.parametrize("n_fibres", ifu.FIBRE_COUNTS)

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from manga_ssl import measurements as M
-from manga_ssl import mock_survey
-from manga_ssl.ifu import hexagon_footprint
+from manga_ssl.mock import survey as mock_survey
+from manga_ssl.preprocessing import measurements as M
+from manga_ssl.survey.ifu import hexagon_footprint
 
 DISC = {
     "position_angle": 0.0,
@@ -84,9 +84,9 @@ def test_central_dispersion_is_flux_weighted_in_the_aperture():
 @pytest.fixture(scope="module")
 def rendered_survey(tmp_path_factory):
     """Map measurements of a small mock survey run through the real readers."""
-    from manga_ssl.datasets import SurveyLayout
-    from manga_ssl.mock_survey import MockSurveySpec, generate_mock_survey
-    from manga_ssl.preprocessing import preprocess_survey
+    from manga_ssl.mock.survey import MockSurveySpec, generate_mock_survey
+    from manga_ssl.preprocessing.maps import preprocess_survey
+    from manga_ssl.survey.datasets import SurveyLayout
 
     root = tmp_path_factory.mktemp("survey")
     truth = generate_mock_survey(MockSurveySpec(n_galaxies=60, seed=123), root, processes=2)

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from manga_ssl import formats
-from manga_ssl.datasets import SurveyLayout
-from manga_ssl.mock_survey import POPULATIONS, MockSurveySpec, draw_survey, generate_mock_survey
+from manga_ssl.mock.survey import POPULATIONS, MockSurveySpec, draw_survey, generate_mock_survey
+from manga_ssl.survey import formats
+from manga_ssl.survey.datasets import SurveyLayout
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +88,7 @@ def test_selection_ties_redshift_to_mass_and_bundles_to_angular_size(survey):
 
 
 def test_allocate_bundles_gives_the_smallest_bundles_to_the_smallest_galaxies():
-    from manga_ssl.mock_survey import allocate_bundles
+    from manga_ssl.mock.survey import allocate_bundles
 
     got = allocate_bundles(np.array([9.0, 1.0, 5.0, 3.0, 7.0]), {19: 2, 61: 1, 127: 2})
     assert got.tolist() == [127, 19, 61, 19, 127]

@@ -6,7 +6,7 @@ import pytest
 keras = pytest.importorskip("keras")
 from keras import ops  # noqa: E402
 
-from manga_ssl.model import build_encoder, build_projection_head, nt_xent  # noqa: E402
+from manga_ssl.ssl.model import build_encoder, build_projection_head, nt_xent
 
 
 def nt_xent_reference(z, t):
@@ -58,7 +58,7 @@ def test_mismatched_widths_are_refused():
 
 
 def test_masked_average_pooling_averages_over_the_footprint_only():
-    from manga_ssl.model import MaskedAveragePooling
+    from manga_ssl.ssl.model import MaskedAveragePooling
 
     maps = np.zeros((1, 8, 8, 2), np.float32)
     maps[0, :4, :4, 0] = 1.0  # footprint: the top-left 4x4 pixels -> the top-left 2x2 features

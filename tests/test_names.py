@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from manga_ssl.config import method_settings
-from manga_ssl.names import REPRESENTATION_PATTERN, VARIANT_TAG_PATTERN, Representation, split_tag
+from manga_ssl.core.config import method_settings
+from manga_ssl.core.names import REPRESENTATION_PATTERN, VARIANT_TAG_PATTERN, Representation, split_tag
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from manga_ssl import ifu
-from manga_ssl import preprocessing as P
+from manga_ssl.preprocessing import maps as P
+from manga_ssl.survey import ifu
 
 rng = np.random.default_rng(0)
 

@@ -6,15 +6,11 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from manga_ssl.baselines import pca_baselines, standardise  # noqa: E402
-from manga_ssl.representations import read_representation, write_representation  # noqa: E402
-from manga_ssl.training import (  # noqa: E402
-    TrainingDiverged,
-    TrainingSettings,
-    embed,
-    select_channels,
-    train_simclr,
-)
+from manga_ssl.analysis.baselines import pca_baselines, standardise
+from manga_ssl.ssl.model import embed
+from manga_ssl.ssl.representations import read_representation, write_representation
+from manga_ssl.ssl.tensors import select_channels
+from manga_ssl.ssl.training import TrainingDiverged, TrainingSettings, train_simclr
 
 
 class Killed(Exception):
@@ -181,7 +177,7 @@ def test_online_probes_fill_the_history_and_never_change_the_training():
 
 
 def test_summary_statistics_are_footprint_and_centre_means():
-    from manga_ssl.baselines import summary_statistics
+    from manga_ssl.analysis.baselines import summary_statistics
 
     maps = np.zeros((3, 16, 16, 2), np.float32)
     maps[:, 4:12, 4:12, 0] = np.array([1.0, 2.0, 3.0])[:, None, None]  # footprint 8x8, constant

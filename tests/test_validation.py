@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from astropy.table import Table
 
-from manga_ssl.validation import joint_checks, to_markdown
+from manga_ssl.mock.validation import joint_checks, to_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "real"

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from manga_ssl.files import read_parquet_units
-from manga_ssl.preprocessing import CATALOGUE_UNITS, CHANNELS
+from manga_ssl.core.files import read_parquet_units
+from manga_ssl.preprocessing.maps import CATALOGUE_UNITS, CHANNELS
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
@@ -71,9 +71,9 @@ def tiny_run(tmp_path_factory):
 @pytest.fixture(scope="module")
 def dr17_run(tmp_path_factory):
     """The workflow on dataset manga-dr17, downloading from a local SAS that injects faults."""
-    from manga_ssl.datasets import Dr17Archive
-    from manga_ssl.formats import read_drpall
-    from manga_ssl.mock_survey import MockSurveySpec, generate_mock_survey
+    from manga_ssl.mock.survey import MockSurveySpec, generate_mock_survey
+    from manga_ssl.survey.datasets import Dr17Archive
+    from manga_ssl.survey.formats import read_drpall
 
     from .sas_server import SAS, SurveyServer, publish_mock_survey
 
@@ -417,9 +417,9 @@ def rule_scripts() -> dict:
     return out
 
 
-@pytest.mark.parametrize("module", ["divisions", "model", "tables"])
+@pytest.mark.parametrize("module", ["analysis/divisions", "ssl/model", "analysis/tables"])
 def test_touching_a_module_reruns_exactly_the_rules_that_run_it(tiny_run, module):
-    from manga_ssl.code_inputs import modules_used_by
+    from manga_ssl.core.code_inputs import modules_used_by
 
     path = ROOT / "manga_ssl" / f"{module}.py"
     users = {

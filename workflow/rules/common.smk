@@ -2,11 +2,11 @@
 import re
 from pathlib import Path
 
-from manga_ssl.code_inputs import modules_used_by
-from manga_ssl.config import method_settings, validate_config
-from manga_ssl.datasets import Dr17Archive
-from manga_ssl.files import JsonNumbers
-from manga_ssl.names import (
+from manga_ssl.core.code_inputs import modules_used_by
+from manga_ssl.core.config import method_settings, validate_config
+from manga_ssl.survey.datasets import Dr17Archive
+from manga_ssl.core.files import JsonNumbers
+from manga_ssl.core.names import (
     REPRESENTATION_PATTERN,
     VARIANT_TAG_PATTERN,
     Representation,
@@ -56,7 +56,7 @@ def catalogue_product(wildcards):
 
 
 def survey_files():
-    """Every file and folder of the survey that preprocessing reads (see manga_ssl.datasets)."""
+    """Every file and folder of the survey that preprocessing reads (see manga_ssl.survey.datasets)."""
     if config["dataset"] == "manga-dr17":
         library = config["download"]["firefly_library"]
         return {
@@ -203,7 +203,7 @@ def k_values(wildcards):
     return config["analysis"]["k_values"]
 
 
-# The division each normalisation studies (analysis.k_chosen; manga_ssl.divisions).
+# The division each normalisation studies (analysis.k_chosen; manga_ssl.analysis.divisions).
 DIVISIONS = f"{RESULTS}/tables/divisions.json"
 
 

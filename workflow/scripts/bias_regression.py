@@ -1,5 +1,5 @@
-from manga_ssl.analysis import run_bias
-from manga_ssl.runlog import log_to
+from manga_ssl.analysis.bias_regression import run_bias
+from manga_ssl.core.runlog import log_to
 
 log_to(snakemake.log[0])
 p = snakemake.params

@@ -1,5 +1,5 @@
-from manga_ssl.divisions import choose_divisions
-from manga_ssl.runlog import log_to
+from manga_ssl.analysis.divisions import choose_divisions
+from manga_ssl.core.runlog import log_to
 
 log = log_to(snakemake.log[0])
 p, i = snakemake.params, snakemake.input

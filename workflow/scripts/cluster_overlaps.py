@@ -1,7 +1,7 @@
-from manga_ssl.analysis import make_overlaps
-from manga_ssl.divisions import read_divisions
-from manga_ssl.names import Representation
-from manga_ssl.runlog import log_to
+from manga_ssl.analysis.divisions import read_divisions
+from manga_ssl.analysis.overlaps import make_overlaps
+from manga_ssl.core.names import Representation
+from manga_ssl.core.runlog import log_to
 
 log_to(snakemake.log[0])
 divisions = read_divisions(snakemake.input.divisions)

@@ -1,7 +1,7 @@
-from manga_ssl.acquisition import fetch_catalogue, transfer_options
-from manga_ssl.datasets import Dr17Archive
-from manga_ssl.download import DownloadError
-from manga_ssl.runlog import log_to
+from manga_ssl.acquisition.download import DownloadError
+from manga_ssl.acquisition.products import fetch_catalogue, transfer_options
+from manga_ssl.core.runlog import log_to
+from manga_ssl.survey.datasets import Dr17Archive
 
 log = log_to(snakemake.log[0])
 # transfer settings come from the config, not params: changing them changes no file

@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from manga_ssl.acquisition import fetch_firefly, transfer_options
-from manga_ssl.datasets import Dr17Archive
-from manga_ssl.runlog import log_to
+from manga_ssl.acquisition.products import fetch_firefly, transfer_options
+from manga_ssl.core.runlog import log_to
+from manga_ssl.survey.datasets import Dr17Archive
 
 log = log_to(snakemake.log[0])
 # transfer settings come from the config, not params: changing them changes no file

@@ -2,11 +2,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from manga_ssl.acquisition import fetch_galaxies, transfer_options
-from manga_ssl.datasets import Dr17Archive, SurveyLayout
-from manga_ssl.files import write_csv
-from manga_ssl.formats import read_drpall
-from manga_ssl.runlog import log_to
+from manga_ssl.acquisition.products import fetch_galaxies, transfer_options
+from manga_ssl.core.files import write_csv
+from manga_ssl.core.runlog import log_to
+from manga_ssl.survey.datasets import Dr17Archive, SurveyLayout
+from manga_ssl.survey.formats import read_drpall
 
 log = log_to(snakemake.log[0])
 # transfer settings come from the config, not params: changing them changes no file

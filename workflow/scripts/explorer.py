@@ -1,7 +1,7 @@
-from manga_ssl.divisions import read_divisions
-from manga_ssl.explorer import build_explorer
-from manga_ssl.names import Representation
-from manga_ssl.runlog import log_to
+from manga_ssl.analysis.divisions import read_divisions
+from manga_ssl.core.names import Representation
+from manga_ssl.core.runlog import log_to
+from manga_ssl.figures.explorer import build_explorer
 
 log_to(snakemake.log[0])
 names = snakemake.params.names

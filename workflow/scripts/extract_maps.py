@@ -3,11 +3,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from manga_ssl.acquisition import download_failures
-from manga_ssl.datasets import SurveyLayout
-from manga_ssl.files import atomic_output, write_csv, write_parquet
-from manga_ssl.preprocessing import CATALOGUE_UNITS, preprocess_survey
-from manga_ssl.runlog import log_to
+from manga_ssl.acquisition.products import download_failures
+from manga_ssl.core.files import atomic_output, write_csv, write_parquet
+from manga_ssl.core.runlog import log_to
+from manga_ssl.preprocessing.maps import CATALOGUE_UNITS, preprocess_survey
+from manga_ssl.survey.datasets import SurveyLayout
 
 log = log_to(snakemake.log[0])
 cfg = snakemake.params.preprocessing

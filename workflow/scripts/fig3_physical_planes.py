@@ -1,6 +1,6 @@
-from manga_ssl import paper_figures
-from manga_ssl.divisions import read_divisions
-from manga_ssl.runlog import log_to
+from manga_ssl.analysis.divisions import read_divisions
+from manga_ssl.core.runlog import log_to
+from manga_ssl.figures import paper as paper_figures
 
 log_to(snakemake.log[0])
 i = snakemake.input

@@ -1,6 +1,6 @@
-from manga_ssl.analysis import run_kmeans
-from manga_ssl.divisions import with_division_studied
-from manga_ssl.runlog import log_to
+from manga_ssl.analysis.divisions import with_division_studied
+from manga_ssl.analysis.kmeans import run_kmeans
+from manga_ssl.core.runlog import log_to
 
 log_to(snakemake.log[0])
 name, p, i = snakemake.wildcards.representation, snakemake.params, snakemake.input

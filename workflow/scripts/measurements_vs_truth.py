@@ -1,8 +1,8 @@
 import pandas as pd
 
-from manga_ssl.files import write_csv
-from manga_ssl.runlog import log_to
-from manga_ssl.validation import measurements_vs_truth
+from manga_ssl.core.files import write_csv
+from manga_ssl.core.runlog import log_to
+from manga_ssl.mock.validation import measurements_vs_truth
 
 log = log_to(snakemake.log[0])
 table = measurements_vs_truth(pd.read_parquet(snakemake.input.catalogue), pd.read_parquet(snakemake.input.truth))

@@ -1,7 +1,7 @@
 from pathlib import Path
 
-from manga_ssl.mock_survey import MockSurveySpec, generate_mock_survey
-from manga_ssl.runlog import log_to
+from manga_ssl.core.runlog import log_to
+from manga_ssl.mock.survey import MockSurveySpec, generate_mock_survey
 
 log = log_to(snakemake.log[0])
 spec = MockSurveySpec.from_config(snakemake.params.survey)

@@ -1,8 +1,8 @@
 import pandas as pd
 
-from manga_ssl.files import atomic_output
-from manga_ssl.runlog import log_to
-from manga_ssl.validation import mock_vs_real, to_markdown
+from manga_ssl.core.files import atomic_output
+from manga_ssl.core.runlog import log_to
+from manga_ssl.mock.validation import mock_vs_real, to_markdown
 
 log = log_to(snakemake.log[0])
 real = {k: snakemake.input[k] for k in ("pipe3d", "drpall", "drpcomplete", "mdlm")}

@@ -1,8 +1,8 @@
 import numpy as np
 
-from manga_ssl.files import atomic_output
-from manga_ssl.preprocessing import build_tensors
-from manga_ssl.runlog import log_to
+from manga_ssl.core.files import atomic_output
+from manga_ssl.core.runlog import log_to
+from manga_ssl.preprocessing.maps import build_tensors
 
 log = log_to(snakemake.log[0])
 with np.load(snakemake.input.maps) as npz:

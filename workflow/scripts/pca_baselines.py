@@ -1,5 +1,5 @@
-from manga_ssl.baselines import baselines_to_tables
-from manga_ssl.runlog import log_to
+from manga_ssl.analysis.baselines import baselines_to_tables
+from manga_ssl.core.runlog import log_to
 
 log = log_to(snakemake.log[0])
 cfg = snakemake.params.baselines

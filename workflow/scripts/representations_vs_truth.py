@@ -1,7 +1,7 @@
 import pandas as pd
 
-from manga_ssl.runlog import log_to
-from manga_ssl.validation import representations_vs_truth, write_truth_tables
+from manga_ssl.core.runlog import log_to
+from manga_ssl.mock.validation import representations_vs_truth, write_truth_tables
 
 log = log_to(snakemake.log[0])
 names = snakemake.params.names

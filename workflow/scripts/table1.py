@@ -1,9 +1,9 @@
 import json
 
-from manga_ssl.analysis import make_table1
-from manga_ssl.divisions import read_divisions, summary
-from manga_ssl.files import atomic_output
-from manga_ssl.runlog import log_to
+from manga_ssl.analysis.divisions import read_divisions, summary
+from manga_ssl.analysis.tables import make_table1
+from manga_ssl.core.files import atomic_output
+from manga_ssl.core.runlog import log_to
 
 log = log_to(snakemake.log[0])
 p = snakemake.params

@@ -1,7 +1,7 @@
-from manga_ssl.analysis import make_table2
-from manga_ssl.clustering import lettered
-from manga_ssl.divisions import read_divisions
-from manga_ssl.runlog import log_to
+from manga_ssl.analysis.clustering import lettered
+from manga_ssl.analysis.divisions import read_divisions
+from manga_ssl.analysis.tables import make_table2
+from manga_ssl.core.runlog import log_to
 
 log_to(snakemake.log[0])
 norm = snakemake.wildcards.normalisation

@@ -1,5 +1,5 @@
-from manga_ssl.runlog import log_to
-from manga_ssl.training import train_and_save
+from manga_ssl.core.runlog import log_to
+from manga_ssl.ssl.training import train_and_save
 
 log = log_to(snakemake.log[0])
 w = snakemake.wildcards

@@ -1,0 +1,2 @@
+"""Core: configuration and its schema check, atomic files, rule logs, representation names
+and the code inputs of each rule."""

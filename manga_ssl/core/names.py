@@ -1,0 +1,79 @@
+"""Names of the representations, formatted and parsed in one place.
+
+``simclr-<normalisation>-<channels>[+<method>]``: a SimCLR variant trained on a channel
+set, with the paper's method or a named one of ``simclr.methods`` (beyond the paper);
+``<baseline>-<normalisation>``: PCA-1024, PCA-10 or the summary statistics.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+NORMALISATIONS = ("relative", "individual")
+BASELINES = ("pca1024", "pca10", "summary")
+PAPER_METHOD = "paper"
+#: Table 1's rows of the mock survey's true divisions (no representation)
+TRUTH_NAME = "truth (mock)"
+
+_SIMCLR = re.compile(r"simclr-(relative|individual)-([a-z0-9_]+)(?:\+([a-z0-9_]+))?")
+_BASELINE = re.compile(rf"({'|'.join(BASELINES)})-(relative|individual)")
+#: Snakemake wildcard constraints: a representation and a SimCLR variant's folder tag.
+REPRESENTATION_PATTERN = f"{_SIMCLR.pattern}|{_BASELINE.pattern}"
+VARIANT_TAG_PATTERN = r"[a-z0-9_]+(\+[a-z0-9_]+)?"
+
+
+@dataclass(frozen=True)
+class Representation:
+    kind: str  # 'simclr' or a baseline
+    normalisation: str
+    channels: str = "all"
+    method: str = PAPER_METHOD
+
+    @classmethod
+    def parse(cls, name: str) -> Representation:
+        if m := _SIMCLR.fullmatch(name):
+            return cls("simclr", m[1], m[2], m[3] or PAPER_METHOD)
+        if m := _BASELINE.fullmatch(name):
+            return cls(m[1], m[2], "all")
+        raise ValueError(
+            f"'{name}' is not a representation name (simclr-<normalisation>-<channels>[+<method>] "
+            f"or one of {', '.join(BASELINES)} followed by -<normalisation>)"
+        )
+
+    @classmethod
+    def simclr(cls, variant: dict) -> Representation:
+        """The representation of a ``simclr.variants`` entry."""
+        return cls("simclr", variant["normalisation"], variant["channels"], variant.get("method", PAPER_METHOD))
+
+    @property
+    def tag(self) -> str:
+        """The variant's folder name part after the normalisation: 'all' or 'all+footprint'."""
+        return self.channels if self.method == PAPER_METHOD else f"{self.channels}+{self.method}"
+
+    @property
+    def is_simclr(self) -> bool:
+        return self.kind == "simclr"
+
+    @property
+    def is_paper_method(self) -> bool:
+        return self.method == PAPER_METHOD
+
+    def __str__(self) -> str:
+        if self.is_simclr:
+            return f"simclr-{self.normalisation}-{self.tag}"
+        return f"{self.kind}-{self.normalisation}"
+
+
+def kind_of(name: str) -> str | None:
+    """'simclr', a baseline's kind, or None for a row that is no representation (Table 1's truth)."""
+    try:
+        return Representation.parse(name).kind
+    except ValueError:
+        return None
+
+
+def split_tag(tag: str) -> tuple[str, str]:
+    """'all+footprint' -> ('all', 'footprint'); 'all' -> ('all', 'paper')."""
+    channels, _, method = tag.partition("+")
+    return channels, method or PAPER_METHOD

@@ -1,0 +1,1 @@
+"""Figures (every figure of the paper), their style, and the survey explorer page."""

@@ -1,0 +1,304 @@
+"""Validation of the embedded mock survey: against its ground truth and against
+real MaNGA catalogues (the calibration documented in docs/mock-survey.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from astropy.table import Table
+
+from manga_ssl.analysis.probes import log10_positive
+from manga_ssl.survey.ifu import FIBRE_COUNTS
+
+#: catalogue column -> ground-truth column (mock survey).
+MEASURED_VS_TRUE = {
+    "lambda_re": "lambda_re_true",
+    "sigma_cen": "sigma_cen_true",
+    "age_lw_re": "age_re",
+    "grad_age_lw": "grad_age",
+    "zh_lw_re": "zh_re",
+    "grad_zh_lw": "grad_zh",
+    "rotation_angle": "rotation_angle",
+    "re_kpc": "re_kpc",
+    "z": "z",
+}
+
+
+def _nmad(x):
+    return float(1.4826 * np.median(np.abs(x - np.median(x)))) if len(x) else np.nan
+
+
+def measurements_vs_truth(catalogue: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+    """Correlation, median bias and robust scatter of each map-derived parameter."""
+    t = truth.set_index("plateifu").loc[catalogue["plateifu"]]
+    rows = []
+    for measured, true in MEASURED_VS_TRUE.items():
+        x, y = catalogue[measured].to_numpy(float), t[true].to_numpy(float)
+        ok = np.isfinite(x) & np.isfinite(y)
+        x, y = x[ok], y[ok]
+        diff = np.mod(x - y + 180.0, 360.0) - 180.0 if measured == "rotation_angle" else x - y
+        r = np.corrcoef(x, y)[0, 1] if measured != "rotation_angle" and len(x) > 2 else np.nan
+        rows.append(
+            {
+                "parameter": measured,
+                "truth": true,
+                "n": int(ok.sum()),
+                "n_missing": int((~ok).sum()),
+                "pearson_r": r,
+                "median_bias": float(np.median(diff)) if len(diff) else np.nan,
+                "nmad_scatter": _nmad(diff),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _stats(values) -> tuple[float, float, float, int]:
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v) & (v > -90)]  # catalogue sentinels (-99, -999, -9999)
+    if not len(v):
+        return (np.nan, np.nan, np.nan, 0)
+    p16, p50, p84 = np.percentile(v, [16, 50, 84])
+    return p50, p16, p84, len(v)
+
+
+def _col(table: Table, name: str):
+    lower = {c.lower(): c for c in table.colnames}
+    return np.asarray(table[lower[name.lower()]], dtype=float)
+
+
+def mock_vs_real(catalogue: pd.DataFrame, real: dict) -> pd.DataFrame:
+    """Medians and 16-84% ranges of the mock (as the pipeline measures it) and of
+    real catalogues: DR14 Pipe3D, MPL-5 drpall, MPL-9 drpcomplete, MDLM DR15."""
+    pipe3d = Table.read(real["pipe3d"])
+    drpall = Table.read(real["drpall"])
+    drpc = Table.read(real["drpcomplete"])
+    mdlm = Table.read(real["mdlm"])
+    main = (_col(drpall, "mngtarg1").astype(np.int64) & (7 << 10)) > 0
+    rows = [
+        ("z", catalogue["z"], _col(drpall, "nsa_z")[main], "MPL-5 drpall NSA_Z (main sample)"),
+        (
+            "Re [arcsec]",
+            catalogue["re_arcsec"],
+            _col(drpall, "nsa_elpetro_th50_r")[main],
+            "MPL-5 drpall NSA_ELPETRO_TH50_R",
+        ),
+        ("Re [arcsec] (DAP)", catalogue["re_arcsec"], _col(drpc, "reff"), "MPL-9 drpcomplete REFF"),
+        ("Re [kpc]", catalogue["re_kpc"], _col(pipe3d, "re_kpc"), "DR14 Pipe3D re_kpc"),
+        ("log M* [Msun]", catalogue["log_mass"], _col(pipe3d, "log_mass"), "DR14 Pipe3D log_mass"),
+        ("log SFR [Msun/yr]", catalogue["log_sfr"], _col(pipe3d, "log_sfr_ha"), "DR14 Pipe3D log_sfr_ha"),
+        (
+            "LW log age at Re [yr] (maps)",
+            catalogue["age_lw_re"],
+            _col(pipe3d, "age_lw_re_fit"),
+            "DR14 Pipe3D age_lw_re_fit",
+        ),
+        ("LW [Z/H] at Re (maps)", catalogue["zh_lw_re"], _col(pipe3d, "zh_lw_re_fit"), "DR14 Pipe3D zh_lw_re_fit"),
+        (
+            "grad age 0.5-2 Re (maps)",
+            catalogue["grad_age_lw"],
+            _col(pipe3d, "alpha_age_lw_re_fit"),
+            "DR14 Pipe3D alpha_age_lw_re_fit",
+        ),
+        ("sigma_cen [km/s] (maps)", catalogue["sigma_cen"], _col(pipe3d, "sigma_cen"), "DR14 Pipe3D sigma_cen"),
+        ("lambda_Re (maps)", catalogue["lambda_re"], _col(pipe3d, "lambda_re"), "DR14 Pipe3D lambda_re"),
+        ("ellipticity 1-b/a", catalogue["ellipticity"], _col(drpc, "ell"), "MPL-9 drpcomplete ELL"),
+        ("T-Type", catalogue["t_type"], _col(mdlm, "ttype"), "MDLM DR15 TTYPE"),
+    ]
+    out = []
+    for name, mock, data, source in rows:
+        m, r = _stats(mock), _stats(data)
+        out.append(
+            {
+                "quantity": name,
+                "mock_median": m[0],
+                "mock_p16": m[1],
+                "mock_p84": m[2],
+                "mock_n": m[3],
+                "real_median": r[0],
+                "real_p16": r[1],
+                "real_p84": r[2],
+                "real_n": r[3],
+                "real_source": source,
+            }
+        )
+    out += joint_checks(catalogue, pipe3d, drpall, main)
+    real_sizes = _col(drpall, "ifudesignsize")[main]
+    mock_sizes = catalogue["n_fibres"].to_numpy()
+    for f in FIBRE_COUNTS:
+        out.append(
+            {
+                "quantity": f"fraction in {f}-fibre IFUs",
+                "mock_median": float(np.mean(mock_sizes == f)),
+                "mock_n": len(mock_sizes),
+                "real_median": float(np.mean(real_sizes == f)),
+                "real_n": len(real_sizes),
+                "real_source": "MPL-5 drpall IFUDESIGNSIZE (main sample)",
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def _pearson(x, y) -> tuple[float, int]:
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    return (float(np.corrcoef(x[ok], y[ok])[0, 1]) if ok.sum() > 2 else np.nan), int(ok.sum())
+
+
+def joint_checks(catalogue: pd.DataFrame, pipe3d: Table, drpall: Table, main: np.ndarray) -> list[dict]:
+    """The relations MaNGA's selection induces, mock beside real: Pearson correlations of
+    stellar mass, angular size and redshift, and the median Re [arcsec] in each bundle size.
+
+    Masses: the mock's catalogue log M* against NSA elliptical-Petrosian masses (h = 1 units,
+    a constant offset that leaves correlations unchanged) and DR14 Pipe3D log_mass."""
+    m_mass, m_z, m_re = catalogue["log_mass"], catalogue["z"], log10_positive(catalogue["re_arcsec"])
+    d_mass, d_z = log10_positive(_col(drpall, "nsa_elpetro_mass"))[main], _col(drpall, "nsa_z")[main]
+    d_re = log10_positive(_col(drpall, "nsa_elpetro_th50_r"))[main]
+    p_mass, p_z = _col(pipe3d, "log_mass"), _col(pipe3d, "redshift")
+    p_mass = np.where(p_mass > 0, p_mass, np.nan)
+    pairs = [
+        ("corr(log M*, z)", (m_mass, m_z), (d_mass, d_z), "MPL-5 drpall NSA_ELPETRO_MASS, NSA_Z (main sample)"),
+        ("corr(log M*, z) (Pipe3D)", (m_mass, m_z), (p_mass, p_z), "DR14 Pipe3D log_mass, redshift"),
+        ("corr(log Re [arcsec], z)", (m_re, m_z), (d_re, d_z), "MPL-5 drpall NSA_ELPETRO_TH50_R, NSA_Z (main sample)"),
+        (
+            "corr(log Re [arcsec], log M*)",
+            (m_re, m_mass),
+            (d_re, d_mass),
+            "MPL-5 drpall NSA_ELPETRO_TH50_R, NSA_ELPETRO_MASS (main sample)",
+        ),
+    ]
+    rows = []
+    for name, mock, real, source in pairs:
+        (rm, nm), (rr, nr) = _pearson(*mock), _pearson(*real)
+        rows.append(
+            {"quantity": name, "mock_median": rm, "mock_n": nm, "real_median": rr, "real_n": nr, "real_source": source}
+        )
+    sizes = _col(drpall, "ifudesignsize")[main]
+    d_re_lin = _col(drpall, "nsa_elpetro_th50_r")[main]
+    for f in FIBRE_COUNTS:
+        m, r = _stats(catalogue.loc[catalogue["n_fibres"] == f, "re_arcsec"]), _stats(d_re_lin[sizes == f])
+        rows.append(
+            {
+                "quantity": f"Re [arcsec] in {f}-fibre IFUs",
+                "mock_median": m[0],
+                "mock_p16": m[1],
+                "mock_p84": m[2],
+                "mock_n": m[3],
+                "real_median": r[0],
+                "real_p16": r[1],
+                "real_p84": r[2],
+                "real_n": r[3],
+                "real_source": "MPL-5 drpall NSA_ELPETRO_TH50_R by IFUDESIGNSIZE (main sample)",
+            }
+        )
+    return rows
+
+
+def to_markdown(df: pd.DataFrame) -> str:
+    def rng(row, who):
+        med, lo, hi = row[f"{who}_median"], row.get(f"{who}_p16"), row.get(f"{who}_p84")
+        if pd.isna(lo):
+            return f"{med:.3g}"
+        return f"{med:.3g} [{lo:.3g}, {hi:.3g}]"
+
+    lines = [
+        "| quantity | mock: median [16%, 84%] or r | real: median [16%, 84%] or r | real source (N) |",
+        "|---|---|---|---|",
+    ]
+    for _, row in df.iterrows():
+        lines.append(
+            f"| {row['quantity']} | {rng(row, 'mock')} | {rng(row, 'real')} | "
+            f"{row['real_source']} ({int(row['real_n'])}) |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def representations_vs_truth(
+    tables: dict,
+    labels: dict,
+    catalogue: pd.DataFrame,
+    truth: pd.DataFrame,
+    k: int,
+    seed: int = 0,
+    max_replicas: int = 3,
+):
+    """Mock only: how physical and how instrumental each representation is.
+
+    ``tables``: {name: [representation tables (replicas)]}; ``labels``: {name:
+    labels parquet}. Returns (cluster scores frame, probe frame): the adjusted
+    Rand index and NMI of the k-division against the true populations (mean,
+    std over replicas x K-means seeds), and the cross-validated R^2 of linear
+    probes to each target (mean, std over up to ``max_replicas`` replicas).
+    """
+    from manga_ssl.analysis.labels import load_replicas
+    from manga_ssl.analysis.probes import cluster_scores, linear_probe_r2, probe_targets
+
+    truth_pop = truth.set_index("plateifu")["population"]
+    score_rows, probe_rows = [], []
+    for name, paths in tables.items():
+        lab = pd.read_parquet(labels[name])
+        lab = lab[lab["k"] == k]
+        per_run = [
+            cluster_scores(g["label"].to_numpy(), truth_pop.reindex(g["plateifu"].astype(str)).to_numpy())
+            for _, g in lab.groupby(["replica", "kmeans_seed"], observed=True)
+        ]
+        ari, nmi = np.array([r["ari"] for r in per_run]), np.array([r["nmi"] for r in per_run])
+        score_rows.append(
+            {
+                "representation": name,
+                "k": k,
+                "ari": ari.mean(),
+                "ari_std": ari.std(),
+                "nmi": nmi.mean(),
+                "nmi_std": nmi.std(),
+                "n_runs": len(per_run),
+            }
+        )
+        plateifu, features, _ = load_replicas(list(paths)[:max_replicas])
+        cat = catalogue.set_index("plateifu").reindex(plateifu).reset_index()
+        targets, groups = probe_targets(cat, truth)
+        r2 = np.array([linear_probe_r2(f, targets, seed) for f in features])
+        for j, (target, group) in enumerate(groups):
+            probe_rows.append(
+                {
+                    "representation": name,
+                    "target": target,
+                    "group": group,
+                    "r2": r2[:, j].mean(),
+                    "r2_std": r2[:, j].std(),
+                    "n_replicas": len(r2),
+                }
+            )
+    return pd.DataFrame(score_rows), pd.DataFrame(probe_rows)
+
+
+def write_truth_tables(scores: pd.DataFrame, probes: pd.DataFrame, stem) -> None:
+    """One table: per representation, ARI/NMI and mean probe R^2 (physical, instrumental),
+    then R^2 per target; CSV numbers, Markdown and LaTeX."""
+    from manga_ssl.analysis.probes import INSTRUMENTAL, PHYSICAL_TRUTH
+    from manga_ssl.analysis.tables import pm, write_table
+
+    names = {**PHYSICAL_TRUTH, **INSTRUMENTAL}
+    wide = probes.pivot(index="representation", columns="target", values="r2")
+    summary = probes.groupby(["representation", "group"])["r2"].mean().unstack()
+    numbers = scores.set_index("representation").join(summary.add_prefix("mean_r2_")).join(wide.add_prefix("r2_"))
+    shown = pd.DataFrame(
+        {
+            "representation": numbers.index,
+            "ARI": [pm(a, b) for a, b in zip(numbers["ari"], numbers["ari_std"])],
+            "NMI": [pm(a, b) for a, b in zip(numbers["nmi"], numbers["nmi_std"])],
+            "mean R2 physical": numbers["mean_r2_physical"].map("{:.3f}".format).to_numpy(),
+            "mean R2 instrumental": numbers["mean_r2_instrumental"].map("{:.3f}".format).to_numpy(),
+            **{f"R2 {names[t]}": numbers[f"r2_{t}"].map("{:.2f}".format).to_numpy() for t in names},
+        }
+    )
+    k = int(scores["k"].iloc[0])
+    write_table(
+        numbers.reset_index(),
+        shown,
+        stem,
+        f"Representations against the mock survey's truth: adjusted Rand index and normalised mutual "
+        f"information of the {k}-cluster K-means division against the true populations (mean ± std over "
+        "replicas x K-means seeds), and cross-validated R^2 of linear (ridge) probes from each "
+        "representation to physical parameters (true values) and instrumental ones (as observed). "
+        "SimCLR should be high on the physical and low on the instrumental probes, PCA the reverse.",
+    )

@@ -1,0 +1,122 @@
+"""The contrastive model of paper Section 3.1, in ``keras.ops`` only (TensorFlow or JAX).
+
+* base encoder: convolutions (paper: 128, 256, 512, 1024 filters; kernels 5, 3,
+  3, 3), ELU activations and 2x2 max-pooling between them, then global pooling
+  to the **representation h** (as long as the last convolution is wide);
+* projection head: dense layers (paper: 512, 128, 64) giving **z**, where the
+  loss is computed; it is dropped after training;
+* loss: equation (1), NT-Xent over the 2N views of a batch, temperature 0.5.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+
+def build_encoder(
+    input_shape, conv_filters=(128, 256, 512, 1024), kernel_sizes=(5, 3, 3, 3), global_pooling="average", name="encoder"
+) -> keras.Model:
+    """Maps (S, S, C) -> the representation h (len = conv_filters[-1])."""
+    if len(conv_filters) != len(kernel_sizes):
+        raise ValueError(
+            f"simclr.conv_filters ({len(conv_filters)} layers) and simclr.kernel_sizes "
+            f"({len(kernel_sizes)}) must have the same length"
+        )
+    if global_pooling not in ("average", "max", "masked_average"):
+        raise ValueError(f"unknown simclr.global_pooling '{global_pooling}' (average, max or masked_average)")
+    inputs = keras.Input(shape=tuple(input_shape), name="maps")
+    x = inputs
+    for k, (filters, size) in enumerate(zip(conv_filters, kernel_sizes)):
+        if k:
+            x = layers.MaxPooling2D(2, padding="same", name=f"pool{k}")(x)
+        x = layers.Conv2D(filters, size, padding="same", activation="elu", name=f"conv{k + 1}")(x)
+    if global_pooling == "masked_average":
+        h = MaskedAveragePooling(len(conv_filters) - 1, name="representation_h")(x, inputs)
+    else:
+        pool = {"average": layers.GlobalAveragePooling2D, "max": layers.GlobalMaxPooling2D}[global_pooling]
+        h = pool(name="representation_h")(x)
+    return keras.Model(inputs, h, name=name)
+
+
+@keras.saving.register_keras_serializable(package="manga_ssl")
+class MaskedAveragePooling(layers.Layer):
+    """Beyond the paper: the average of the last feature maps over the footprint only (the
+    input pixels where any map is non-zero, max-pooled to the features' grid), so that the
+    size of the bundle's zero padding does not enter h as a mean over empty pixels."""
+
+    def __init__(self, n_pools: int, **kwargs):
+        super().__init__(**kwargs)
+        self.n_pools = int(n_pools)
+
+    def call(self, features, maps):
+        mask = ops.cast(ops.any(ops.not_equal(maps, 0.0), axis=-1, keepdims=True), features.dtype)
+        for _ in range(self.n_pools):
+            mask = ops.max_pool(mask, 2, 2, padding="same")
+        total = ops.sum(features * mask, axis=(1, 2))
+        return total / ops.maximum(ops.sum(mask, axis=(1, 2)), 1.0)
+
+    def get_config(self):
+        return {**super().get_config(), "n_pools": self.n_pools}
+
+
+def build_projection_head(representation_size, units=(512, 128, 64), name="projection_head") -> keras.Model:
+    """Maps h -> z; ELU between the dense layers, the last one linear."""
+    inputs = keras.Input(shape=(representation_size,), name="h")
+    x = inputs
+    for k, n in enumerate(units):
+        last = k == len(units) - 1
+        x = layers.Dense(n, activation=None if last else "elu", name=f"dense{k + 1}")(x)
+    return keras.Model(inputs, x, name=name)
+
+
+def nt_xent(z, temperature=0.5):
+    """Equation (1) averaged over the 2N views; ``z`` is (2N, d) = [views 1; views 2].
+
+    z is L2-normalised; view i's positive is the other view of its galaxy and
+    the denominator runs over the 2N - 1 other views (k != i).
+    """
+    z = ops.cast(z, "float32")
+    z = z / ops.maximum(ops.norm(z, axis=1, keepdims=True), 1e-12)
+    two_n = ops.shape(z)[0]
+    n = two_n // 2
+    logits = ops.matmul(z, ops.transpose(z)) / temperature
+    eye = ops.eye(two_n, dtype="float32")
+    logits = logits - 1e9 * eye  # k != i
+    positive = ops.concatenate([ops.arange(n, two_n), ops.arange(0, n)])
+    pos_logit = ops.take_along_axis(logits, positive[:, None], axis=1)[:, 0]
+    return ops.mean(ops.logsumexp(logits, axis=1) - pos_logit)
+
+
+class SimCLR(keras.Model):
+    """Two augmented views of a batch drawn on the device -> z of both views.
+
+    The input ``x`` of a training step is a placeholder: the batch is sampled
+    by the augmenter from the survey held on the device, so nothing but the
+    step counter crosses from the host.
+    """
+
+    def __init__(self, augmenter, encoder, head, batch_size, temperature=0.5, **kwargs):
+        super().__init__(**kwargs)
+        self.augmenter, self.encoder, self.head = augmenter, encoder, head
+        self.batch_size = int(min(batch_size, augmenter.n_galaxies))
+        self.temperature = float(temperature)
+
+    def call(self, x, training=False):
+        indices = self.augmenter.sample(self.batch_size)
+        first, second = self.augmenter(indices)
+        views = ops.concatenate([first, second], axis=0)
+        return self.head(self.encoder(views, training=training), training=training)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        loss = nt_xent(y_pred, self.temperature)
+        for extra in self.losses:
+            loss = loss + ops.sum(extra)
+        return loss
+
+
+def embed(encoder, maps: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """The representation h of every galaxy (no augmentation), float32 (N, D)."""
+    out = [np.asarray(encoder(maps[i : i + batch_size], training=False)) for i in range(0, len(maps), batch_size)]
+    return np.concatenate(out).astype(np.float32)

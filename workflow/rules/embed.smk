@@ -1,0 +1,19 @@
+rule embed_simclr:
+    """The representation h (encoder output, 1024-d in the paper) of every galaxy."""
+    input:
+        tensors=f"{RESULTS}/tensors/{{normalisation}}.npz",
+        encoder=f"{RESULTS}/simclr/{{normalisation}}-{{channels}}/seed{{seed}}/encoder.keras",
+        code=code_of("embed_simclr"),
+    output:
+        embedding=f"{RESULTS}/embeddings/simclr-{{normalisation}}-{{channels}}-seed{{seed}}.parquet",
+    log:
+        f"{LOGS}/embed_simclr/{{normalisation}}-{{channels}}-seed{{seed}}.log",
+    benchmark:
+        f"{BENCHMARKS}/embed_simclr/{{normalisation}}-{{channels}}-seed{{seed}}.tsv"
+    conda:
+        "../../envs/train.yaml"
+    threads: 2
+    params:
+        channels=channel_set,
+    script:
+        "../scripts/embed_simclr.py"
