@@ -52,6 +52,17 @@ def measurements_vs_truth(catalogue: pd.DataFrame, truth: pd.DataFrame) -> pd.Da
     return pd.DataFrame(rows)
 
 
+def _distribution_row(quantity, mock, real, source) -> dict:
+    """One row of mock_vs_real: median, 16th and 84th percentiles and count, mock beside real."""
+    stats = ("median", "p16", "p84", "n")
+    return {
+        "quantity": quantity,
+        **{f"mock_{k}": v for k, v in zip(stats, mock)},
+        **{f"real_{k}": v for k, v in zip(stats, real)},
+        "real_source": source,
+    }
+
+
 def _stats(values) -> tuple[float, float, float, int]:
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v) & (v > -90)]  # catalogue sentinels (-99, -999, -9999)
@@ -106,21 +117,7 @@ def mock_vs_real(catalogue: pd.DataFrame, real: dict) -> pd.DataFrame:
     ]
     out = []
     for name, mock, data, source in rows:
-        m, r = _stats(mock), _stats(data)
-        out.append(
-            {
-                "quantity": name,
-                "mock_median": m[0],
-                "mock_p16": m[1],
-                "mock_p84": m[2],
-                "mock_n": m[3],
-                "real_median": r[0],
-                "real_p16": r[1],
-                "real_p84": r[2],
-                "real_n": r[3],
-                "real_source": source,
-            }
-        )
+        out.append(_distribution_row(name, _stats(mock), _stats(data), source))
     out += joint_checks(catalogue, pipe3d, drpall, main)
     real_sizes = _col(drpall, "ifudesignsize")[main]
     mock_sizes = catalogue["n_fibres"].to_numpy()
@@ -175,20 +172,13 @@ def joint_checks(catalogue: pd.DataFrame, pipe3d: Table, drpall: Table, main: np
     sizes = _col(drpall, "ifudesignsize")[main]
     d_re_lin = _col(drpall, "nsa_elpetro_th50_r")[main]
     for f in FIBRE_COUNTS:
-        m, r = _stats(catalogue.loc[catalogue["n_fibres"] == f, "re_arcsec"]), _stats(d_re_lin[sizes == f])
         rows.append(
-            {
-                "quantity": f"Re [arcsec] in {f}-fibre IFUs",
-                "mock_median": m[0],
-                "mock_p16": m[1],
-                "mock_p84": m[2],
-                "mock_n": m[3],
-                "real_median": r[0],
-                "real_p16": r[1],
-                "real_p84": r[2],
-                "real_n": r[3],
-                "real_source": "MPL-5 drpall NSA_ELPETRO_TH50_R by IFUDESIGNSIZE (main sample)",
-            }
+            _distribution_row(
+                f"Re [arcsec] in {f}-fibre IFUs",
+                _stats(catalogue.loc[catalogue["n_fibres"] == f, "re_arcsec"]),
+                _stats(d_re_lin[sizes == f]),
+                "MPL-5 drpall NSA_ELPETRO_TH50_R by IFUDESIGNSIZE (main sample)",
+            )
         )
     return rows
 

@@ -86,17 +86,7 @@ PRODUCT_EXTENSIONS = {
     "pipe3d_catalogue": (),
     "mdlm": (),
     "pipe3d_cube": ("SSP", "SELECT_REG"),
-    "dap_maps": (
-        "SPX_MFLUX",
-        "BINID",
-        "STELLAR_VEL",
-        "STELLAR_VEL_IVAR",
-        "STELLAR_VEL_MASK",
-        "STELLAR_SIGMA",
-        "STELLAR_SIGMA_IVAR",
-        "STELLAR_SIGMA_MASK",
-        "STELLAR_SIGMACORR",
-    ),
+    "dap_maps": formats.DAP_MAPS_EXTENSIONS,
 }
 
 

@@ -302,24 +302,25 @@ def _ivar_to_err(ivar):
         return np.where(ivar > 0, 1.0 / np.sqrt(np.where(ivar > 0, ivar, 1.0)), 0.0)
 
 
+#: The DAP MAPS extensions the model variation reads (stellar kinematics).
+DAP_MAPS_EXTENSIONS = (
+    "SPX_MFLUX",
+    "BINID",
+    "STELLAR_VEL",
+    "STELLAR_VEL_IVAR",
+    "STELLAR_VEL_MASK",
+    "STELLAR_SIGMA",
+    "STELLAR_SIGMA_IVAR",
+    "STELLAR_SIGMA_MASK",
+    "STELLAR_SIGMACORR",
+)
+
+
 def read_dap_maps(path) -> DAPMaps:
     """Read the stellar kinematics of a DAP MAPS file (DR15 or DR17 layout)."""
     donotuse = np.int64(1) << DAP_DONOTUSE
     with _open_fits(path) as hdul:
-        get = {
-            n: _extension(hdul, n, path)
-            for n in (
-                "SPX_MFLUX",
-                "BINID",
-                "STELLAR_VEL",
-                "STELLAR_VEL_IVAR",
-                "STELLAR_VEL_MASK",
-                "STELLAR_SIGMA",
-                "STELLAR_SIGMA_IVAR",
-                "STELLAR_SIGMA_MASK",
-                "STELLAR_SIGMACORR",
-            )
-        }
+        get = {n: _extension(hdul, n, path) for n in DAP_MAPS_EXTENSIONS}
         shape = get["STELLAR_VEL"].data.shape
         for name, hdu in get.items():
             arr = hdu.data
