@@ -316,6 +316,7 @@ def test_analysis_tables(tiny_run):
         "fig3_physical_planes",
         "fig4_ttype",
         "fig6_centroid_examples",
+        "fig7_overlap",
         "fig8_ttype_appendix",
         "fig9_cluster_properties",
     ):
@@ -325,7 +326,9 @@ def test_analysis_tables(tiny_run):
         ), fig
     overlaps = pd.read_csv(res / "tables/overlaps.csv")
     fig7 = overlaps[(overlaps["a"] == "simclr-relative-all") & (overlaps["b"] == "simclr-individual-all")]
-    assert np.allclose(fig7.groupby("cluster_a")["overlap"].sum(), 100)
+    assert set(fig7["kind"]) == {"matrix"} and np.allclose(fig7.groupby("cluster_a")["overlap"].sum(), 100)
+    assert (fig7["ka"] == k_rel).all() and (fig7["kb"] == k_ind).all()
+    assert set(overlaps.loc[overlaps["b"] == "simclr-relative-no_vband", "kind"]) == {"matched"}
     assert "simclr-relative-no_vband" in set(overlaps["b"])
     for name in ("simclr-relative-all", "simclr-individual-all", "pca1024-relative"):
         umap = pd.read_parquet(res / f"umap/{name}.parquet")

@@ -24,13 +24,21 @@ def matched_overlap(a: np.ndarray, b: np.ndarray, k: int) -> float:
     return float(100 * np.mean(clustering.match_labels(b, a, k) == a))
 
 
+def is_matrix(comparison: dict) -> bool:
+    """Fig. 7 compares two normalisations cluster by cluster; the appendix compares channel
+    sets of one normalisation at the same k."""
+    a, b = (Representation.parse(comparison[x]).normalisation for x in ("a", "b"))
+    return a != b
+
+
 def make_overlaps(comparisons: list[dict], out_csv, matrix_stem=None, matrix_pair=None) -> None:
     """Overlaps between divisions of two representations.
 
     ``comparisons``: dicts with keys a, b (names), a_labels, b_labels (paths), ka, kb.
-    When ka == kb the overlap is the percentage of galaxies in the same matched
-    cluster (appendix); otherwise it is the overlap matrix (Fig. 7), percentages
-    over the clusters of a. Mean and std over K-means seeds.
+    Two divisions of one normalisation (the appendix's channel sets against the five maps,
+    at the same k) give the percentage of galaxies in the same matched cluster (kind
+    "matched"); two normalisations (Fig. 7) give the overlap matrix, percentages over the
+    clusters of a (kind "matrix"), whatever their k. Mean and std over K-means seeds.
     """
     from manga_ssl.core.files import write_csv
 
@@ -40,10 +48,11 @@ def make_overlaps(comparisons: list[dict], out_csv, matrix_stem=None, matrix_pai
         ids_b, cons_b = consensus_by_seed(comp["b_labels"], comp["kb"])
         order = pd.Index(ids_b).get_indexer(ids_a)
         seeds = sorted(set(cons_a) & set(cons_b))
-        if comp["ka"] == comp["kb"]:
+        if not is_matrix(comp):
             values = [matched_overlap(cons_a[s], cons_b[s][order], comp["ka"]) for s in seeds]
             rows.append(
                 {
+                    "kind": "matched",
                     "a": comp["a"],
                     "ka": comp["ka"],
                     "b": comp["b"],
@@ -63,6 +72,7 @@ def make_overlaps(comparisons: list[dict], out_csv, matrix_stem=None, matrix_pai
                 for j in range(comp["kb"]):
                     rows.append(
                         {
+                            "kind": "matrix",
                             "a": comp["a"],
                             "ka": comp["ka"],
                             "b": comp["b"],
@@ -91,3 +101,20 @@ def make_overlaps(comparisons: list[dict], out_csv, matrix_stem=None, matrix_pai
             "(columns), over the row clusters; consensus labels of the replicas, mean ± std over "
             "K-means seeds (Fig. 7).",
         )
+
+
+def run_overlaps(pairs, labels: dict, divisions_path, out_csv, matrix_stem) -> None:
+    """The cluster_overlaps rule: each (a, b) pair of representations at its normalisation's
+    division studied (:mod:`manga_ssl.analysis.divisions`); ``labels``: {name: labels path}."""
+    from manga_ssl.analysis.divisions import read_divisions
+
+    divisions = read_divisions(divisions_path)
+
+    def k(name):
+        return divisions[Representation.parse(name).normalisation].k
+
+    comparisons = [
+        {"a": a, "ka": k(a), "b": b, "kb": k(b), "a_labels": labels[a], "b_labels": labels[b]} for a, b in pairs
+    ]
+    fig7 = next(((c["a"], c["b"]) for c in comparisons if is_matrix(c)), None)
+    make_overlaps(comparisons, out_csv, matrix_stem, fig7)

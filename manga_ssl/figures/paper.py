@@ -147,9 +147,10 @@ def fig6(embedding_path, labels_path, tensors_path, division, outputs, n=5):
     )
 
 
-def fig7(overlaps_path, outputs):
+def fig7(overlaps_path, divisions: dict, outputs):
+    """``divisions``: {normalisation: Division}."""
     o = pd.read_csv(overlaps_path, dtype={"cluster_a": str, "cluster_b": str})
-    o = o[o["ka"] != o["kb"]]
+    o = o[o["kind"] == "matrix"]
     rows, cols = list(pd.unique(o["cluster_a"])), list(pd.unique(o["cluster_b"]))  # cluster order
     m = o.pivot(index="cluster_a", columns="cluster_b", values="overlap").loc[rows, cols].to_numpy()
     s = o.pivot(index="cluster_a", columns="cluster_b", values="overlap_std").loc[rows, cols].to_numpy()
@@ -157,7 +158,10 @@ def fig7(overlaps_path, outputs):
         m, s, [f"cluster {r}" for r in rows], [f"cluster {c}" for c in cols], "relative norm", "individual norm"
     )
     _save(fig, outputs)
-    write_json({"overlap": {r: dict(zip(cols, map(float, row))) for r, row in zip(rows, m)}}, outputs.numbers)
+    write_json(
+        {"overlap": {r: dict(zip(cols, map(float, row))) for r, row in zip(rows, m)}, "division": summary(divisions)},
+        outputs.numbers,
+    )
 
 
 def fig8(catalogue_path, panels: dict, outputs):

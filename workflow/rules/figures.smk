@@ -130,6 +130,7 @@ rule fig7_overlap:
     """Fig. 7: overlap of the relative and individual clusters."""
     input:
         overlaps=f"{RESULTS}/tables/overlaps.csv",
+        divisions=DIVISIONS,
         code=code_of("fig7_overlap"),
     output:
         **figure_files("fig7_overlap"),
