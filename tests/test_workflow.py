@@ -431,13 +431,14 @@ def test_touching_a_module_reruns_exactly_the_rules_that_run_it(tiny_run, module
         if str(path) in modules_used_by(str(script), str(ROOT / "manga_ssl"))
     }
     assert users, module
-    stat = path.stat()
-    try:
-        os.utime(path)  # as an edit would
+    before, stat = path.read_text(), path.stat()
+    try:  # an edit (Snakemake compares the content of an input newer than the outputs)
+        path.write_text(before + "\n# edited\n")
         res = run_snakemake(tiny_run, "--dry-run")
         out = res.stdout + res.stderr
         assert res.returncode == 0, out[-3000:]
     finally:
+        path.write_text(before)
         os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     # the jobs planned because the module changed, one job block at a time
     because = {
@@ -446,8 +447,10 @@ def test_touching_a_module_reruns_exactly_the_rules_that_run_it(tiny_run, module
         if (m := re.search(r"rule (\w+):", block))
         and re.search(rf"reason: Updated input files:[^\n]*manga_ssl/{module}\.py", block)
     }
-    # every rule of the tiny run whose script uses the module, and no other, is planned for it
-    assert because == users - DR17_ONLY, because ^ (users - DR17_ONLY)
+    # every rule whose script uses the module reruns (for it, or after a job upstream that does);
+    # no rule that does not use it is planned for it
+    assert users - DR17_ONLY <= planned_jobs(out), (users - DR17_ONLY) - planned_jobs(out)
+    assert because and because <= users, because - users
 
 
 DR17_ONLY = {"select_sample", "download_catalogue", "download_galaxies", "download_firefly"}
