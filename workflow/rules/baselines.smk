@@ -2,7 +2,7 @@ rule pca_baselines:
     """Sections 4.1-4.2: PCA-1024 on the flattened maps and PCA-10 standardised; beyond
     the paper, the maps' summary statistics."""
     input:
-        tensors=f"{RESULTS}/tensors/{{normalisation}}.npz",
+        tensors=TENSORS,
         code=code_of("pca_baselines"),
     output:
         pca1024=f"{RESULTS}/embeddings/pca1024-{{normalisation}}.parquet",

@@ -3,7 +3,7 @@ rule bias_regression:
     parameters (Acc_max non-phys, Acc_mean phys, contributions); beyond the paper, the
     conditional test and the angles as axes."""
     input:
-        labels=f"{RESULTS}/clusters/{{representation}}/labels.parquet",
+        labels=labels_path("{representation}"),
         catalogue=CATALOGUE,
         code=code_of("bias_regression"),
     output:
@@ -28,11 +28,11 @@ rule bias_truth:
     """Mock survey only: the bias regression of the true populations (k = 3) and of early
     vs late types (k = 2), Table 1's reference rows."""
     input:
-        truth=f"{MOCK}/truth.parquet",
+        truth=TRUTH,
         catalogue=CATALOGUE,
         code=code_of("bias_truth"),
     output:
-        accuracy=f"{RESULTS}/bias/truth/accuracy.csv",
+        accuracy=TRUTH_ACCURACY,
     log:
         f"{LOGS}/bias_truth.log",
     benchmark:
@@ -57,12 +57,12 @@ rule table1:
         code=code_of("table1"),
     output:
         csv=report(
-            f"{RESULTS}/tables/table1.csv",
+            TABLE1,
             caption="../report/table1.rst",
             category="Tables",
         ),
         table=multiext(f"{RESULTS}/tables/table1", ".md", ".tex"),
-        accepted=f"{RESULTS}/tables/accepted_k.json",
+        accepted=ACCEPTED_K,
     log:
         f"{LOGS}/table1.log",
     benchmark:

@@ -7,7 +7,7 @@ rule kmeans:
         catalogue=CATALOGUE,
         code=code_of("kmeans"),
     output:
-        labels=f"{RESULTS}/clusters/{{representation}}/labels.parquet",
+        labels=labels_path("{representation}"),
         agreement=f"{RESULTS}/clusters/{{representation}}/agreement.csv",
     log:
         f"{LOGS}/kmeans/{{representation}}.log",
@@ -32,7 +32,7 @@ rule umap:
         table=first_table,
         code=code_of("umap"),
     output:
-        umap=f"{RESULTS}/umap/{{representation}}.parquet",
+        umap=umap_path("{representation}"),
     log:
         f"{LOGS}/umap/{{representation}}.log",
     benchmark:
@@ -54,7 +54,7 @@ rule cluster_overlaps:
         divisions=DIVISIONS,
         code=code_of("cluster_overlaps"),
     output:
-        overlaps=f"{RESULTS}/tables/overlaps.csv",
+        overlaps=OVERLAPS,
         fig7=multiext(f"{RESULTS}/tables/fig7_overlap", ".csv", ".md", ".tex"),
     log:
         f"{LOGS}/cluster_overlaps.log",

@@ -29,8 +29,34 @@ CATALOGUE_FILES = {
 }
 
 NORMALISATIONS = config["preprocessing"]["normalisations"]
-# The per-galaxy catalogue of parameters (Section 4.1), beside the tensors.
+# Files read by several rules (wildcards in double braces).
 CATALOGUE = f"{RESULTS}/preprocess/catalogue.parquet"
+TENSORS = f"{RESULTS}/tensors/{{normalisation}}.npz"
+ENCODER = f"{RESULTS}/simclr/{{normalisation}}-{{channels}}/seed{{seed}}/encoder.keras"
+SELECTION = f"{RESULTS}/sample/selection.csv"
+DOWNLOADS = f"{RESULTS}/sample/downloads.csv"
+MAPS = f"{RESULTS}/preprocess/maps.npz"
+TRUTH_ACCURACY = f"{RESULTS}/bias/truth/accuracy.csv"
+EXPLORER = f"{RESULTS}/explorer/explorer.html"
+BENCHMARKS_TABLE = f"{RESULTS}/report/benchmarks.csv"
+TRUTH = f"{MOCK}/truth.parquet"
+TABLE1 = f"{RESULTS}/tables/table1.csv"
+ACCEPTED_K = f"{RESULTS}/tables/accepted_k.json"
+OVERLAPS = f"{RESULTS}/tables/overlaps.csv"
+MEASUREMENTS_VS_TRUTH = f"{RESULTS}/validation/measurements_vs_truth.csv"
+MOCK_VS_REAL = f"{RESULTS}/validation/mock_vs_real.md"
+
+
+def labels_path(name):
+    """A representation's K-means labels (every k, replica and K-means seed)."""
+    return f"{RESULTS}/clusters/{name}/labels.parquet"
+
+
+def umap_path(name):
+    """A representation's UMAP (its reference replica)."""
+    return f"{RESULTS}/umap/{name}.parquet"
+
+
 # The science package, beside the Snakefile.
 PACKAGE = Path(workflow.basedir) / "manga_ssl"
 
@@ -64,18 +90,22 @@ def survey_files():
             "pipe3d_catalogue": f"{DR17}/SDSS17Pipe3D_v3_1_1.fits",
             "mdlm": f"{DR17}/manga-morphology-dl-DR17.fits",
             "firefly": f"resources/{RUN}/firefly/manga-firefly-v3_1_1-{library}.fits",
-            "selection": f"{RESULTS}/sample/selection.csv",
-            "downloads": f"{RESULTS}/sample/downloads.csv",
+            "selection": SELECTION,
+            "downloads": DOWNLOADS,
         }
-    return {
-        "drpall": f"{MOCK}/drpall-v3_1_1.fits",
-        "pipe3d_catalogue": f"{MOCK}/SDSS17Pipe3D_v3_1_1.fits",
-        "mdlm": f"{MOCK}/manga-morphology-dl-DR17.fits",
-        "firefly": f"{MOCK}/firefly/manga-firefly-v3_1_1-miles.fits",
-        "pipe3d": f"{MOCK}/pipe3d",
-        "dap": f"{MOCK}/dap",
-        "rband": f"{MOCK}/rband",
-    }
+    return MOCK_SURVEY
+
+
+# The mock survey's files and folders (one file per galaxy), written by mock_survey.
+MOCK_SURVEY = {
+    "drpall": f"{MOCK}/drpall-v3_1_1.fits",
+    "pipe3d_catalogue": f"{MOCK}/SDSS17Pipe3D_v3_1_1.fits",
+    "mdlm": f"{MOCK}/manga-morphology-dl-DR17.fits",
+    "firefly": f"{MOCK}/firefly/manga-firefly-v3_1_1-miles.fits",
+    "pipe3d": f"{MOCK}/pipe3d",
+    "dap": f"{MOCK}/dap",
+    "rband": f"{MOCK}/rband",
+}
 
 
 def real_catalogues():
@@ -105,13 +135,17 @@ def figure_files(name):
             caption=f"../report/{name}.rst",
             category="Figures",
         ),
-        "numbers": f"{RESULTS}/figures/{name}.json",
+        "numbers": figure_json(name),
     }
+
+
+def figure_json(name):
+    return f"{RESULTS}/figures/{name}.json"
 
 
 def figure_numbers(name):
     """The numbers a figure's caption quotes, read when the report is made."""
-    return JsonNumbers(f"{RESULTS}/figures/{name}.json")
+    return JsonNumbers(figure_json(name))
 
 
 def channel_set(wildcards):
@@ -240,7 +274,7 @@ def table1_inputs():
         "accuracy": [f"{RESULTS}/bias/{n}/accuracy.csv" for n in names],
     }
     if config["dataset"] == "mock":
-        inputs["truth_accuracy"] = f"{RESULTS}/bias/truth/accuracy.csv"
+        inputs["truth_accuracy"] = TRUTH_ACCURACY
     return inputs
 
 
@@ -266,7 +300,7 @@ def input_key(name):
 
 def labels_inputs(names):
     """Named inputs: the K-means labels of each representation."""
-    return {input_key(n): f"{RESULTS}/clusters/{n}/labels.parquet" for n in names}
+    return {input_key(n): labels_path(n) for n in names}
 
 
 def overlap_labels():
@@ -288,8 +322,8 @@ def analysis_outputs():
         ],
     )
     if overlap_comparisons():
-        out.append(f"{RESULTS}/tables/overlaps.csv")
-    out += expand(f"{RESULTS}/umap/{{name}}.parquet", name=representation_names())
+        out.append(OVERLAPS)
+    out += [umap_path(n) for n in representation_names()]
     if config["dataset"] == "mock" and truth_representations():
         out.append(f"{RESULTS}/validation/representations_vs_truth.md")
     return out
@@ -357,27 +391,25 @@ def explorer_representations():
 def explorer_inputs():
     names = explorer_representations()
     return {
-        "umaps": [f"{RESULTS}/umap/{n}.parquet" for n in names],
-        "labels": [f"{RESULTS}/clusters/{n}/labels.parquet" for n in names],
+        "umaps": [umap_path(n) for n in names],
+        "labels": [labels_path(n) for n in names],
         "tables": [tables_of(n)[0] for n in names],
     }
 
 
 def run_products():
     """Everything the run makes except its summary (which must come last)."""
-    out = expand(
-        f"{RESULTS}/tensors/{{normalisation}}.npz", normalisation=NORMALISATIONS
-    )
+    out = expand(TENSORS, normalisation=NORMALISATIONS)
     out.append(CATALOGUE)
     out += embedding_tables() + analysis_outputs() + figure_outputs()
     if explorer_representations():
-        out.append(f"{RESULTS}/explorer/explorer.html")
+        out.append(EXPLORER)
     if config["dataset"] == "mock":
-        out.append(f"{RESULTS}/validation/measurements_vs_truth.csv")
+        out.append(MEASUREMENTS_VS_TRUTH)
         if real_catalogues():
-            out.append(f"{RESULTS}/validation/mock_vs_real.md")
+            out.append(MOCK_VS_REAL)
     return out
 
 
 def get_final_output():
-    return run_products() + [f"{RESULTS}/report/benchmarks.csv"]
+    return run_products() + [BENCHMARKS_TABLE]

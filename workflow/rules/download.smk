@@ -30,7 +30,7 @@ rule select_sample:
         code=code_of("select_sample"),
     output:
         selection=report(
-            f"{RESULTS}/sample/selection.csv",
+            SELECTION,
             caption="../report/sample.rst",
             category="Data",
         ),
@@ -53,11 +53,11 @@ rule download_galaxies:
     """Each sample galaxy's Pipe3D cube and DAP MAPS, and its r-band image cut from its SDSS
     frame; the manifest lists every file and why any is missing."""
     input:
-        selection=f"{RESULTS}/sample/selection.csv",
+        selection=SELECTION,
         drpall=f"{DR17}/drpall-v3_1_1.fits",
         code=code_of("download_galaxies"),
     output:
-        manifest=f"{RESULTS}/sample/downloads.csv",
+        manifest=DOWNLOADS,
     log:
         f"{LOGS}/download_galaxies.log",
     benchmark:
@@ -71,7 +71,7 @@ rule download_galaxies:
 rule download_firefly:
     """The sample's rows of the FIREFLY VAC (model variation of age and [Z/H]), by HTTP range requests."""
     input:
-        selection=f"{RESULTS}/sample/selection.csv",
+        selection=SELECTION,
         code=code_of("download_firefly"),
     output:
         f"resources/{RUN}/firefly/manga-firefly-v3_1_1-{config['download']['firefly_library']}.fits",

@@ -1,8 +1,8 @@
 rule embed_simclr:
     """The representation h (encoder output, 1024-d in the paper) of every galaxy."""
     input:
-        tensors=f"{RESULTS}/tensors/{{normalisation}}.npz",
-        encoder=f"{RESULTS}/simclr/{{normalisation}}-{{channels}}/seed{{seed}}/encoder.keras",
+        tensors=TENSORS,
+        encoder=ENCODER,
         code=code_of("embed_simclr"),
     output:
         embedding=f"{RESULTS}/embeddings/simclr-{{normalisation}}-{{channels}}-seed{{seed}}.parquet",

@@ -8,7 +8,7 @@ rule explorer:
         divisions=DIVISIONS,
         code=code_of("explorer"),
     output:
-        html=f"{RESULTS}/explorer/explorer.html",
+        html=EXPLORER,
     log:
         f"{LOGS}/explorer.log",
     benchmark:

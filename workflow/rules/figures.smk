@@ -21,8 +21,8 @@ rule fig1_augmentations:
 rule fig2_umap_pca_vs_simclr:
     """Fig. 2: UMAP of PCA-1024 (a) vs SimCLR (b), instrumental and physical colours."""
     input:
-        pca=f"{RESULTS}/umap/pca1024-relative.parquet",
-        simclr=f"{RESULTS}/umap/simclr-relative-all.parquet",
+        pca=umap_path("pca1024-relative"),
+        simclr=umap_path("simclr-relative-all"),
         catalogue=CATALOGUE,
         code=code_of("fig2_umap_pca_vs_simclr"),
     output:
@@ -42,9 +42,9 @@ rule fig2_umap_pca_vs_simclr:
 rule fig3_physical_planes:
     """Fig. 3: clusters in the four physical planes."""
     input:
-        simclr_relative=f"{RESULTS}/clusters/simclr-relative-all/labels.parquet",
-        pca=f"{RESULTS}/clusters/pca1024-relative/labels.parquet",
-        simclr_individual=f"{RESULTS}/clusters/simclr-individual-all/labels.parquet",
+        simclr_relative=labels_path("simclr-relative-all"),
+        pca=labels_path("pca1024-relative"),
+        simclr_individual=labels_path("simclr-individual-all"),
         divisions=DIVISIONS,
         catalogue=CATALOGUE,
         code=code_of("fig3_physical_planes"),
@@ -65,7 +65,7 @@ rule fig3_physical_planes:
 rule fig4_ttype:
     """Fig. 4: T-Type per cluster."""
     input:
-        labels=f"{RESULTS}/clusters/simclr-relative-all/labels.parquet",
+        labels=labels_path("simclr-relative-all"),
         divisions=DIVISIONS,
         catalogue=CATALOGUE,
         code=code_of("fig4_ttype"),
@@ -86,8 +86,8 @@ rule fig4_ttype:
 rule fig5_umap_normalisations:
     """Fig. 5: UMAP of the relative vs individual normalisation."""
     input:
-        relative=f"{RESULTS}/umap/simclr-relative-all.parquet",
-        individual=f"{RESULTS}/umap/simclr-individual-all.parquet",
+        relative=umap_path("simclr-relative-all"),
+        individual=umap_path("simclr-individual-all"),
         catalogue=CATALOGUE,
         code=code_of("fig5_umap_normalisations"),
     output:
@@ -108,7 +108,7 @@ rule fig6_centroid_examples:
     """Fig. 6: the galaxies nearest each individual-norm centroid."""
     input:
         embedding=tables_of("simclr-individual-all")[0],
-        labels=f"{RESULTS}/clusters/simclr-individual-all/labels.parquet",
+        labels=labels_path("simclr-individual-all"),
         divisions=DIVISIONS,
         tensors=f"{RESULTS}/tensors/individual.npz",
         code=code_of("fig6_centroid_examples"),
@@ -129,7 +129,7 @@ rule fig6_centroid_examples:
 rule fig7_overlap:
     """Fig. 7: overlap of the relative and individual clusters."""
     input:
-        overlaps=f"{RESULTS}/tables/overlaps.csv",
+        overlaps=OVERLAPS,
         divisions=DIVISIONS,
         code=code_of("fig7_overlap"),
     output:
@@ -149,10 +149,10 @@ rule fig7_overlap:
 rule fig8_ttype_appendix:
     """Fig. 8: T-Type per cluster with and without the V band."""
     input:
-        relative=f"{RESULTS}/clusters/simclr-relative-all/labels.parquet",
-        relative_no_vband=f"{RESULTS}/clusters/simclr-relative-no_vband/labels.parquet",
-        individual=f"{RESULTS}/clusters/simclr-individual-all/labels.parquet",
-        individual_no_vband=f"{RESULTS}/clusters/simclr-individual-no_vband/labels.parquet",
+        relative=labels_path("simclr-relative-all"),
+        relative_no_vband=labels_path("simclr-relative-no_vband"),
+        individual=labels_path("simclr-individual-all"),
+        individual_no_vband=labels_path("simclr-individual-no_vband"),
         divisions=DIVISIONS,
         catalogue=CATALOGUE,
         code=code_of("fig8_ttype_appendix"),
@@ -173,9 +173,9 @@ rule fig8_ttype_appendix:
 rule fig9_cluster_properties:
     """Fig. 9: cluster properties with five maps, without V band, and V band + kinematics."""
     input:
-        all=f"{RESULTS}/clusters/simclr-relative-all/labels.parquet",
-        no_vband=f"{RESULTS}/clusters/simclr-relative-no_vband/labels.parquet",
-        vband_kinematics=f"{RESULTS}/clusters/simclr-relative-vband_kinematics/labels.parquet",
+        all=labels_path("simclr-relative-all"),
+        no_vband=labels_path("simclr-relative-no_vband"),
+        vband_kinematics=labels_path("simclr-relative-vband_kinematics"),
         divisions=DIVISIONS,
         catalogue=CATALOGUE,
         code=code_of("fig9_cluster_properties"),
@@ -215,8 +215,8 @@ rule loss_curves:
 rule division_performance:
     """The agreement and bias accuracies behind Table 1."""
     input:
-        table1=f"{RESULTS}/tables/table1.csv",
-        accepted=f"{RESULTS}/tables/accepted_k.json",
+        table1=TABLE1,
+        accepted=ACCEPTED_K,
         code=code_of("division_performance"),
     output:
         **figure_files("division_performance"),

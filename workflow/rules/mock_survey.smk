@@ -3,14 +3,14 @@ rule mock_survey:
     input:
         code=code_of("mock_survey"),
     output:
-        drpall=f"{MOCK}/drpall-v3_1_1.fits",
-        pipe3d_catalogue=f"{MOCK}/SDSS17Pipe3D_v3_1_1.fits",
-        mdlm=f"{MOCK}/manga-morphology-dl-DR17.fits",
-        firefly=f"{MOCK}/firefly/manga-firefly-v3_1_1-miles.fits",
-        truth=f"{MOCK}/truth.parquet",
-        pipe3d=directory(f"{MOCK}/pipe3d"),
-        dap=directory(f"{MOCK}/dap"),
-        rband=directory(f"{MOCK}/rband"),
+        drpall=MOCK_SURVEY["drpall"],
+        pipe3d_catalogue=MOCK_SURVEY["pipe3d_catalogue"],
+        mdlm=MOCK_SURVEY["mdlm"],
+        firefly=MOCK_SURVEY["firefly"],
+        truth=TRUTH,
+        pipe3d=directory(MOCK_SURVEY["pipe3d"]),
+        dap=directory(MOCK_SURVEY["dap"]),
+        rband=directory(MOCK_SURVEY["rband"]),
     log:
         f"{LOGS}/mock_survey.log",
     benchmark:

@@ -5,7 +5,7 @@ rule extract_maps:
         **survey_files(),
         code=code_of("extract_maps"),
     output:
-        maps=f"{RESULTS}/preprocess/maps.npz",
+        maps=MAPS,
         catalogue=CATALOGUE,
         rejected=f"{RESULTS}/preprocess/rejected.csv",
     log:
@@ -25,10 +25,10 @@ rule normalise:
     """Relative (one scale for the sample) or individual (each map spans [0, 1])
     normalisation, with the noise-augmentation sigma maps and model variations."""
     input:
-        maps=f"{RESULTS}/preprocess/maps.npz",
+        maps=MAPS,
         code=code_of("normalise"),
     output:
-        tensors=f"{RESULTS}/tensors/{{normalisation}}.npz",
+        tensors=TENSORS,
     log:
         f"{LOGS}/normalise_{{normalisation}}.log",
     benchmark:

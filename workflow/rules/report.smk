@@ -10,7 +10,7 @@ rule run_summary:
             category="Run",
         ),
         benchmarks=report(
-            f"{RESULTS}/report/benchmarks.csv",
+            BENCHMARKS_TABLE,
             caption="../report/benchmarks.rst",
             category="Run",
         ),

@@ -2,11 +2,11 @@ rule train_simclr:
     """Sections 3.1-3.2: one SimCLR replica per seed, for each (normalisation, channel set).
     Checkpointed; a killed job resumes where it stopped when rerun."""
     input:
-        tensors=f"{RESULTS}/tensors/{{normalisation}}.npz",
+        tensors=TENSORS,
         catalogue=CATALOGUE,
         code=code_of("train_simclr"),
     output:
-        encoder=f"{RESULTS}/simclr/{{normalisation}}-{{channels}}/seed{{seed}}/encoder.keras",
+        encoder=ENCODER,
         head=f"{RESULTS}/simclr/{{normalisation}}-{{channels}}/seed{{seed}}/projection_head.keras",
         history=f"{RESULTS}/simclr/{{normalisation}}-{{channels}}/seed{{seed}}/history.csv",
         loss_png=f"{RESULTS}/simclr/{{normalisation}}-{{channels}}/seed{{seed}}/loss.png",

@@ -3,10 +3,10 @@ rule measurements_vs_truth:
     Only the validation rules read the truth table."""
     input:
         catalogue=CATALOGUE,
-        truth=f"{MOCK}/truth.parquet",
+        truth=TRUTH,
         code=code_of("measurements_vs_truth"),
     output:
-        table=f"{RESULTS}/validation/measurements_vs_truth.csv",
+        table=MEASUREMENTS_VS_TRUTH,
     log:
         f"{LOGS}/measurements_vs_truth.log",
     benchmark:
@@ -24,7 +24,7 @@ rule mock_vs_real:
         catalogue=CATALOGUE,
         code=code_of("mock_vs_real"),
     output:
-        table=f"{RESULTS}/validation/mock_vs_real.md",
+        table=MOCK_VS_REAL,
     log:
         f"{LOGS}/mock_vs_real.log",
     benchmark:
@@ -43,7 +43,7 @@ rule representations_vs_truth:
         **truth_labels(),
         tables=truth_tables(),
         catalogue=CATALOGUE,
-        truth=f"{MOCK}/truth.parquet",
+        truth=TRUTH,
         code=code_of("representations_vs_truth"),
     output:
         csv=report(
