@@ -46,3 +46,24 @@ def accepted_k_conditional(table: pd.DataFrame, min_agreement=85.0, max_gain=5.0
     predict at most ``max_gain`` (%) better than the physical ones alone (bias.conditional_fit)."""
     ok = table[(table["agreement"] >= min_agreement) & (table["acc_gain_nonphys"] <= max_gain)]
     return int(ok["k"].max()) if len(ok) else None
+
+
+#: the acceptance rules: the paper's (Section 4.2) and, beyond the paper, the conditional one
+RULE_TITLES = {"paper": "the paper's rule (Section 4.2)", "conditional": "the conditional rule (beyond the paper)"}
+
+
+def rule_text(rule: str, min_agreement=85.0, max_nonphys=65.0, max_gain=5.0) -> str:
+    """What a division must reach under ``rule``, in words."""
+    limit = (
+        f"Acc_max non-phys <= {max_nonphys:g}%"
+        if rule == "paper"
+        else f"ΔAcc non-phys given phys <= {max_gain:g} points"
+    )
+    return f"agreement >= {min_agreement:g}% and {limit}"
+
+
+def largest_accepted_k(table: pd.DataFrame, rule: str, min_agreement=85.0, max_nonphys=65.0, max_gain=5.0):
+    """The largest k accepted under ``rule`` ('paper' or 'conditional'), or None."""
+    if rule == "paper":
+        return accepted_k(table, min_agreement, max_nonphys)
+    return accepted_k_conditional(table, min_agreement, max_gain)

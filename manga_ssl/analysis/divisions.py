@@ -14,15 +14,9 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-from manga_ssl.analysis.acceptance import accepted_k, accepted_k_conditional, division_performance
+from manga_ssl.analysis.acceptance import RULE_TITLES, division_performance, largest_accepted_k, rule_text
 from manga_ssl.core.files import atomic_output
 from manga_ssl.core.names import Representation
-
-RULES = {
-    "paper": "the paper's rule (agreement >= {min_agreement:g}%, Acc_max non-phys <= {max_nonphys:g}%)",
-    "conditional": "the conditional rule, beyond the paper (agreement >= {min_agreement:g}%, "
-    "ΔAcc non-phys given phys <= {max_gain:g} points)",
-}
 
 
 @dataclass(frozen=True)
@@ -57,14 +51,8 @@ def choose(
             representation,
             f"The {normalisation} norm's division k = {int(setting)} is set in the configuration (analysis.k_chosen).",
         )
-    described = RULES[rule].format(min_agreement=min_agreement, max_nonphys=max_nonphys, max_gain=max_gain)
-    k = None
-    if table is not None:
-        k = (
-            accepted_k(table, min_agreement, max_nonphys)
-            if rule == "paper"
-            else accepted_k_conditional(table, min_agreement, max_gain)
-        )
+    described = f"{RULE_TITLES[rule]} ({rule_text(rule, min_agreement, max_nonphys, max_gain)})"
+    k = None if table is None else largest_accepted_k(table, rule, min_agreement, max_nonphys, max_gain)
     if k is not None:
         return Division(
             normalisation,

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from manga_ssl.analysis import bias, clustering
-from manga_ssl.analysis.acceptance import accepted_k, accepted_k_conditional, division_performance
+from manga_ssl.analysis.acceptance import RULE_TITLES, division_performance, largest_accepted_k, rule_text
 from manga_ssl.core.files import atomic_output
 from manga_ssl.core.names import TRUTH_NAME, kind_of
 
@@ -107,13 +107,15 @@ def make_table1(
     conditional one: {"paper": {...}, "conditional": {...}, "rules": {...}}; the truth
     rows are never accepted."""
     numbers, shown = [], []
-    accepted = {"paper": {}, "conditional": {}}
+    accepted = {rule: {} for rule in RULE_TITLES}
     for name, (agreement_path, accuracy_path) in performance.items():
         table = division_performance(pd.read_csv(agreement_path), pd.read_csv(accuracy_path))
         table.insert(0, "representation", name)
         simclr = kind_of(name) == "simclr"
-        accepted["paper"][name] = accepted_k(table, min_agreement, max_nonphys) if simclr else None
-        accepted["conditional"][name] = accepted_k_conditional(table, min_agreement, max_gain) if simclr else None
+        for rule in RULE_TITLES:
+            accepted[rule][name] = (
+                largest_accepted_k(table, rule, min_agreement, max_nonphys, max_gain) if simclr else None
+            )
         numbers.append(table)
         shown += table1_rows(table, name, simclr)
     if truth_accuracy is not None:
@@ -122,16 +124,12 @@ def make_table1(
         table.insert(0, "representation", TRUTH_NAME)
         numbers.append(table)
         shown += table1_rows(table, TRUTH_NAME, False)
-    rules = {
-        "paper": f"agreement >= {min_agreement:g}% and Acc_max non-phys <= {max_nonphys:g}%",
-        "conditional": f"agreement >= {min_agreement:g}% and ΔAcc non-phys given phys <= {max_gain:g}%",
-    }
-    titles = {"paper": "the paper's rule (Section 4.2)", "conditional": "the conditional rule (beyond the paper)"}
+    rules = {rule: rule_text(rule, min_agreement, max_nonphys, max_gain) for rule in RULE_TITLES}
     notes = " ".join(
-        f"Largest accepted k under {titles[rule]}, {rules[rule]}: "
+        f"Largest accepted k under {title}, {rules[rule]}: "
         + ", ".join(f"{n} {v}" for n, v in accepted[rule].items() if kind_of(n) == "simclr")
         + "."
-        for rule in ("paper", "conditional")
+        for rule, title in RULE_TITLES.items()
     )
     truth_note = (
         f" The {TRUTH_NAME} rows: the mock survey's three true populations (k = 3) and star-forming "
