@@ -111,6 +111,20 @@ def log10_positive(x):
         return np.where(x > 0, np.log10(x), np.nan)
 
 
+#: each physical target: (column of the mock's truth, column of the catalogue, probed in log10)
+PHYSICAL_SOURCES = {
+    "log_mass": ("log_mass", "log_mass", False),
+    "log_sfr": ("log_sfr", "log_sfr", False),
+    "log_re_kpc": ("re_kpc", "re_kpc", True),
+    "log_sigma_cen": ("sigma_cen_true", "sigma_cen", True),
+    "lambda_re_true": ("lambda_re_true", "lambda_re", False),
+    "age_re": ("age_re", "age_lw_re", False),
+    "zh_re": ("zh_re", "zh_lw_re", False),
+    "grad_age": ("grad_age", "grad_age_lw", False),
+    "grad_zh": ("grad_zh", "grad_zh_lw", False),
+}
+
+
 def probe_targets(catalogue, truth=None):
     """(N, T) targets in catalogue order and their (name, group) list.
 
@@ -119,31 +133,13 @@ def probe_targets(catalogue, truth=None):
     import pandas as pd
 
     c = catalogue.set_index("plateifu")
-    if truth is not None:
-        t = truth.set_index("plateifu").reindex(catalogue["plateifu"])
-        physical = {
-            "log_mass": t["log_mass"],
-            "log_sfr": t["log_sfr"],
-            "log_re_kpc": log10_positive(t["re_kpc"]),
-            "log_sigma_cen": log10_positive(t["sigma_cen_true"]),
-            "lambda_re_true": t["lambda_re_true"],
-            "age_re": t["age_re"],
-            "zh_re": t["zh_re"],
-            "grad_age": t["grad_age"],
-            "grad_zh": t["grad_zh"],
-        }
-    else:
-        physical = {
-            "log_mass": c["log_mass"],
-            "log_sfr": c["log_sfr"],
-            "log_re_kpc": log10_positive(c["re_kpc"]),
-            "log_sigma_cen": log10_positive(c["sigma_cen"]),
-            "lambda_re_true": c["lambda_re"],
-            "age_re": c["age_lw_re"],
-            "zh_re": c["zh_lw_re"],
-            "grad_age": c["grad_age_lw"],
-            "grad_zh": c["grad_zh_lw"],
-        }
+    source, column = c, 1  # real data: the catalogue's measurements
+    if truth is not None:  # the mock: its true values
+        source, column = truth.set_index("plateifu").reindex(catalogue["plateifu"]), 0
+    physical = {
+        name: (log10_positive if log else np.asarray)(source[columns[column]])
+        for name, (*columns, log) in PHYSICAL_SOURCES.items()
+    }
     cols = {
         **physical,
         "n_fibres": c["n_fibres"],
