@@ -49,6 +49,12 @@ def module_file(package_dir: Path, name: str) -> Path | None:
 
 
 @cache
+def _imports_of_module(path: str, package: str, current: str) -> frozenset[str]:
+    """A module's imports, parsed once per process: every rule's script shares the modules."""
+    return frozenset(imported_modules(Path(path).read_text(), package, current))
+
+
+@cache
 def modules_used_by(script: str, package_dir: str) -> tuple[str, ...]:
     """Sorted paths of every package module ``script`` uses, transitively."""
     package_dir = Path(package_dir)
@@ -65,7 +71,7 @@ def modules_used_by(script: str, package_dir: str) -> tuple[str, ...]:
         todo += [".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 1)]
         # relative imports in a package's __init__ resolve inside that package
         current = f"{name}.__init__" if path.name == "__init__.py" else name
-        todo += imported_modules(path.read_text(), package, current)
+        todo += _imports_of_module(str(path), package, current)
     init = package_dir / "__init__.py"
     paths = set(map(str, seen.values())) | ({str(init)} if init.is_file() and seen else set())
     return tuple(sorted(paths))
