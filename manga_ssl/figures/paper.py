@@ -175,10 +175,8 @@ def fig8(catalogue_path, panels: dict, outputs):
         plot[title] = [(ids, labels, k, letters, ":", " (5 maps)"), (v_ids, v_labels, k, letters, "-", " (no V band)")]
         numbers[title] = float(100 * np.mean(labels == v_labels))
     _save(ttype_histograms(cat, plot), outputs)
-    write_json(
-        {"same_cluster_percent": numbers, "division": " ".join(studied.note for _, _, studied in panels.values())},
-        outputs.numbers,
-    )
+    divisions = {title: division for title, (_, _, division) in panels.items()}
+    write_json({"same_cluster_percent": numbers, "division": summary(divisions)}, outputs.numbers)
 
 
 def fig9(catalogue_path, divisions: dict, division, outputs):
