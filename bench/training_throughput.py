@@ -78,7 +78,7 @@ def main():
     parser.add_argument("--galaxies", type=int, default=2048)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     args = parser.parse_args()
-    from manga_ssl.ssl.tensors import configure_threads
+    from manga_ssl.ssl.device import configure_threads
 
     configure_threads(args.threads)
     import keras

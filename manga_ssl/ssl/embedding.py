@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import logging
 
+from manga_ssl.ssl.device import configure_threads
 from manga_ssl.ssl.model import embed
-from manga_ssl.ssl.tensors import configure_threads, load_tensors
+from manga_ssl.ssl.tensors import load_tensors
 
 log = logging.getLogger(__name__)
 

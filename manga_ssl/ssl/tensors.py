@@ -1,5 +1,5 @@
-"""The survey's tensors as the SimCLR rules read them: the NPZ written by the preprocessing,
-the channel set of a variant, and the CPU threads a job may use."""
+"""The survey's tensors as the SimCLR rules read them: the NPZ written by the preprocessing
+and the channel set of a variant."""
 
 from __future__ import annotations
 
@@ -20,20 +20,6 @@ def select_channels(tensors: dict, channels) -> dict:
     return out
 
 
-def configure_threads(threads: int) -> None:
-    """Use the cores Snakemake gave the job (TensorFlow otherwise takes them all)."""
-    import keras
-
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        try:
-            tf.config.threading.set_intra_op_parallelism_threads(int(threads))
-            tf.config.threading.set_inter_op_parallelism_threads(min(2, int(threads)))
-        except RuntimeError:  # already initialised in this process
-            pass
-
-
 def load_tensors(path, channels) -> dict:
     with np.load(path) as npz:
         tensors = {k: npz[k] for k in npz.files}
@@ -44,17 +30,3 @@ def load_tensors(path, channels) -> dict:
             f"{', '.join(tensors['plateifu'][bad][:5])}"
         )
     return select_channels(tensors, channels)
-
-
-def devices() -> str:
-    import keras
-
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        return ", ".join(d.device_type + ":" + d.name.split(":")[-1] for d in tf.config.list_logical_devices())
-    if keras.backend.backend() == "jax":
-        import jax
-
-        return ", ".join(str(d) for d in jax.devices())
-    return "?"

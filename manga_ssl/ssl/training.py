@@ -15,14 +15,20 @@ import json
 import logging
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from manga_ssl.core.files import atomic_output, write_csv
+from manga_ssl.ssl.device import (
+    configure_threads,
+    devices,
+    resolve_precision,
+    set_determinism,
+)
 from manga_ssl.ssl.model import embed
-from manga_ssl.ssl.tensors import configure_threads, devices, load_tensors
+from manga_ssl.ssl.tensors import load_tensors
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +55,7 @@ class TrainingSettings:
     schedule: str = "cosine"
     checkpoint_every: int = 10
     steps_per_execution: int = 1
+    precision: str = "auto"  # float32 | bfloat16 | auto (manga_ssl.ssl.device.resolve_precision)
     augmentations: dict = field(default_factory=dict)
     probe_every: int = 0  # epochs between online probes of h (0: none); they never change the training
 
@@ -92,24 +99,19 @@ def make_optimizer(settings: TrainingSettings, steps_per_epoch: int):
     raise ValueError(f"unknown simclr.optimizer '{settings.optimizer}' (use adamw, adam or sgd)")
 
 
-def set_determinism(seed: int) -> None:
-    """Same seed, same weights: seed every generator, deterministic kernels on TensorFlow."""
-    import keras
-
-    keras.utils.set_random_seed(seed)
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        tf.config.experimental.enable_op_determinism()
-
-
 def build_simclr(tensors: dict, settings: TrainingSettings, seed: int):
     """The SimCLR model over the survey's tensors, placed on the device."""
     from manga_ssl.ssl.augmentations import AugmentationSettings, SurveyAugmenter
     from manga_ssl.ssl.model import SimCLR, build_encoder, build_projection_head
 
     shape = tensors["maps"].shape[1:]
-    encoder = build_encoder(shape, settings.conv_filters, settings.kernel_sizes, settings.global_pooling)
+    encoder = build_encoder(
+        shape,
+        settings.conv_filters,
+        settings.kernel_sizes,
+        settings.global_pooling,
+        precision=resolve_precision(settings.precision),
+    )
     head = build_projection_head(settings.conv_filters[-1], settings.projection_head)
     augmenter = SurveyAugmenter(
         tensors["maps"],
@@ -117,6 +119,7 @@ def build_simclr(tensors: dict, settings: TrainingSettings, seed: int):
         tensors["model_variation"],
         AugmentationSettings.from_config(settings.augmentations),
         seed,
+        dtype="float32",  # the augmentations are float32 whatever the encoder's precision
     )
     return SimCLR(augmenter, encoder, head, settings.batch_size, settings.temperature)
 
@@ -272,6 +275,8 @@ def train_simclr(
     import pandas as pd
 
     set_determinism(seed)
+    # resolved once, so that a checkpoint records the precision it was trained in
+    settings = replace(settings, precision=resolve_precision(settings.precision))
     n = int(tensors["maps"].shape[0])
     batch = min(settings.batch_size, n)
     steps = max(1, n // batch)
@@ -293,13 +298,14 @@ def train_simclr(
         history, steps, batch, checkpoint, settings.checkpoint_every, fingerprint, settings.epochs, probe
     )
     log.info(
-        "training %d galaxies, batch %d, %d steps/epoch, epochs %d..%d, seed %d",
+        "training %d galaxies, batch %d, %d steps/epoch, epochs %d..%d, seed %d, precision %s",
         n,
         batch,
         steps,
         start + 1,
         settings.epochs,
         seed,
+        settings.precision,
     )
     if start < settings.epochs:
         placeholder = np.zeros((steps, 1), dtype="float32")  # one row per step; the batch is drawn on the device
