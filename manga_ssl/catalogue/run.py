@@ -78,7 +78,9 @@ class Run:
         with warnings.catch_warnings():
             # log(yr) and friends are FITS-standard units that astropy reads as unrecognised
             warnings.simplefilter("ignore", UnitsWarning)
-            return Table.read(self.fits_path, hdu=CATALOGUE_HDU)
+            table = Table.read(self.fits_path, hdu=CATALOGUE_HDU)
+        table.convert_bytestring_to_unicode()  # astropy leaves the neighbours' plateifus as bytes
+        return table
 
     @cached_property
     def _columns(self) -> pd.DataFrame:
