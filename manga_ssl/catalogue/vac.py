@@ -160,11 +160,12 @@ def catalogue_table(
         ids, features, meta = read_representation(reference_tables[name])
         ks = divisions_of(name, studied, accepted)
         cols = iter(representation_columns(name, meta.get("seed", "-"), ks, n_neighbours))
-        umap = pd.read_parquet(umaps[name]).set_index("plateifu").reindex(plateifu)
+        umap = pd.read_parquet(umaps[name])
+        rows = _positions(pd.Index(umap["plateifu"].astype(str)), plateifu, umaps[name])
         for axis in ("umap_x", "umap_y"):
             col = next(cols)
             columns.append(col)
-            data[col.name] = umap[axis].to_numpy(np.float32)
+            data[col.name] = umap[axis].to_numpy(np.float32)[rows]
         letters = clustering.lettered(Representation.parse(name).normalisation)
         for k in ks:
             ids_k, consensus, fraction = consensus_and_fraction(labels[name], k)
