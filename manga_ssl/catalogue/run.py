@@ -13,6 +13,7 @@ near = run.neighbours("8485-1901", "simclr-relative-all")
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from functools import cached_property
 from pathlib import Path
@@ -95,10 +96,8 @@ class Run:
 
     def divisions(self, name: str) -> list[int]:
         """The k of the divisions the catalogue holds for ``name``."""
-        p = self._prefix(name)
-        return sorted(
-            int(c[len(p) + 2 : -8]) for c in self._columns if c.startswith(f"{p}_k") and c.endswith("_cluster")
-        )
+        pattern = re.compile(rf"{re.escape(self._prefix(name))}_k(\d+)_cluster")
+        return sorted(int(m[1]) for c in self._columns if (m := pattern.fullmatch(c)))
 
     def division_studied(self, name: str) -> int:
         return int(self.header[f"K{Representation.parse(name).normalisation[:3].upper()}"])
