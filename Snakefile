@@ -29,6 +29,8 @@ include: "workflow/rules/cluster.smk"
 include: "workflow/rules/bias.smk"
 # Every figure of the paper, one rule and one script each.
 include: "workflow/rules/figures.smk"
+# The run's value-added catalogue (FITS, with its data model) and representations.
+include: "workflow/rules/catalogue.smk"
 # The survey explorer: an interactive page to browse the representations.
 include: "workflow/rules/explorer.smk"
 # The run's configuration and benchmarks, for the report.

@@ -208,6 +208,132 @@ def test_catalogue_columns_and_units(tiny_run):
     assert cat[["lambda_re", "re_kpc", "z", "log_mass"]].notna().mean().min() > 0.9
 
 
+def test_catalogue_opens_with_astropy_with_the_documented_columns_and_units(tiny_run):
+    from astropy.io import fits
+    from astropy.table import Table
+    from astropy.units import UnitsWarning
+
+    from manga_ssl.catalogue.vac import SURVEY_COLUMNS, config_digest
+
+    res = tiny_run / "results/tiny"
+    survey = pd.read_parquet(res / "preprocess/catalogue.parquet")
+    path = res / "catalogue/manga-ssl-tiny.fits"
+    with pytest.warns(UnitsWarning):  # log(yr) etc.: the FITS standard's syntax, which astropy does not parse
+        table = Table.read(path, hdu="CATALOGUE")
+    assert len(table) == len(survey) == 24 and list(table["plateifu"]) == list(survey["plateifu"])
+    assert str(table["re_kpc"].unit) == "kpc" and str(table["sigma_cen"].unit) == "km / s"
+    assert str(table["log_mass"].unit) == "log(solMass)" and table["z"].unit is None
+    # every column: documented in docs/catalogue-datamodel.md (representation columns as patterns) and described
+    documented = re.findall(r"^\| `([a-z0-9_<>]+)` \|", (ROOT / "docs/catalogue-datamodel.md").read_text(), re.M)
+    patterns = [re.compile(re.escape(d).replace("<prefix>", "[a-z0-9_]+").replace("<k>", r"\d+")) for d in documented]
+    with fits.open(path, checksum=True) as hdul:
+        header, cat = hdul[0].header, hdul["CATALOGUE"].header
+        for i, name in enumerate(table.colnames, 1):
+            assert any(p.fullmatch(name) for p in patterns), name
+            assert len(cat[f"TCOMM{i}"]) > 10, name
+        assert header["NGALAXY"] == 24 and header["PKGVERS"] and header["DATASET"] == "mock"
+        # the digest is that of the configuration the run used (as run_summary wrote it)
+        assert header["CFGDIGST"] == config_digest(yaml.safe_load((res / "report/config.yaml").read_text()))
+        names = [header[f"REPR{i}"] for i in range(1, header["NREPR"] + 1)]
+    assert set(SURVEY_COLUMNS) <= set(documented)
+    assert len(names) == 9 and len(table.colnames) == 77
+    # the representations file: every SimCLR replica's h, as embed_simclr wrote it
+    with fits.open(res / "catalogue/manga-ssl-tiny-representations.fits", checksum=True) as hdul:
+        assert len(hdul) - 1 == 12
+        for hdu in hdul[1:]:
+            name, seed = hdu.header["REPRNAME"], hdu.header["SEED"]
+            h = pd.read_parquet(res / f"embeddings/{name}-seed{seed}.parquet")
+            assert list(hdu.data["plateifu"]) == list(h["plateifu"])
+            assert np.array_equal(hdu.data["h"], h.drop(columns="plateifu").to_numpy(np.float32)), hdu.name
+
+
+def test_run_api_returns_the_workflows_own_numbers(tiny_run):
+    from manga_ssl.analysis.clustering import cluster_name, prepare
+    from manga_ssl.analysis.labels import consensus_division
+    from manga_ssl.catalogue.run import Run, RunError
+
+    res = tiny_run / "results/tiny"
+    run = Run(res)
+    cat, table = run.catalogue(), run.catalogue(astropy=True)
+    assert len(cat) == len(table) == 24 and list(cat.columns) == table.colnames
+    assert np.allclose(cat["re_kpc"], table["re_kpc"])
+    nn = "simclr_relative_all_nn_plateifu"
+    assert list(table[nn][0]) == list(cat[nn][0]) and isinstance(table[nn][0][0], str)
+    divisions = json.loads((res / "tables/divisions.json").read_text())
+    for name, norm in (("simclr-relative-all", "relative"), ("simclr-individual-all", "individual")):
+        k = divisions[norm]["k"]
+        assert run.division_studied(name) == k and k in run.divisions(name)
+        ids, labels = consensus_division(res / f"clusters/{name}/labels.parquet", k)
+        clusters = run.clusters(name).set_index("plateifu").loc[ids]
+        assert clusters["cluster"].tolist() == [cluster_name(int(c), norm == "individual") for c in labels]
+        assert clusters["consensus"].isin([0.5, 1.0]).all()  # two replicas
+        umap = pd.read_parquet(res / f"umap/{name}.parquet")
+        assert np.array_equal(
+            cat.set_index("plateifu").loc[umap["plateifu"], f"{name.replace('-', '_')}_umap_x"], umap["umap_x"]
+        )
+        for seed in (0, 1):
+            plateifu, h = run.representation(name, seed)
+            table = pd.read_parquet(res / f"embeddings/{name}-seed{seed}.parquet")
+            assert list(plateifu) == list(table["plateifu"])
+            assert np.array_equal(h, table.drop(columns="plateifu").to_numpy(np.float32))
+    # a galaxy's neighbours: nearest first, at the distances of the L2-normalised h
+    plateifu, h = run.representation("simclr-relative-all", 0)
+    x = dict(zip(plateifu, prepare(h, "simclr")))
+    near = run.neighbours(plateifu[0], "simclr-relative-all")
+    assert len(near) == 10 and plateifu[0] not in set(near["plateifu"])
+    assert np.allclose(near["distance"], [np.linalg.norm(x[plateifu[0]] - x[p]) for p in near["plateifu"]], atol=1e-5)
+    assert (np.diff(near["distance"]) >= 0).all()
+    others = set(plateifu) - set(near["plateifu"]) - {plateifu[0]}
+    assert min(np.linalg.norm(x[plateifu[0]] - x[p]) for p in others) >= near["distance"].max() - 1e-6
+    with pytest.raises(RunError, match="no representation 'simclr-relative-none'"):
+        run.clusters("simclr-relative-none")
+
+
+def test_placing_the_runs_own_galaxies_finds_each_itself_and_its_clusters(tiny_run, tmp_path):
+    from astropy.table import Table
+
+    from manga_ssl.survey.datasets import SurveyLayout
+
+    res = tiny_run / "results/tiny"
+    layout = SurveyLayout(tiny_run / "resources/tiny/mock")
+    plateifus = pd.read_parquet(res / "preprocess/catalogue.parquet")["plateifu"].tolist()[:3]
+    cubes = [layout.pipe3d_cube(p) for p in plateifus]
+    corrupted = tmp_path / cubes[0].name.replace(plateifus[0], "9999-1901")
+    corrupted.write_bytes(cubes[0].read_bytes()[:3000])
+    out = tmp_path / "placed.fits"
+    cmd = [sys.executable, "-m", "manga_ssl.catalogue.placement", str(res), str(corrupted), *map(str, cubes)]
+    done = subprocess.run([*cmd, "-o", str(out)], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"rejected\t{corrupted}: file is truncated" in done.stdout  # named, and the others went on
+    rejected = Table.read(out, hdu="REJECTED")
+    assert list(rejected["file"]) == [str(corrupted)]
+    replicas = Table.read(out, hdu="REPLICAS")
+    replicas.convert_bytestring_to_unicode()  # astropy leaves vector string columns as bytes
+    divisions = json.loads((res / "tables/divisions.json").read_text())
+    names = ["simclr-relative-all", "simclr-individual-all", "simclr-relative-no_vband"]
+    names += ["simclr-individual-no_vband", "simclr-relative-vband_kinematics", "simclr-relative-all+footprint"]
+    assert len(replicas) == 3 * len(names) * 2  # galaxies x representations x replicas
+    for name in names:
+        letters = name.startswith("simclr-individual")
+        k = divisions["individual" if letters else "relative"]["k"]
+        labels = pd.read_parquet(res / f"clusters/{name}/labels.parquet")
+        own = labels[(labels["k"] == k) & (labels["kmeans_seed"] == labels["kmeans_seed"].min())]
+        for row in replicas[replicas["representation"] == name]:
+            assert row["nn_plateifu"][0] == row["plateifu"] and row["nn_distance"][0] < 1e-4, (name, row["seed"])
+            label = own[(own["replica"] == row["seed"]) & (own["plateifu"] == row["plateifu"])]["label"].item()
+            assert row["cluster"] == ("ABCDEFGH"[label] if letters else str(label + 1)), (name, row["seed"])
+    # the consensus over the replicas is the catalogue's
+    cat = pd.read_parquet(res / "catalogue/manga-ssl-tiny.parquet").set_index("plateifu")
+    placed = Table.read(out, hdu="PLACED")
+    placed.convert_bytestring_to_unicode()
+    assert len(placed) == 3 * len(names)
+    for row in placed:
+        k = divisions["individual" if "individual" in row["representation"] else "relative"]["k"]
+        prefix = row["representation"].replace("-", "_").replace("+", "_")
+        assert row["cluster"] == cat.loc[row["plateifu"], f"{prefix}_k{k}_cluster"]
+        assert row["n_agree"] / row["n_replicas"] == pytest.approx(cat.loc[row["plateifu"], f"{prefix}_k{k}_consensus"])
+
+
 def test_every_rule_logs_and_benchmarks(tiny_run):
     for rule in (
         "mock_survey",
@@ -219,6 +345,8 @@ def test_every_rule_logs_and_benchmarks(tiny_run):
         "cluster_overlaps",
         "figures/fig3_physical_planes",
         "kmeans/simclr-relative-all",
+        "catalogue",
+        "catalogue_representations",
     ):
         assert (tiny_run / f"logs/tiny/{rule}.log").exists(), rule
         assert (tiny_run / f"benchmarks/tiny/{rule}.tsv").exists(), rule

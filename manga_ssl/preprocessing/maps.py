@@ -165,13 +165,26 @@ def model_variation_maps(base_valid, v_band, dap: formats.DAPMaps, firefly_maps,
     return np.where(valid, maps, 0.0), valid
 
 
+def bundle_footprint(shape, n_fibres) -> np.ndarray:
+    """The IFU's hexagonal footprint on a square map (the whole map otherwise)."""
+    return hexagon_footprint(n_fibres, shape[0]) if shape[0] == shape[1] else np.ones(shape, bool)
+
+
+def input_maps(pipe3d, n_fibres, size=32, sn_min=3.0):
+    """The five input maps of one galaxy on the size x size grid, from its Pipe3D cube alone:
+    (maps, errors, valid) binned and padded, then the full-resolution (maps, valid, v_sys).
+    What the network sees of a galaxy needs nothing else (the other products feed only the
+    model-variation augmentation), so new galaxies are placed from this alone."""
+    maps, errors, valid, v_sys = pipe3d_physical_maps(pipe3d, sn_min)
+    grid = to_grid(maps, errors, valid, bundle_footprint(pipe3d.shape, n_fibres), size)
+    return grid, (maps, valid, v_sys)
+
+
 def galaxy_tensors(pipe3d, dap, firefly_maps, rband, n_fibres, size=32, sn_min=3.0):
     """All binned, padded maps of one galaxy, plus full-resolution products for measurements."""
-    shape = pipe3d.shape
-    maps, errors, valid, v_sys = pipe3d_physical_maps(pipe3d, sn_min)
-    foot = hexagon_footprint(n_fibres, shape[0]) if shape[0] == shape[1] else np.ones(shape, bool)
+    (t_maps, t_err, t_valid), (maps, valid, v_sys) = input_maps(pipe3d, n_fibres, size, sn_min)
     mv, mv_valid = model_variation_maps(valid[..., 0], pipe3d.flux_v, dap, firefly_maps, rband)
-    t_maps, t_err, t_valid = to_grid(maps, errors, valid, foot, size)
+    foot = bundle_footprint(pipe3d.shape, n_fibres)
     mv_maps, _, mv_ok = to_grid(mv, np.zeros_like(mv), mv_valid, foot, size)
     return GalaxyTensors(t_maps, t_err, t_valid, mv_maps, mv_ok), (maps, valid[..., 0], v_sys)
 
@@ -504,5 +517,6 @@ def build_tensors(arrays: dict, how: str, percentiles=(0.1, 99.9), v_band_sigma=
         "model_variation": mv,
     }
     if scale is not None:
-        out["scale_lo"], out["scale_hi"] = scale[0].astype(np.float32), scale[1].astype(np.float32)
+        # float64, as applied: new galaxies placed in the run are normalised bit for bit alike
+        out["scale_lo"], out["scale_hi"] = scale
     return out

@@ -402,6 +402,7 @@ def run_products():
     out = expand(TENSORS, normalisation=NORMALISATIONS)
     out.append(CATALOGUE)
     out += embedding_tables() + analysis_outputs() + figure_outputs()
+    out += [VAC, VAC_REPRESENTATIONS]
     if explorer_representations():
         out.append(EXPLORER)
     if config["dataset"] == "mock":
@@ -409,6 +410,27 @@ def run_products():
         if real_catalogues():
             out.append(MOCK_VS_REAL)
     return out
+
+
+# The value-added catalogue and its representations (manga_ssl.catalogue.vac).
+VAC = f"{RESULTS}/catalogue/manga-ssl-{RUN}.fits"
+VAC_REPRESENTATIONS = f"{RESULTS}/catalogue/manga-ssl-{RUN}-representations.fits"
+
+
+def catalogue_inputs():
+    """Each representation's UMAP, K-means labels and reference replica's table (the UMAP's)."""
+    out = {}
+    for n in representation_names():
+        key = input_key(n)
+        out[f"umap_{key}"] = umap_path(n)
+        out[f"labels_{key}"] = labels_path(n)
+        out[f"reference_{key}"] = tables_of(n)[0]
+    return out
+
+
+def simclr_replica_tables():
+    """Every SimCLR representation's replica tables, by input key."""
+    return {input_key(n): tables_of(n) for n in simclr_variant_names()}
 
 
 def get_final_output():

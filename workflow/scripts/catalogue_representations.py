@@ -1,0 +1,6 @@
+from manga_ssl.catalogue.vac import write_representations
+from manga_ssl.core.runlog import log_to
+
+log_to(snakemake.log[0])
+tables = {n: list(snakemake.input[n.replace("-", "__")]) for n in snakemake.params.names}
+write_representations(tables, snakemake.params.config, snakemake.output.fits)
