@@ -1,6 +1,6 @@
 """SimCLR training throughput of manga-ssl beside the paper's released code, same machine, same run.
 
-    .venv/bin/python bench/paper_code_speed.py [--batch 1024] [--steps 2] [--rounds 2] [--threads 2]
+    .venv/bin/python bench/paper_code_speed.py [--batch 1024] [--steps 8] [--threads 2]
 
 The paper's code is written anew here from its published formulation (never copied): the
 paper's encoder (convolutions 128-256-512-1024, kernels 5-3-3-3, ELU, 2x2 max pooling, global
@@ -8,15 +8,18 @@ average pooling) and head (512-128-64), trained by a ``tf.GradientTape`` step in
 ``tf.function`` with Adam, on the NT-Xent loss written as SimCLR's TensorFlow code writes it:
 a softmax cross-entropy over [logits_ab, logits_aa] whose diagonal is masked with a large
 number. Its inputs are two pre-made batches of views: its augmentations ran in a ``tf.data``
-pipeline beside the step, so leaving them out favours it. It runs in float32 with TensorFlow's
-defaults (no op determinism), as released.
+pipeline beside the step, so leaving them out favours it. It runs in float32, as released.
 
-manga-ssl's step includes sampling the batch and augmenting both views on the device. Each
-configuration trains in its own process (precision and op determinism are process-wide),
-one warm-up step (compilation) then ``--steps`` timed steps; the configurations alternate in
-``--rounds`` rounds, so a load that comes and goes touches all of them. The weights' digest
-after training is printed: the same configuration must give the same digest in every round
-(same seed, same weights).
+manga-ssl's step is the pipeline's: sampling the batch and augmenting both views on the
+device, encoding, NT-Xent, update, one ``keras.Model.fit`` call per step.
+
+The machines here are shared: the speed of a step drifts by a factor of two within a minute.
+So every configuration is built in one process and their steps are alternated, paper code,
+ours, ours, paper code, ...; the ratio to the paper's code is the median of the step-by-step
+ratios, so the drift touches both sides of each. It runs twice: without op determinism
+(TensorFlow's default, the paper's code as released) and with it (what the pipeline asks for),
+and prints the weights' digest of each configuration after its steps: equal digests with and
+without op determinism mean the deterministic kernels changed nothing here.
 """
 
 from __future__ import annotations
@@ -35,28 +38,6 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 PAPER_WIDTHS, PAPER_KERNELS, PAPER_HEAD = (128, 256, 512, 1024), (5, 3, 3, 3), (512, 128, 64)
-
-# name -> (what it is, settings); "paper-code" is the baseline
-CONFIGS = {
-    "paper-code": ("the paper's code (float32, TensorFlow defaults, augmentations not timed)", {}),
-    "ours-float32-deterministic": (
-        "manga-ssl float32 with op determinism (the default before issue 14)",
-        {"precision": "float32", "op_determinism": True},
-    ),
-    "ours-float32": ("manga-ssl float32", {"precision": "float32", "op_determinism": False}),
-    "ours-bfloat16-deterministic": (
-        "manga-ssl bfloat16 with op determinism",
-        {"precision": "bfloat16", "op_determinism": True},
-    ),
-    "ours-bfloat16": (
-        "manga-ssl bfloat16 (precision auto on a CPU with AVX512_BF16)",
-        {"precision": "bfloat16", "op_determinism": False},
-    ),
-    "ours-bfloat16-xla": (
-        "manga-ssl bfloat16, XLA (jit_compile)",
-        {"precision": "bfloat16", "op_determinism": False, "jit_compile": True},
-    ),
-}
 
 
 def digest(weights) -> str:
@@ -80,7 +61,8 @@ def synthetic(n, size=32, channels=5, seed=0):
 # --------------------------------------------------------------------------
 
 
-def paper_code_rate(batch, steps, seed=0):
+def paper_code_step(batch, seed=0):
+    """The paper's training step, ready to run: () -> loss."""
     import tensorflow as tf
     from tensorflow.keras import layers
 
@@ -122,40 +104,30 @@ def paper_code_rate(batch, steps, seed=0):
 
     data = synthetic(2 * batch, seed=seed)["maps"]
     view_a, view_b = tf.constant(data[:batch]), tf.constant(data[batch:])
-    float(train_step(view_a, view_b))  # compile
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        loss = float(train_step(view_a, view_b))
-    rate = steps * batch / (time.perf_counter() - t0)
-    return rate, loss, digest(encoder.get_weights())
+    return lambda: float(train_step(view_a, view_b)), lambda: digest(encoder.get_weights())
 
 
-def ours_rate(batch, steps, settings, seed=0):
-    import keras
+def ours_step(batch, precision, jit_compile=False, seed=0):
+    """manga-ssl's training step as the pipeline runs it (sample, augment both views, encode,
+    NT-Xent, update; one ``fit`` call per step): () -> loss."""
+    from manga_ssl.ssl.training import TrainingSettings, build_simclr, make_optimizer
 
-    from manga_ssl.ssl.training import TrainingSettings, train_simclr
-
-    settings = dict(settings)
-    jit = settings.pop("jit_compile", False)
-    if not settings.pop("op_determinism"):
-        import tensorflow as tf
-
-        tf.config.experimental.enable_op_determinism = lambda: None  # the pipeline always asks for it
-    if jit:  # the training compiles through keras.Model.compile; XLA is asked for there
-        compile_ = keras.Model.compile
-        keras.Model.compile = lambda self, *a, **k: compile_(self, *a, **{**k, "jit_compile": True})
-    training = TrainingSettings(
+    settings = TrainingSettings(
         conv_filters=PAPER_WIDTHS,
         kernel_sizes=PAPER_KERNELS,
         projection_head=PAPER_HEAD,
         batch_size=batch,
-        epochs=1 + steps,  # one step per epoch; the first compiles
         warmup_epochs=0,
-        **settings,
+        precision=precision,
     )
-    encoder, _, history = train_simclr(synthetic(batch, seed=seed), training, seed=seed)
-    rate = steps * batch / history["wall_time_s"].iloc[1:].sum()
-    return rate, float(history["loss"].iloc[-1]), digest(encoder.get_weights())
+    model = build_simclr(synthetic(batch, seed=seed), settings, seed)
+    model.compile(optimizer=make_optimizer(settings, 1), jit_compile=jit_compile)
+    placeholder = np.zeros((1, 1), dtype="float32")
+
+    def step():
+        return float(model.fit(placeholder, batch_size=1, epochs=1, shuffle=False, verbose=0).history["loss"][-1])
+
+    return step, lambda: digest(model.encoder.get_weights())
 
 
 def augmentation_rate(batch, steps=5, seed=0):
@@ -172,22 +144,44 @@ def augmentation_rate(batch, steps=5, seed=0):
     for _ in range(steps):
         out = step()
     np.asarray(out[1][0, 0, 0])
-    return steps * batch / (time.perf_counter() - t0), float("nan"), ""
+    return steps * batch / (time.perf_counter() - t0)
 
 
-def worker(name, batch, steps, threads):
-    from manga_ssl.ssl.device import configure_threads
+CONFIGS = {
+    "paper-code": "the paper's code (float32; its augmentations not timed)",
+    "ours-float32": "manga-ssl, float32",
+    "ours-bfloat16": "manga-ssl, bfloat16 (precision auto on a CPU with AVX512_BF16)",
+    "ours-bfloat16-xla": "manga-ssl, bfloat16, XLA (jit_compile)",
+}
 
-    configure_threads(threads)
-    t0 = time.perf_counter()
-    if name == "paper-code":
-        rate, loss, weights = paper_code_rate(batch, steps)
-    elif name == "augmentations":
-        rate, loss, weights = augmentation_rate(batch)
-    else:
-        rate, loss, weights = ours_rate(batch, steps, CONFIGS[name][1])
-    total = time.perf_counter() - t0
-    print(json.dumps({"config": name, "rate": rate, "loss": loss, "weights": weights, "process_s": total}))
+
+def worker(args):
+    """One process: every configuration built, then their steps alternated ``--steps`` times."""
+    from manga_ssl.ssl.device import configure_threads, set_determinism
+
+    configure_threads(args.threads)
+    if args.op_determinism:
+        set_determinism(0)  # as the pipeline does; process-wide
+    steps = {}
+    for name in args.configs:
+        if name == "paper-code":
+            steps[name] = paper_code_step(args.batch)
+        else:
+            precision = "bfloat16" if "bfloat16" in name else "float32"
+            steps[name] = ours_step(args.batch, precision, jit_compile=name.endswith("xla"))
+        steps[name][0]()  # compile
+    times = {name: [] for name in steps}
+    cpu0 = os.times()
+    for r in range(args.steps):
+        for name, (step, _) in steps.items():
+            t0 = time.perf_counter()
+            step()
+            times[name].append(time.perf_counter() - t0)
+        print(f"# step {r + 1}: " + ", ".join(f"{n} {args.batch / t[-1]:.0f}" for n, t in times.items()), flush=True)
+    cpu = os.times()
+    system = (cpu.system - cpu0.system) / max(cpu.user - cpu0.user + cpu.system - cpu0.system, 1e-9)
+    out = {name: {"times": times[name], "weights": steps[name][1]()} for name in steps}
+    print(json.dumps({"op_determinism": args.op_determinism, "system_share": system, "configs": out}))
 
 
 def cpu_name() -> str:
@@ -200,14 +194,16 @@ def cpu_name() -> str:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=1024)
-    parser.add_argument("--steps", type=int, default=2, help="timed steps per configuration and round")
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--steps", type=int, default=8, help="timed steps of each configuration, alternated")
     parser.add_argument("--threads", type=int, default=os.cpu_count())
-    parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=[*CONFIGS, "augmentations"])
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--configs", nargs="+", default=["paper-code", "ours-float32", "ours-bfloat16"], choices=CONFIGS
+    )
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--op-determinism", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        return worker(args.worker, args.batch, args.steps, args.threads)
+        return worker(args)
 
     from manga_ssl.ssl.device import BF16_CPU_FLAGS, cpu_flags
 
@@ -215,36 +211,44 @@ def main():
     print(f"# {cpu_name()}, {args.threads} threads; flags: {' '.join(flags) or '?'}")
     print(f"# bfloat16 arithmetic on this CPU ({'/'.join(BF16_CPU_FLAGS)}): {any(f in flags for f in BF16_CPU_FLAGS)}")
     print(
-        f"# batch {args.batch}, paper widths {PAPER_WIDTHS}, head {PAPER_HEAD}, "
-        f"{args.steps} timed steps x {args.rounds} rounds"
+        f"# batch {args.batch}, paper widths {PAPER_WIDTHS}, head {PAPER_HEAD}, {args.steps} steps of each, alternated"
     )
-    runs = {name: [] for name in [*args.configs, "augmentations"]}
-    for r in range(args.rounds):
-        for name in runs:
-            if name == "augmentations" and r:
-                continue
-            cmd = [sys.executable, __file__, "--worker", name, "--batch", str(args.batch)]
-            cmd += ["--steps", str(args.steps), "--threads", str(args.threads)]
-            out = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
-            lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
-            if out.returncode or not lines:
-                sys.exit(f"{name} failed:\n{out.stderr[-3000:]}")
-            result = json.loads(lines[-1])
-            runs[name].append(result)
+    from manga_ssl.ssl.device import configure_threads
+
+    configure_threads(args.threads)
+    aug = augmentation_rate(args.batch)
+    results = {}
+    for determinism in (False, True):
+        cmd = [sys.executable, __file__, "--worker", "--batch", str(args.batch), "--steps", str(args.steps)]
+        cmd += ["--threads", str(args.threads), "--configs", *args.configs]
+        cmd += ["--op-determinism"] if determinism else []
+        print(f"# op determinism {'on (the pipeline)' if determinism else 'off (TensorFlow default)'}", flush=True)
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+        lines = []
+        for line in proc.stdout:
+            print(line.rstrip(), flush=True) if line.startswith("# step") else lines.append(line)
+        if proc.wait() or not lines:
+            sys.exit(f"the worker failed (op determinism {determinism})")
+        results[determinism] = json.loads(lines[-1])
+    print(f"\naugmentations alone (both views, batch {args.batch}): {aug:.0f} galaxies/s\n")
+    print(
+        "| configuration | op determinism | galaxies/s (median step) | range of the steps "
+        "| / paper code (median of the step-by-step ratios) | weights |"
+    )
+    print("|---|---|---|---|---|---|")
+    for determinism, result in results.items():
+        configs = result["configs"]
+        base = np.asarray(configs["paper-code"]["times"]) if "paper-code" in configs else None
+        for name, r in configs.items():
+            t = np.asarray(r["times"])
+            ratio = f"{np.median(base / t):.2f}" if base is not None else "n/a"
+            rates = args.batch / t
             print(
-                f"round {r + 1} {name}: {result['rate']:.1f} galaxies/s, loss {result['loss']:.4f}, "
-                f"weights {result['weights']}",
-                flush=True,
+                f"| {CONFIGS[name]} | {'on' if determinism else 'off'} | {args.batch / np.median(t):.1f} | "
+                f"{rates.min():.0f}-{rates.max():.0f} | {ratio} | {r['weights']} |"
             )
-    base = np.median([x["rate"] for x in runs.get("paper-code", [])]) if "paper-code" in runs else float("nan")
-    print("\n| configuration | galaxies/s (median of rounds) | rounds | / paper code | same weights every round |")
-    print("|---|---|---|---|---|")
-    for name, results in runs.items():
-        rates = [x["rate"] for x in results]
-        what = CONFIGS[name][0] if name in CONFIGS else "augmentations alone (both views, manga-ssl)"
-        same = "n/a" if name == "augmentations" else ("yes" if len({x["weights"] for x in results}) == 1 else "NO")
-        spread = ", ".join(f"{x:.1f}" for x in rates)
-        print(f"| {what} | {np.median(rates):.1f} | {spread} | {np.median(rates) / base:.2f} | {same} |")
+    same = all(results[False]["configs"][n]["weights"] == results[True]["configs"][n]["weights"] for n in args.configs)
+    print(f"\nthe same weights with and without op determinism, every configuration: {'yes' if same else 'NO'}")
 
 
 if __name__ == "__main__":

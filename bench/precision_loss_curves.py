@@ -39,12 +39,41 @@ def replica(tensors, channels, simclr, precision, seed, threads):
     print(json.dumps({"loss": history["loss"].tolist(), "time_s": float(history["wall_time_s"].sum()), "w": digest}))
 
 
+def plot(curves, seeds, out):
+    """Left: the mean curve of each precision and the band of its seeds; right: bfloat16 minus
+    float32 for each seed, beside the standard deviation between seeds."""
+    from manga_ssl.figures.style import pyplot
+
+    plt = pyplot()
+    fig, (ax, diff) = plt.subplots(1, 2, figsize=(7.6, 2.8))
+    epochs = np.arange(1, curves["float32"].shape[1] + 1)
+    for p, colour, style in (("bfloat16", "C3", "-"), ("float32", "C0", "--")):
+        c = curves[p]
+        ax.fill_between(epochs, c.min(0), c.max(0), color=colour, alpha=0.2, lw=0)
+        ax.plot(epochs, c.mean(0), style, color=colour, lw=1.4, label=f"{p}: mean, band over {len(seeds)} seeds")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("NT-Xent loss (eq. 1)")
+    ax.legend(frameon=False, fontsize="small")
+    sd = curves["float32"].std(0, ddof=1)
+    diff.fill_between(epochs, -sd, sd, color="0.8", lw=0, label="± std between seeds (float32)")
+    for k, seed in enumerate(seeds):
+        diff.plot(epochs, curves["bfloat16"][k] - curves["float32"][k], lw=1.2, label=f"seed {seed}")
+    diff.axhline(0, color="k", lw=0.6)
+    diff.set_xlabel("epoch")
+    diff.set_ylabel("loss, bfloat16 - float32")
+    diff.legend(frameon=False, fontsize="small", ncols=2)
+    fig.suptitle("demo (relative norm, 1000 galaxies): float32 vs bfloat16 training", fontsize="medium")
+    fig.tight_layout()
+    fig.savefig(out, dpi=150)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--run", default="results/demo")
     ap.add_argument("--config", default="config/demo.yaml")
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--out", default="docs/figures/precision-loss-curves.png")
+    ap.add_argument("--replot", action="store_true", help="redraw the figure from the JSON beside --out")
     ap.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)  # precision seed channels-json
     args = ap.parse_args()
 
@@ -59,6 +88,11 @@ def main():
         return replica(tensors, channels, simclr, precision, int(seed), args.threads)
 
     seeds = config["simclr"]["seeds"]
+    if args.replot:
+        frame = pd.read_json(Path(args.out).with_suffix(".json"), orient="records")
+        first = frame[frame["repeat"] == 0]
+        curves = {p: np.array(g.sort_values("seed")["loss"].tolist()) for p, g in first.groupby("precision")}
+        return plot(curves, seeds, args.out)
     runs = []
     for seed in seeds:
         for precision in ("float32", "bfloat16"):
@@ -100,22 +134,9 @@ def main():
         f"{gap[-1]:.4f} vs spread {spread[-1]:.4f}"
     )
 
-    from manga_ssl.figures.style import pyplot
-
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(4.2, 2.8))
-    epochs = np.arange(1, curves["float32"].shape[1] + 1)
-    for p, colour in (("float32", "C0"), ("bfloat16", "C3")):
-        c = curves[p]
-        ax.fill_between(epochs, c.min(0), c.max(0), color=colour, alpha=0.25, lw=0)
-        ax.plot(epochs, c.mean(0), color=colour, lw=1.4, label=f"{p} (mean, band: {len(seeds)} seeds)")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("NT-Xent loss (eq. 1)")
-    ax.set_title(f"demo, {variant['normalisation']} norm: float32 vs bfloat16", fontsize="medium")
-    ax.legend(frameon=False, fontsize="small")
-    fig.tight_layout()
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(args.out, dpi=150)
+    frame.to_json(Path(args.out).with_suffix(".json"), orient="records")
+    plot(curves, seeds, args.out)
     print(f"wrote {args.out}")
 
 
