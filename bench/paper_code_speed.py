@@ -160,6 +160,10 @@ def worker(args):
     from manga_ssl.ssl.device import configure_threads, set_determinism
 
     configure_threads(args.threads)
+    if args.inter_op:  # before any op runs
+        import tensorflow as tf
+
+        tf.config.threading.set_inter_op_parallelism_threads(args.inter_op)
     if args.op_determinism:
         set_determinism(0)  # as the pipeline does; process-wide
     steps = {}
@@ -199,6 +203,7 @@ def main():
     parser.add_argument(
         "--configs", nargs="+", default=["paper-code", "ours-float32", "ours-bfloat16"], choices=CONFIGS
     )
+    parser.add_argument("--inter-op", type=int, default=0, help="TensorFlow inter-op threads (0: the pipeline's)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--op-determinism", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -220,7 +225,7 @@ def main():
     results = {}
     for determinism in (False, True):
         cmd = [sys.executable, __file__, "--worker", "--batch", str(args.batch), "--steps", str(args.steps)]
-        cmd += ["--threads", str(args.threads), "--configs", *args.configs]
+        cmd += ["--threads", str(args.threads), "--inter-op", str(args.inter_op), "--configs", *args.configs]
         cmd += ["--op-determinism"] if determinism else []
         print(f"# op determinism {'on (the pipeline)' if determinism else 'off (TensorFlow default)'}", flush=True)
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})

@@ -255,6 +255,24 @@ class _Monitor(_callback_base()):
             save_checkpoint(self.checkpoint, self.model, epoch + 1, self.history, self.fingerprint)
 
 
+def step_inputs(steps: int):
+    """What ``fit`` iterates over: one placeholder row per step (the batch is drawn on the
+    device). On TensorFlow a plain ``tf.data`` pipeline without autotuning: Keras' own wraps
+    arrays in one whose background tuning competed for the cores and, on 2 cores, made one
+    step in three about twice as slow (docs/benchmarks.md)."""
+    import keras
+
+    placeholder = np.zeros((steps, 1), dtype="float32")
+    if keras.backend.backend() != "tensorflow":
+        return {"x": placeholder, "batch_size": 1}
+    import tensorflow as tf
+
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    options.threading.private_threadpool_size = 1
+    return {"x": tf.data.Dataset.from_tensor_slices(placeholder).batch(1).with_options(options)}
+
+
 def train_simclr(
     tensors: dict,
     settings: TrainingSettings,
@@ -308,10 +326,8 @@ def train_simclr(
         settings.precision,
     )
     if start < settings.epochs:
-        placeholder = np.zeros((steps, 1), dtype="float32")  # one row per step; the batch is drawn on the device
         model.fit(
-            placeholder,
-            batch_size=1,
+            **step_inputs(steps),
             epochs=settings.epochs,
             initial_epoch=start,
             shuffle=False,
