@@ -16,7 +16,9 @@ device, encoding, NT-Xent, update, one ``keras.Model.fit`` call per step.
 The machines here are shared: the speed of a step drifts by a factor of two within a minute.
 So every configuration is built in one process and their steps are alternated, paper code,
 ours, ours, paper code, ...; the ratio to the paper's code is the median of the step-by-step
-ratios, so the drift touches both sides of each. It runs twice: without op determinism
+ratios, so the drift touches both sides of each. The process's CPU time per step is
+reported too: the work a step costs, whatever the machine's drift did to the wall time.
+It runs twice: without op determinism
 (TensorFlow's default, the paper's code as released) and with it (what the pipeline asks for),
 and prints the weights' digest of each configuration after its steps: equal digests with and
 without op determinism mean the deterministic kernels changed nothing here.
@@ -175,16 +177,18 @@ def worker(args):
             steps[name] = ours_step(args.batch, precision, jit_compile=name.endswith("xla"))
         steps[name][0]()  # compile
     times = {name: [] for name in steps}
+    cpu_times = {name: [] for name in steps}
     cpu0 = os.times()
     for r in range(args.steps):
         for name, (step, _) in steps.items():
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             step()
             times[name].append(time.perf_counter() - t0)
+            cpu_times[name].append(time.process_time() - c0)
         print(f"# step {r + 1}: " + ", ".join(f"{n} {args.batch / t[-1]:.0f}" for n, t in times.items()), flush=True)
     cpu = os.times()
     system = (cpu.system - cpu0.system) / max(cpu.user - cpu0.user + cpu.system - cpu0.system, 1e-9)
-    out = {name: {"times": times[name], "weights": steps[name][1]()} for name in steps}
+    out = {name: {"times": times[name], "cpu": cpu_times[name], "weights": steps[name][1]()} for name in steps}
     print(json.dumps({"op_determinism": args.op_determinism, "system_share": system, "configs": out}))
 
 
@@ -238,19 +242,21 @@ def main():
     print(f"\naugmentations alone (both views, batch {args.batch}): {aug:.0f} galaxies/s\n")
     print(
         "| configuration | op determinism | galaxies/s (median step) | range of the steps "
-        "| / paper code (median of the step-by-step ratios) | weights |"
+        "| / paper code (median of the step-by-step ratios) | galaxies per CPU-second | / paper code | weights |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for determinism, result in results.items():
         configs = result["configs"]
         base = np.asarray(configs["paper-code"]["times"]) if "paper-code" in configs else None
+        base_cpu = np.median(configs["paper-code"]["cpu"]) if "paper-code" in configs else np.nan
         for name, r in configs.items():
-            t = np.asarray(r["times"])
+            t, cpu = np.asarray(r["times"]), np.median(r["cpu"])
             ratio = f"{np.median(base / t):.2f}" if base is not None else "n/a"
             rates = args.batch / t
             print(
                 f"| {CONFIGS[name]} | {'on' if determinism else 'off'} | {args.batch / np.median(t):.1f} | "
-                f"{rates.min():.0f}-{rates.max():.0f} | {ratio} | {r['weights']} |"
+                f"{rates.min():.0f}-{rates.max():.0f} | {ratio} | {args.batch / cpu:.1f} | {base_cpu / cpu:.2f} "
+                f"| {r['weights']} |"
             )
     same = all(results[False]["configs"][n]["weights"] == results[True]["configs"][n]["weights"] for n in args.configs)
     print(f"\nthe same weights with and without op determinism, every configuration: {'yes' if same else 'NO'}")

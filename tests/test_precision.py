@@ -73,6 +73,8 @@ def test_auto_precision_follows_the_hardware(monkeypatch):
     assert device.resolve_precision("auto") == "bfloat16"
     monkeypatch.setattr(device, "cpu_flags", lambda: frozenset({"amx_bf16", "amx_tile"}))
     assert device.resolve_precision("auto") == "bfloat16"
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")  # XLA's CPU kernels: no bfloat16 gain known
+    assert device.resolve_precision("auto") == "float32"
     monkeypatch.setattr(device, "cpu_flags", lambda: frozenset())
     monkeypatch.setattr(device, "has_accelerator", lambda: True)
     assert device.resolve_precision("auto") == "bfloat16"

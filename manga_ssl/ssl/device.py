@@ -2,8 +2,9 @@
 numerical precision of the encoder and the determinism of its kernels (docs/benchmarks.md).
 
 ``simclr.precision: auto`` trains the convolutions in bfloat16 (float32 weights, float32 loss)
-where the hardware has bfloat16 arithmetic: any GPU that Keras sees, or a CPU with AVX512_BF16
-or AMX (oneDNN uses them); float32 elsewhere, where bfloat16 would be emulated and slower.
+where the hardware has bfloat16 arithmetic: any GPU that Keras sees, or, under TensorFlow,
+a CPU with AVX512_BF16 or AMX (oneDNN uses them); float32 elsewhere, where bfloat16 would be
+emulated and slower.
 """
 
 from __future__ import annotations
@@ -83,7 +84,13 @@ def resolve_precision(setting: str = "auto") -> str:
         raise ValueError(f"unknown simclr.precision '{setting}' (use {', '.join(PRECISIONS)})")
     if setting != "auto":
         return setting
-    return "bfloat16" if has_accelerator() or cpu_has_bf16() else "float32"
+    import keras
+
+    if has_accelerator():
+        return "bfloat16"
+    # on the CPU only TensorFlow's oneDNN kernels are known to use the bfloat16 instructions
+    on_cpu = keras.backend.backend() == "tensorflow" and cpu_has_bf16()
+    return "bfloat16" if on_cpu else "float32"
 
 
 def set_determinism(seed: int) -> None:
