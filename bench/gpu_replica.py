@@ -37,7 +37,7 @@ def main():
 
     import keras
 
-    from manga_ssl.ssl.training import TrainingSettings, build_simclr, make_optimizer
+    from manga_ssl.ssl.training import TrainingSettings, build_simclr, make_optimizer, step_inputs
 
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
@@ -64,8 +64,7 @@ def main():
             losses.append(float(logs["loss"]))  # forces the device to finish the epoch
             times.append(time.perf_counter() - self.t0)
 
-    placeholder = np.zeros((steps, 1), np.float32)
-    model.fit(placeholder, batch_size=1, epochs=args.epochs, shuffle=False, verbose=0, callbacks=[Clock()])
+    model.fit(**step_inputs(steps), epochs=args.epochs, shuffle=False, verbose=0, callbacks=[Clock()])
     steady = float(np.median(times[1:])) if len(times) > 1 else times[0]
     print(
         f"backend {keras.backend.backend()}, precision {args.precision}, devices "

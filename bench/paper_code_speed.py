@@ -112,7 +112,7 @@ def paper_code_step(batch, seed=0):
 def ours_step(batch, precision, jit_compile=False, seed=0):
     """manga-ssl's training step as the pipeline runs it (sample, augment both views, encode,
     NT-Xent, update; one ``fit`` call per step): () -> loss."""
-    from manga_ssl.ssl.training import TrainingSettings, build_simclr, make_optimizer
+    from manga_ssl.ssl.training import TrainingSettings, build_simclr, make_optimizer, step_inputs
 
     settings = TrainingSettings(
         conv_filters=PAPER_WIDTHS,
@@ -124,10 +124,10 @@ def ours_step(batch, precision, jit_compile=False, seed=0):
     )
     model = build_simclr(synthetic(batch, seed=seed), settings, seed)
     model.compile(optimizer=make_optimizer(settings, 1), jit_compile=jit_compile)
-    placeholder = np.zeros((1, 1), dtype="float32")
+    inputs = step_inputs(1)
 
     def step():
-        return float(model.fit(placeholder, batch_size=1, epochs=1, shuffle=False, verbose=0).history["loss"][-1])
+        return float(model.fit(**inputs, epochs=1, shuffle=False, verbose=0).history["loss"][-1])
 
     return step, lambda: digest(model.encoder.get_weights())
 
@@ -178,7 +178,6 @@ def worker(args):
         steps[name][0]()  # compile
     times = {name: [] for name in steps}
     cpu_times = {name: [] for name in steps}
-    cpu0 = os.times()
     for r in range(args.steps):
         for name, (step, _) in steps.items():
             t0, c0 = time.perf_counter(), time.process_time()
@@ -186,17 +185,8 @@ def worker(args):
             times[name].append(time.perf_counter() - t0)
             cpu_times[name].append(time.process_time() - c0)
         print(f"# step {r + 1}: " + ", ".join(f"{n} {args.batch / t[-1]:.0f}" for n, t in times.items()), flush=True)
-    cpu = os.times()
-    system = (cpu.system - cpu0.system) / max(cpu.user - cpu0.user + cpu.system - cpu0.system, 1e-9)
     out = {name: {"times": times[name], "cpu": cpu_times[name], "weights": steps[name][1]()} for name in steps}
-    print(json.dumps({"op_determinism": args.op_determinism, "system_share": system, "configs": out}))
-
-
-def cpu_name() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else []:
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine()
+    print(json.dumps({"op_determinism": args.op_determinism, "configs": out}))
 
 
 def main():
@@ -214,10 +204,12 @@ def main():
     if args.worker:
         return worker(args)
 
-    from manga_ssl.ssl.device import BF16_CPU_FLAGS, cpu_flags
+    from manga_ssl.ssl.device import BF16_CPU_FLAGS, cpu_flags, cpu_info
 
     flags = sorted(f for f in cpu_flags() if f.startswith(("avx512", "amx", "avx2", "fma")))
-    print(f"# {cpu_name()}, {args.threads} threads; flags: {' '.join(flags) or '?'}")
+    print(
+        f"# {cpu_info().get('model name', platform.machine())}, {args.threads} threads; flags: {' '.join(flags) or '?'}"
+    )
     print(f"# bfloat16 arithmetic on this CPU ({'/'.join(BF16_CPU_FLAGS)}): {any(f in flags for f in BF16_CPU_FLAGS)}")
     print(
         f"# batch {args.batch}, paper widths {PAPER_WIDTHS}, head {PAPER_HEAD}, {args.steps} steps of each, alternated"

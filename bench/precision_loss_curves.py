@@ -14,7 +14,6 @@ band of its seeds.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import subprocess
@@ -24,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+from paper_code_speed import digest  # bench/ is the script's folder
 
 
 def replica(tensors, channels, simclr, precision, seed, threads):
@@ -35,8 +35,15 @@ def replica(tensors, channels, simclr, precision, seed, threads):
 
     settings = TrainingSettings.from_config({**simclr, "precision": precision, "probe_every": 0})
     encoder, _, history = train_simclr(load_tensors(tensors, channels), settings, seed)
-    digest = hashlib.sha256(b"".join(np.asarray(w).tobytes() for w in encoder.get_weights())).hexdigest()[:12]
-    print(json.dumps({"loss": history["loss"].tolist(), "time_s": float(history["wall_time_s"].sum()), "w": digest}))
+    print(
+        json.dumps(
+            {
+                "loss": history["loss"].tolist(),
+                "time_s": float(history["wall_time_s"].sum()),
+                "w": digest(encoder.get_weights()),
+            }
+        )
+    )
 
 
 def plot(curves, seeds, out):

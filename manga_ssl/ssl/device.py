@@ -61,16 +61,22 @@ def has_accelerator() -> bool:
 
 
 @cache
-def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> frozenset:
-    """The instruction-set flags of the first CPU (empty where /proc/cpuinfo is absent)."""
+def cpu_info(cpuinfo: str = "/proc/cpuinfo") -> dict:
+    """The fields of the first CPU in /proc/cpuinfo (empty where it is absent)."""
     try:
         text = Path(cpuinfo).read_text()
     except OSError:
-        return frozenset()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            return frozenset(line.split(":", 1)[1].split())
-    return frozenset()
+        return {}
+    info = {}
+    for line in text.split("\n\n")[0].splitlines():
+        key, _, value = line.partition(":")
+        info[key.strip()] = value.strip()
+    return info
+
+
+def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> frozenset:
+    """The instruction-set flags of the first CPU (empty where /proc/cpuinfo is absent)."""
+    return frozenset(cpu_info(cpuinfo).get("flags", "").split())
 
 
 def cpu_has_bf16(flags=None) -> bool:
