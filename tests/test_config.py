@@ -26,6 +26,22 @@ def test_other_mock_surveys_are_valid_over_the_demo(name):
     assert validate_config(cfg, SCHEMA)["survey"]["n_galaxies"] == 1000
 
 
+def test_science_run_is_the_demo_with_the_papers_widths():
+    """config/science.yaml is laid over the demo as snakemake lays config files (make science)."""
+    from snakemake.utils import update_config
+
+    cfg = yaml.safe_load((ROOT / "config/demo.yaml").read_text())
+    update_config(cfg, yaml.safe_load((ROOT / "config/science.yaml").read_text()))
+    cfg = validate_config(cfg, SCHEMA)
+    paper = load_config(ROOT / "config/config.yaml", SCHEMA)["simclr"]
+    assert cfg["run_name"] == "science" and cfg["survey"]["n_galaxies"] == 1000
+    for key in ("conv_filters", "kernel_sizes", "projection_head", "temperature"):
+        assert cfg["simclr"][key] == paper[key]
+    variants = {(v["normalisation"], v["channels"], v.get("method", "paper")) for v in cfg["simclr"]["variants"]}
+    assert variants == {("relative", "all", "paper"), ("individual", "all", "paper"), ("relative", "all", "footprint")}
+    assert "footprint" in cfg["simclr"]["methods"]
+
+
 def test_paper_config_carries_the_paper_settings():
     cfg = load_config(ROOT / "config/config.yaml", SCHEMA)
     assert cfg["survey"]["n_galaxies"] == 9507
