@@ -15,24 +15,26 @@ def test_shipped_configs_are_valid(name):
     assert cfg["preprocessing"]["image_size"] == 32
 
 
+def over_the_demo(overlay: str) -> dict:
+    """The demo config with ``overlay`` laid over it as snakemake lays --configfile files, validated."""
+    from snakemake.utils import update_config
+
+    cfg = yaml.safe_load((ROOT / "config/demo.yaml").read_text())
+    update_config(cfg, yaml.safe_load((ROOT / overlay).read_text()))
+    return validate_config(cfg, SCHEMA)
+
+
 @pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "config" / "mocks").glob("*.yaml")))
 def test_other_mock_surveys_are_valid_over_the_demo(name):
     """config/mocks/*.yaml are laid over the demo (--configfile config/demo.yaml <file>)."""
-    cfg = yaml.safe_load((ROOT / "config/demo.yaml").read_text())
     overlay = yaml.safe_load((ROOT / "config/mocks" / name).read_text())
-    cfg["run_name"] = overlay["run_name"]
-    cfg["survey"].update(overlay["survey"])
     assert set(overlay) == {"run_name", "survey"} and overlay["run_name"] != "demo"
-    assert validate_config(cfg, SCHEMA)["survey"]["n_galaxies"] == 1000
+    assert over_the_demo(f"config/mocks/{name}")["survey"]["n_galaxies"] == 1000
 
 
 def test_science_run_is_the_demo_with_the_papers_widths():
     """config/science.yaml is laid over the demo as snakemake lays config files (make science)."""
-    from snakemake.utils import update_config
-
-    cfg = yaml.safe_load((ROOT / "config/demo.yaml").read_text())
-    update_config(cfg, yaml.safe_load((ROOT / "config/science.yaml").read_text()))
-    cfg = validate_config(cfg, SCHEMA)
+    cfg = over_the_demo("config/science.yaml")
     paper = load_config(ROOT / "config/config.yaml", SCHEMA)["simclr"]
     assert cfg["run_name"] == "science" and cfg["survey"]["n_galaxies"] == 1000
     for key in ("conv_filters", "kernel_sizes", "projection_head", "temperature"):
