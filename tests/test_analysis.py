@@ -518,3 +518,23 @@ def test_conditional_test_conditions_on_mass_which_the_selection_ties_to_redshif
     assert without_mass["acc_gain_nonphys"] > 0.2  # z stands in for the missing mass
     assert with_mass["acc_gain_nonphys"] < 0.03
     assert bias.conditioning(cat.drop(columns="log_mass")).shape[1] == len(bias.PHYSICAL)
+
+
+def test_umap_projection_is_seeded_and_leaves_tensorflow_unloaded():
+    """Two clumps stay apart in the 2-d projection, the same seed gives the same coordinates,
+    and umap-learn does not load TensorFlow (its ParametricUMAP) in an analysis job."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "from manga_ssl.analysis.projection import umap_2d\n"
+        "rng = np.random.default_rng(0)\n"
+        "x = np.vstack([rng.normal(0, 0.1, (30, 6)), rng.normal(3, 0.1, (30, 6))])\n"
+        "a, b = umap_2d(x, 'pca1024', seed=4), umap_2d(x, 'pca1024', seed=4)\n"
+        "gap = np.linalg.norm(a[:30].mean(0) - a[30:].mean(0))\n"
+        "spread = max(a[:30].std(0).max(), a[30:].std(0).max())\n"
+        "print(np.array_equal(a, b), gap > 5 * spread, 'tensorflow' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split()[-3:] == ["True", "True", "False"], out

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from manga_ssl.core.config import ConfigError, load_config, validate_config
+from manga_ssl.core.config import ConfigError, load_config, method_settings, validate_config
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -41,7 +41,13 @@ def test_science_run_is_the_demo_with_the_papers_widths():
         assert cfg["simclr"][key] == paper[key]
     variants = {(v["normalisation"], v["channels"], v.get("method", "paper")) for v in cfg["simclr"]["variants"]}
     assert variants == {("relative", "all", "paper"), ("individual", "all", "paper"), ("relative", "all", "footprint")}
-    assert "footprint" in cfg["simclr"]["methods"]
+    # every scored variant at the paper's widths, the footprint method's too (the demo
+    # trains that one at half the paper's widths)
+    for method in ("paper", "footprint"):
+        settings = method_settings(cfg["simclr"], method)
+        assert settings["conv_filters"] == paper["conv_filters"], method
+        assert settings["projection_head"] == paper["projection_head"], method
+    assert method_settings(cfg["simclr"], "footprint")["augmentations"]["p_footprint"] == 0.5
 
 
 def test_paper_config_carries_the_paper_settings():

@@ -5,6 +5,7 @@ Only for visualisation: every quantitative step uses the full representation.
 
 from __future__ import annotations
 
+import sys
 import warnings
 
 import numpy as np
@@ -24,6 +25,10 @@ def umap_2d(features: np.ndarray, kind: str, seed: int, n_neighbors: int = 15, m
     also spares umap-learn compiling its approximate search in every job
     (~30 s of the ~50 s a 9507-galaxy projection took).
     """
+    # umap-learn imports its ParametricUMAP, and with it TensorFlow, when TensorFlow is
+    # installed: 4-5 s of every UMAP job on 2 cores for a class never used here. A None
+    # entry in sys.modules makes that import fail, and umap-learn goes on without it.
+    sys.modules.setdefault("umap.parametric_umap", None)
     import umap
 
     from manga_ssl.analysis.neighbours import nearest_neighbours

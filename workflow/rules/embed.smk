@@ -12,7 +12,9 @@ rule embed_simclr:
         f"{BENCHMARKS}/embed_simclr/{{normalisation}}-{{channels}}-seed{{seed}}.tsv"
     conda:
         "../../envs/train.yaml"
-    threads: 2
+    # loading TensorFlow is most of the job (h of 1000 galaxies takes under a second), so
+    # embeddings run side by side, one thread each
+    threads: 1
     params:
         channels=channel_set,
     script:
