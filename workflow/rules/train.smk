@@ -17,7 +17,7 @@ rule train_simclr:
         f"{BENCHMARKS}/train_simclr/{{normalisation}}-{{channels}}-seed{{seed}}.tsv"
     conda:
         "../../envs/train.yaml"
-    threads: 8
+    threads: config["simclr"]["threads_per_replica"]
     resources:
         gpu=1,
     params:
