@@ -20,8 +20,9 @@ $(STAMP): requirements.lock pyproject.toml
 
 venv: $(STAMP)
 
+# gpu=2: the demo trains two replicas side by side, one thread each (simclr.threads_per_replica)
 demo: venv
-	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG)
+	$(BIN)/snakemake --cores $(CORES) --resources gpu=2 --configfile $(CONFIG)
 
 science: venv
 	$(BIN)/snakemake --cores $(CORES) --configfile config/demo.yaml config/science.yaml
