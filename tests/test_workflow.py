@@ -655,6 +655,28 @@ def test_a_new_method_trains_only_its_own_replicas(tiny_run, tmp_path):
     assert "extract_maps" not in planned_jobs(text)
 
 
+def test_threads_per_replica_sets_each_training_jobs_threads(tiny_run, tmp_path):
+    """simclr.threads_per_replica is the train_simclr jobs' thread count (capped at --cores 2)."""
+
+    def training_threads(threads):
+        def change(cfg):
+            cfg["simclr"].update(epochs=cfg["simclr"]["epochs"] + 1)  # so that training is planned
+            if threads is not None:
+                cfg["simclr"]["threads_per_replica"] = threads
+
+        text = dry_run_after(tiny_run, tmp_path, change)
+        jobs = [
+            block
+            for block in re.split(r"\n(?=(?:local)?rule )", text)
+            if re.match(r"(?:local)?rule train_simclr:", block)
+        ]
+        assert jobs, text[-2000:]
+        return {int(m.group(1)) if (m := re.search(r"threads: (\d+)", job)) else 1 for job in jobs}
+
+    assert training_threads(None) == {2}  # the default 8, scaled down to the 2 cores
+    assert training_threads(1) == {1}
+
+
 def test_nothing_to_do_on_rerun(tiny_run):
     res = run_snakemake(tiny_run, "--dry-run")
     assert res.returncode == 0
