@@ -21,17 +21,19 @@ import time
 
 import numpy as np
 
-WIDTHS, KERNELS = (128, 256, 512, 1024), (5, 3, 3, 3)
-
 
 def build(layout: str, policy: str):
     import keras
     from keras import layers
 
+    from manga_ssl.ssl.training import TrainingSettings
+
+    paper = TrainingSettings()  # its defaults are the paper's widths and kernels
+
     shape = (32, 32, 5) if layout == "channels_last" else (5, 32, 32)
     inputs = keras.Input(shape=shape)
     x = inputs
-    for k, (filters, size) in enumerate(zip(WIDTHS, KERNELS)):
+    for k, (filters, size) in enumerate(zip(paper.conv_filters, paper.kernel_sizes)):
         if k:
             x = layers.MaxPooling2D(2, padding="same", data_format=layout, dtype=policy)(x)
         x = layers.Conv2D(filters, size, padding="same", activation="elu", data_format=layout, dtype=policy)(x)
