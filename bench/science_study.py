@@ -76,6 +76,7 @@ def main() -> None:
     ap.add_argument("--label", default="trial")
     ap.add_argument("--out", default="results/science_study.jsonl")
     ap.add_argument("--truth-rows", action="store_true", help="also score the true populations (Table 1's truth rows)")
+    ap.add_argument("--dihedral-average", action="store_true", help="also score h averaged over rotations and flips")
     ap.add_argument("--save", default=None, help="folder for each normalisation's h (NPZ), for a closer look")
     args = ap.parse_args()
 
@@ -106,32 +107,36 @@ def main() -> None:
         tensors = load_tensors(
             run / "tensors" / f"{norm}.npz", [str(c) for c in np.load(run / "tensors" / f"{norm}.npz")["channels"]]
         )
-        features, t0, losses = [], time.perf_counter(), []
+        features, averaged, t0, losses = [], [], time.perf_counter(), []
         for seed in seeds:
             encoder, _, history = train_simclr(tensors, settings, seed)
             features.append(embed(encoder, tensors["maps"]))
+            if args.dihedral_average:
+                averaged.append(embed(encoder, tensors["maps"], dihedral_average=True))
             losses.append(float(history["loss"].iloc[-1]))
         train_s = time.perf_counter() - t0
         if args.save:
             Path(args.save).mkdir(parents=True, exist_ok=True)
             np.savez(Path(args.save) / f"{args.label}-{norm}.npz", h=np.stack(features), plateifu=tensors["plateifu"])
         k_values = [2, 3]
-        record[norm] = {
-            "train_s": round(train_s, 1),
-            "final_loss": losses,
-            **score(features, tensors["plateifu"].astype(str), catalogue, truth, k_values, [0, 1, 2]),
-        }
-        r = record[norm]
-        print(
-            f"{args.label} {norm}: train {train_s:.0f} s, loss {np.mean(losses):.3f}; "
-            + "; ".join(
-                f"k={k}: agree {r[f'k{k}']['agreement']:.0f}% ARI {r[f'k{k}']['ari']:.2f} "
-                f"nonphys {r[f'k{k}']['acc_max_nonphys']:.0f}% gain {r[f'k{k}']['acc_gain_nonphys']:.1f}"
-                for k in k_values
+        scored = {norm: features, f"{norm}-dihedral_average": averaged} if args.dihedral_average else {norm: features}
+        for name, h in scored.items():
+            record[name] = {
+                "train_s": round(train_s, 1),
+                "final_loss": losses,
+                **score(h, tensors["plateifu"].astype(str), catalogue, truth, k_values, [0, 1, 2]),
+            }
+            r = record[name]
+            print(
+                f"{args.label} {name}: train {train_s:.0f} s, loss {np.mean(losses):.3f}; "
+                + "; ".join(
+                    f"k={k}: agree {r[f'k{k}']['agreement']:.0f}% ARI {r[f'k{k}']['ari']:.2f} "
+                    f"nonphys {r[f'k{k}']['acc_max_nonphys']:.0f}% gain {r[f'k{k}']['acc_gain_nonphys']:.1f}"
+                    for k in k_values
+                )
+                + f"; R2 phys {r['mean_r2_physical']:.2f} instr {r['mean_r2_instrumental']:.2f}",
+                flush=True,
             )
-            + f"; R2 phys {r['mean_r2_physical']:.2f} instr {r['mean_r2_instrumental']:.2f}",
-            flush=True,
-        )
     with open(args.out, "a") as fh:
         fh.write(json.dumps(record) + "\n")
 

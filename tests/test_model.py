@@ -82,3 +82,24 @@ def test_masked_average_encoder_ignores_how_much_padding_surrounds_the_footprint
     assert np.abs(np.asarray(plain(small)) - np.asarray(plain(full))).max() > 1e-3
     with pytest.raises(ValueError, match="masked_average"):
         build_encoder((16, 16, 1), (3,), (3,), global_pooling="median")
+
+
+def test_dihedral_average_makes_h_exactly_invariant_to_rotations_and_flips():
+    from manga_ssl.ssl.model import dihedral_transforms, embed
+
+    keras.utils.set_random_seed(3)
+    enc = build_encoder((8, 8, 3), conv_filters=(4, 6), kernel_sizes=(3, 3))
+    maps = np.random.default_rng(0).normal(size=(5, 8, 8, 3)).astype(np.float32)
+    images = dihedral_transforms(maps)
+    assert len(images) == 8
+    # the eight images are distinct: the group, not a repeat of some of its elements
+    assert len({im.tobytes() for im in images}) == 8
+    plain = [embed(enc, im) for im in images]
+    # a plain encoder is not invariant, so the test below is not empty
+    assert max(np.abs(p - plain[0]).max() for p in plain) > 1e-3
+    averaged = embed(enc, maps, dihedral_average=True)
+    assert np.allclose(averaged, np.mean(plain, axis=0), atol=1e-6)
+    for im in (np.rot90(maps, 1, axes=(1, 2)), np.flip(maps, axis=1), np.swapaxes(maps, 1, 2)):
+        assert np.allclose(embed(enc, im, dihedral_average=True), averaged, atol=1e-5)
+    # batching does not change it
+    assert np.allclose(embed(enc, maps, batch_size=2, dihedral_average=True), averaged, atol=1e-6)

@@ -251,6 +251,7 @@ def test_run_api_returns_the_workflows_own_numbers(tiny_run):
     from manga_ssl.analysis.clustering import cluster_name, prepare
     from manga_ssl.analysis.labels import consensus_division
     from manga_ssl.catalogue.run import Run, RunError
+    from manga_ssl.ssl.representations import read_representation
 
     res = tiny_run / "results/tiny"
     run = Run(res)
@@ -287,6 +288,10 @@ def test_run_api_returns_the_workflows_own_numbers(tiny_run):
     assert min(np.linalg.norm(x[plateifu[0]] - x[p]) for p in others) >= near["distance"].max() - 1e-6
     with pytest.raises(RunError, match="no representation 'simclr-relative-none'"):
         run.clusters("simclr-relative-none")
+    # the footprint method of the tiny config averages h over rotations and flips; the paper's does not
+    assert run.dihedral_average("simclr-relative-all+footprint") and not run.dihedral_average("simclr-relative-all")
+    meta = read_representation(res / "embeddings/simclr-relative-all+footprint-seed0.parquet")[2]
+    assert meta["dihedral_average"] is True
 
 
 def test_placing_the_runs_own_galaxies_finds_each_itself_and_its_clusters(tiny_run, tmp_path):
@@ -653,6 +658,12 @@ def test_a_new_method_trains_only_its_own_replicas(tiny_run, tmp_path):
     trained = set(re.findall(r"simclr/([a-z_+-]+)/seed\d+/encoder\.keras", text))
     assert trained == {"individual-all+cooler"}, trained  # the paper's replicas stay as they are
     assert "extract_maps" not in planned_jobs(text)
+
+
+def test_dihedral_average_reembeds_without_retraining(tiny_run, tmp_path):
+    planned = planned_after(tiny_run, tmp_path, lambda cfg: cfg["simclr"].update(dihedral_average=True))
+    assert {"embed_simclr", "kmeans", "table1"} <= planned, planned
+    assert "train_simclr" not in planned, planned
 
 
 def test_threads_per_replica_sets_each_training_jobs_threads(tiny_run, tmp_path):

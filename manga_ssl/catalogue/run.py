@@ -162,6 +162,14 @@ class Run:
                 raise RunError(f"{path}: no relative scale (scale_lo, scale_hi)")
             return npz["scale_lo"].astype(np.float64), npz["scale_hi"].astype(np.float64)
 
+    def dihedral_average(self, name: str) -> bool:
+        """Whether a SimCLR representation's h is averaged over rotations and flips (its
+        replicas' DIHEDRAL card; runs written before the card existed did not average)."""
+        self._prefix(name)
+        with fits.open(self.representations_path) as hdul:
+            hdu = next(h for h in hdul[1:] if h.header["REPRNAME"] == name)
+            return bool(hdu.header.get("DIHEDRAL", False))
+
     def channels(self, name: str) -> list[str]:
         """The input maps of a SimCLR representation, in order."""
         self._prefix(name)

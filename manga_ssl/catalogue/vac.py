@@ -348,6 +348,7 @@ def write_representations(tables: dict, config: dict, out) -> None:
                 ("SEED", int(meta["seed"]), "replica (training seed)"),
                 ("NORM", meta["normalisation"], "input normalisation"),
                 ("CHANNELS", ",".join(meta["channels"]), ""),  # the input maps, in order
+                ("DIHEDRAL", bool(meta.get("dihedral_average", False)), "h averaged over 8 rotations and flips"),
             ]
             columns = [
                 Column("plateifu", "", "MaNGA PLATE-IFU"),

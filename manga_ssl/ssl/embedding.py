@@ -12,8 +12,11 @@ from manga_ssl.ssl.tensors import load_tensors
 log = logging.getLogger(__name__)
 
 
-def embed_and_save(encoder_path, tensors_path, channels, output, seed: int, threads: int = 1) -> None:
-    """The embed_simclr rule: the representation h of every galaxy, as a Parquet table."""
+def embed_and_save(
+    encoder_path, tensors_path, channels, output, seed: int, threads: int = 1, dihedral_average: bool = False
+) -> None:
+    """The embed_simclr rule: the representation h of every galaxy, as a Parquet table
+    (``dihedral_average``: see ``model.embed``)."""
     import keras
 
     from manga_ssl.ssl.representations import write_representation
@@ -21,7 +24,7 @@ def embed_and_save(encoder_path, tensors_path, channels, output, seed: int, thre
     configure_threads(threads)
     tensors = load_tensors(tensors_path, channels)
     encoder = keras.models.load_model(encoder_path, compile=False)
-    h = embed(encoder, tensors["maps"])
+    h = embed(encoder, tensors["maps"], dihedral_average=dihedral_average)
     write_representation(
         output,
         tensors["plateifu"],
@@ -34,6 +37,9 @@ def embed_and_save(encoder_path, tensors_path, channels, output, seed: int, thre
             "channels": [str(c) for c in channels],
             "seed": seed,
             "encoder": str(encoder_path),
+            "dihedral_average": bool(dihedral_average),
         },
     )
-    log.info("h of %d galaxies, %d dimensions", *h.shape)
+    log.info(
+        "h of %d galaxies, %d dimensions%s", *h.shape, ", averaged over rotations and flips" if dihedral_average else ""
+    )

@@ -128,7 +128,24 @@ class SimCLR(keras.Model):
         return loss
 
 
-def embed(encoder, maps: np.ndarray, batch_size: int = 512) -> np.ndarray:
-    """The representation h of every galaxy (no augmentation), float32 (N, D)."""
-    out = [np.asarray(encoder(maps[i : i + batch_size], training=False)) for i in range(0, len(maps), batch_size)]
-    return np.concatenate(out).astype(np.float32)
+def dihedral_transforms(maps: np.ndarray) -> list[np.ndarray]:
+    """The eight images of (N, S, S, C) maps under the dihedral group of the square (every
+    90-degree rotation, with and without a flip): the symmetries the augmentations draw from."""
+    turns = [np.rot90(maps, k, axes=(1, 2)) for k in range(4)]
+    return turns + [np.flip(t, axis=2) for t in turns]
+
+
+def embed(encoder, maps: np.ndarray, batch_size: int = 512, dihedral_average: bool = False) -> np.ndarray:
+    """The representation h of every galaxy (no augmentation), float32 (N, D).
+
+    ``dihedral_average`` (beyond the paper): h averaged over the eight rotations and flips of
+    the maps, so that it is exactly invariant to them rather than only as far as training got."""
+    images = dihedral_transforms(maps) if dihedral_average else [maps]
+    total = 0.0
+    for image in images:
+        out = [
+            np.asarray(encoder(np.ascontiguousarray(image[i : i + batch_size]), training=False))
+            for i in range(0, len(image), batch_size)
+        ]
+        total = total + np.concatenate(out).astype(np.float64)
+    return (total / len(images)).astype(np.float32)

@@ -153,6 +153,11 @@ def channel_set(wildcards):
     return config["channel_sets"][split_tag(wildcards.channels)[0]]
 
 
+# simclr settings that change how h is computed from a trained encoder, not the training:
+# the embedding rule takes them, so that changing one never retrains
+EMBEDDING_KEYS = ("dihedral_average",)
+
+
 def simclr_settings(wildcards):
     """The simclr settings of a variant: the paper's, or overridden by its method (config
     'simclr.methods', beyond the paper). Without the lists of seeds, variants and methods,
@@ -160,8 +165,17 @@ def simclr_settings(wildcards):
     _, method = split_tag(wildcards.channels)
     settings = method_settings(config["simclr"], method)
     return {
-        k: v for k, v in settings.items() if k not in ("seeds", "variants", "methods")
+        k: v
+        for k, v in settings.items()
+        if k not in ("seeds", "variants", "methods", *EMBEDDING_KEYS)
     }
+
+
+def embedding_settings(wildcards):
+    """The simclr settings of a variant's embedding (its method's, else the paper's)."""
+    _, method = split_tag(wildcards.channels)
+    settings = method_settings(config["simclr"], method)
+    return {k: settings[k] for k in EMBEDDING_KEYS}
 
 
 def checkpoint_path(wildcards):

@@ -17,5 +17,6 @@ rule embed_simclr:
     threads: 1
     params:
         channels=channel_set,
+        embedding=embedding_settings,
     script:
         "../scripts/embed_simclr.py"

@@ -9,4 +9,5 @@ embed_and_save(
     snakemake.output.embedding,
     seed=int(snakemake.wildcards.seed),
     threads=snakemake.threads,
+    **snakemake.params.embedding,
 )
