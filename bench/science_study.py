@@ -29,6 +29,11 @@ def _set(cfg: dict, assignment: str) -> None:
     cfg[last] = yaml.safe_load(value)
 
 
+def _embedding_settings(spec: str) -> dict:
+    """'dihedral_average=true,central_aperture=5' -> embed()'s keywords."""
+    return {k: yaml.safe_load(v) for k, v in (item.split("=", 1) for item in spec.split(","))}
+
+
 def score(features, plateifu, catalogue, truth, k_values, kmeans_seeds, seed=0):
     from manga_ssl.analysis import bias
     from manga_ssl.analysis.bias_regression import bias_table
@@ -76,9 +81,22 @@ def main() -> None:
     ap.add_argument("--label", default="trial")
     ap.add_argument("--out", default="results/science_study.jsonl")
     ap.add_argument("--truth-rows", action="store_true", help="also score the true populations (Table 1's truth rows)")
-    ap.add_argument("--dihedral-average", action="store_true", help="also score h averaged over rotations and flips")
+    ap.add_argument(
+        "--encoders",
+        default=None,
+        help="score the run's own encoders of this channel set and method (e.g. 'all+footprint') instead of training",
+    )
+    ap.add_argument(
+        "--embedding",
+        action="append",
+        default=[],
+        help="also score h computed with these embed() settings from the same encoders, e.g. "
+        "'dihedral_average=true,central_aperture=5' (repeatable)",
+    )
     ap.add_argument("--save", default=None, help="folder for each normalisation's h (NPZ), for a closer look")
     args = ap.parse_args()
+
+    import keras
 
     from manga_ssl.ssl.model import embed
     from manga_ssl.ssl.tensors import load_tensors
@@ -107,19 +125,26 @@ def main() -> None:
         tensors = load_tensors(
             run / "tensors" / f"{norm}.npz", [str(c) for c in np.load(run / "tensors" / f"{norm}.npz")["channels"]]
         )
-        features, averaged, t0, losses = [], [], time.perf_counter(), []
+        embeddings = {spec: _embedding_settings(spec) for spec in args.embedding}
+        features, other, t0, losses = [], {spec: [] for spec in embeddings}, time.perf_counter(), []
         for seed in seeds:
-            encoder, _, history = train_simclr(tensors, settings, seed)
+            if args.encoders:  # the run's own replicas, trained by the workflow
+                encoder = keras.models.load_model(
+                    run / "simclr" / f"{norm}-{args.encoders}" / f"seed{seed}" / "encoder.keras", compile=False
+                )
+                history = pd.read_csv(run / "simclr" / f"{norm}-{args.encoders}" / f"seed{seed}" / "history.csv")
+            else:
+                encoder, _, history = train_simclr(tensors, settings, seed)
             features.append(embed(encoder, tensors["maps"]))
-            if args.dihedral_average:
-                averaged.append(embed(encoder, tensors["maps"], dihedral_average=True))
+            for spec, settings in embeddings.items():
+                other[spec].append(embed(encoder, tensors["maps"], **settings))
             losses.append(float(history["loss"].iloc[-1]))
         train_s = time.perf_counter() - t0
         if args.save:
             Path(args.save).mkdir(parents=True, exist_ok=True)
             np.savez(Path(args.save) / f"{args.label}-{norm}.npz", h=np.stack(features), plateifu=tensors["plateifu"])
         k_values = [2, 3]
-        scored = {norm: features, f"{norm}-dihedral_average": averaged} if args.dihedral_average else {norm: features}
+        scored = {norm: features, **{f"{norm}[{spec}]": h for spec, h in other.items()}}
         for name, h in scored.items():
             record[name] = {
                 "train_s": round(train_s, 1),

@@ -103,3 +103,22 @@ def test_dihedral_average_makes_h_exactly_invariant_to_rotations_and_flips():
         assert np.allclose(embed(enc, im, dihedral_average=True), averaged, atol=1e-5)
     # batching does not change it
     assert np.allclose(embed(enc, maps, batch_size=2, dihedral_average=True), averaged, atol=1e-6)
+
+
+def test_central_aperture_hides_everything_outside_the_same_circle_for_every_galaxy():
+    from manga_ssl.ssl.model import aperture_mask, dihedral_transforms, embed
+
+    mask = aperture_mask(32, 5.0)
+    assert mask.sum() == 80 and mask[15, 15] and mask[16, 16] and not mask[15, 21] and not mask[9, 15]
+    # a circle about the grid's centre: every rotation and flip leaves it as it is
+    assert all(np.array_equal(m[0, :, :, 0], mask) for m in dihedral_transforms(mask[None, :, :, None]))
+    keras.utils.set_random_seed(4)
+    enc = build_encoder((32, 32, 2), conv_filters=(4, 6), kernel_sizes=(3, 3))
+    rng = np.random.default_rng(1)
+    small = rng.normal(size=(3, 32, 32, 2)).astype(np.float32) * mask[None, :, :, None]
+    large = small + rng.normal(size=small.shape).astype(np.float32) * ~mask[None, :, :, None]  # a wider footprint
+    assert np.abs(embed(enc, small) - embed(enc, large)).max() > 1e-3  # the plain h sees the difference
+    assert np.array_equal(embed(enc, small, central_aperture=5.0), embed(enc, large, central_aperture=5.0))
+    assert np.allclose(embed(enc, large, central_aperture=5.0), embed(enc, small), atol=1e-6)
+    both = embed(enc, large, dihedral_average=True, central_aperture=5.0)
+    assert np.allclose(both, embed(enc, np.rot90(small, 1, axes=(1, 2)), dihedral_average=True), atol=1e-5)

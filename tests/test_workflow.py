@@ -289,9 +289,10 @@ def test_run_api_returns_the_workflows_own_numbers(tiny_run):
     with pytest.raises(RunError, match="no representation 'simclr-relative-none'"):
         run.clusters("simclr-relative-none")
     # the footprint method of the tiny config averages h over rotations and flips; the paper's does not
-    assert run.dihedral_average("simclr-relative-all+footprint") and not run.dihedral_average("simclr-relative-all")
+    assert run.embedding_settings("simclr-relative-all+footprint") == {"dihedral_average": True, "central_aperture": 5}
+    assert run.embedding_settings("simclr-relative-all") == {"dihedral_average": False, "central_aperture": 0}
     meta = read_representation(res / "embeddings/simclr-relative-all+footprint-seed0.parquet")[2]
-    assert meta["dihedral_average"] is True
+    assert meta["dihedral_average"] is True and meta["central_aperture"] == 5
 
 
 def test_placing_the_runs_own_galaxies_finds_each_itself_and_its_clusters(tiny_run, tmp_path):
@@ -660,8 +661,9 @@ def test_a_new_method_trains_only_its_own_replicas(tiny_run, tmp_path):
     assert "extract_maps" not in planned_jobs(text)
 
 
-def test_dihedral_average_reembeds_without_retraining(tiny_run, tmp_path):
-    planned = planned_after(tiny_run, tmp_path, lambda cfg: cfg["simclr"].update(dihedral_average=True))
+@pytest.mark.parametrize("change", [{"dihedral_average": True}, {"central_aperture": 4}])
+def test_embedding_settings_reembed_without_retraining(tiny_run, tmp_path, change):
+    planned = planned_after(tiny_run, tmp_path, lambda cfg: cfg["simclr"].update(change))
     assert {"embed_simclr", "kmeans", "table1"} <= planned, planned
     assert "train_simclr" not in planned, planned
 

@@ -102,13 +102,13 @@ def place(run: Run, cubes, names=None, n_neighbours=None):
             x, k = network_inputs(run, name, maps, valid), run.division_studied(name)
             letters = clustering.lettered(Representation.parse(name).normalisation)
             clusters, seeds = replica_clusters(run, name, k), run.seeds(name)
-            dihedral_average = run.dihedral_average(name)  # h of the queries as the run's was made
+            embedding = run.embedding_settings(name)  # h of the queries as the run's was made
             found = {}  # seed -> (cluster of nearest centroid, neighbour ids, distances) per galaxy
             for seed in seeds:
                 encoder = keras.models.load_model(run.encoder_path(name, seed), compile=False)
                 ids, h = run.representation(name, seed)
                 points = clustering.prepare(h, "simclr")
-                queries = clustering.prepare(embed(encoder, x, dihedral_average=dihedral_average), "simclr")
+                queries = clustering.prepare(embed(encoder, x, **embedding), "simclr")
                 idx, dist = nearest_among(queries, points, n)
                 centres = clustering.centroids(points, clusters[seed].reindex(ids).to_numpy(np.int64), k)
                 found[seed] = (nearest_among(queries, centres, 1)[0][:, 0], ids[idx], dist)

@@ -162,13 +162,17 @@ class Run:
                 raise RunError(f"{path}: no relative scale (scale_lo, scale_hi)")
             return npz["scale_lo"].astype(np.float64), npz["scale_hi"].astype(np.float64)
 
-    def dihedral_average(self, name: str) -> bool:
-        """Whether a SimCLR representation's h is averaged over rotations and flips (its
-        replicas' DIHEDRAL card; runs written before the card existed did not average)."""
+    def embedding_settings(self, name: str) -> dict:
+        """How a SimCLR representation's h was computed from its encoders (``model.embed``'s
+        keywords), from its replicas' DIHEDRAL and APERTURE cards; runs written before the
+        cards existed computed the paper's plain h."""
         self._prefix(name)
         with fits.open(self.representations_path) as hdul:
-            hdu = next(h for h in hdul[1:] if h.header["REPRNAME"] == name)
-            return bool(hdu.header.get("DIHEDRAL", False))
+            header = next(h for h in hdul[1:] if h.header["REPRNAME"] == name).header
+            return {
+                "dihedral_average": bool(header.get("DIHEDRAL", False)),
+                "central_aperture": float(header.get("APERTURE", 0.0)),
+            }
 
     def channels(self, name: str) -> list[str]:
         """The input maps of a SimCLR representation, in order."""

@@ -349,6 +349,7 @@ def write_representations(tables: dict, config: dict, out) -> None:
                 ("NORM", meta["normalisation"], "input normalisation"),
                 ("CHANNELS", ",".join(meta["channels"]), ""),  # the input maps, in order
                 ("DIHEDRAL", bool(meta.get("dihedral_average", False)), "h averaged over 8 rotations and flips"),
+                ("APERTURE", float(meta.get("central_aperture", 0.0)), "[pix] radius h saw the maps within; 0: all"),
             ]
             columns = [
                 Column("plateifu", "", "MaNGA PLATE-IFU"),

@@ -13,10 +13,17 @@ log = logging.getLogger(__name__)
 
 
 def embed_and_save(
-    encoder_path, tensors_path, channels, output, seed: int, threads: int = 1, dihedral_average: bool = False
+    encoder_path,
+    tensors_path,
+    channels,
+    output,
+    seed: int,
+    threads: int = 1,
+    dihedral_average: bool = False,
+    central_aperture: float = 0.0,
 ) -> None:
     """The embed_simclr rule: the representation h of every galaxy, as a Parquet table
-    (``dihedral_average``: see ``model.embed``)."""
+    (``dihedral_average``, ``central_aperture``: see ``model.embed``)."""
     import keras
 
     from manga_ssl.ssl.representations import write_representation
@@ -24,7 +31,7 @@ def embed_and_save(
     configure_threads(threads)
     tensors = load_tensors(tensors_path, channels)
     encoder = keras.models.load_model(encoder_path, compile=False)
-    h = embed(encoder, tensors["maps"], dihedral_average=dihedral_average)
+    h = embed(encoder, tensors["maps"], dihedral_average=dihedral_average, central_aperture=central_aperture)
     write_representation(
         output,
         tensors["plateifu"],
@@ -38,8 +45,12 @@ def embed_and_save(
             "seed": seed,
             "encoder": str(encoder_path),
             "dihedral_average": bool(dihedral_average),
+            "central_aperture": float(central_aperture),
         },
     )
     log.info(
-        "h of %d galaxies, %d dimensions%s", *h.shape, ", averaged over rotations and flips" if dihedral_average else ""
+        "h of %d galaxies, %d dimensions%s%s",
+        *h.shape,
+        ", averaged over rotations and flips" if dihedral_average else "",
+        f", through a central aperture of radius {central_aperture:g} pixels" if central_aperture > 0 else "",
     )

@@ -135,11 +135,25 @@ def dihedral_transforms(maps: np.ndarray) -> list[np.ndarray]:
     return turns + [np.flip(t, axis=2) for t in turns]
 
 
-def embed(encoder, maps: np.ndarray, batch_size: int = 512, dihedral_average: bool = False) -> np.ndarray:
+def aperture_mask(size: int, radius: float) -> np.ndarray:
+    """(size, size) bool: the pixels within ``radius`` of the grid's centre. A circle, so
+    that the rotations and flips of the grid leave it as it is."""
+    g = np.arange(size) - (size - 1) / 2.0
+    return np.hypot(g[:, None], g[None, :]) <= radius
+
+
+def embed(
+    encoder, maps: np.ndarray, batch_size: int = 512, dihedral_average: bool = False, central_aperture: float = 0.0
+) -> np.ndarray:
     """The representation h of every galaxy (no augmentation), float32 (N, D).
 
-    ``dihedral_average`` (beyond the paper): h averaged over the eight rotations and flips of
-    the maps, so that it is exactly invariant to them rather than only as far as training got."""
+    Beyond the paper: ``dihedral_average``, h averaged over the eight rotations and flips of
+    the maps, so that it is exactly invariant to them rather than only as far as training
+    got; ``central_aperture`` > 0, the maps seen only within that radius (pixels) of the
+    centre, the same for every galaxy, so that h cannot see the size of the bundle's
+    footprint."""
+    if central_aperture > 0:
+        maps = maps * aperture_mask(maps.shape[1], central_aperture)[None, :, :, None]
     images = dihedral_transforms(maps) if dihedral_average else [maps]
     total = 0.0
     for image in images:

@@ -155,7 +155,7 @@ def channel_set(wildcards):
 
 # simclr settings that change how h is computed from a trained encoder, not the training:
 # the embedding rule takes them, so that changing one never retrains
-EMBEDDING_KEYS = ("dihedral_average",)
+EMBEDDING_KEYS = ("dihedral_average", "central_aperture")
 
 
 def simclr_settings(wildcards):
