@@ -136,8 +136,8 @@ def main() -> None:
             else:
                 encoder, _, history = train_simclr(tensors, settings, seed)
             features.append(embed(encoder, tensors["maps"]))
-            for spec, settings in embeddings.items():
-                other[spec].append(embed(encoder, tensors["maps"], **settings))
+            for spec, keywords in embeddings.items():  # not `settings`: the training's, used next seed
+                other[spec].append(embed(encoder, tensors["maps"], **keywords))
             losses.append(float(history["loss"].iloc[-1]))
         train_s = time.perf_counter() - t0
         if args.save:

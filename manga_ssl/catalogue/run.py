@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from astropy.io import fits
 
-from manga_ssl.catalogue.vac import CATALOGUE_HDU, column_prefix, replica_hdu_name
+from manga_ssl.catalogue.vac import CATALOGUE_HDU, EMBEDDING_CARDS, column_prefix, replica_hdu_name
 from manga_ssl.core.names import Representation
 
 
@@ -162,21 +162,18 @@ class Run:
                 raise RunError(f"{path}: no relative scale (scale_lo, scale_hi)")
             return npz["scale_lo"].astype(np.float64), npz["scale_hi"].astype(np.float64)
 
-    def embedding_settings(self, name: str) -> dict:
-        """How a SimCLR representation's h was computed from its encoders (``model.embed``'s
-        keywords), from its replicas' DIHEDRAL and APERTURE cards; runs written before the
-        cards existed computed the paper's plain h."""
+    def _replica_header(self, name: str) -> fits.Header:
+        """The header of a SimCLR representation's first replica HDU (what its replicas share)."""
         self._prefix(name)
         with fits.open(self.representations_path) as hdul:
-            header = next(h for h in hdul[1:] if h.header["REPRNAME"] == name).header
-            return {
-                "dihedral_average": bool(header.get("DIHEDRAL", False)),
-                "central_aperture": float(header.get("APERTURE", 0.0)),
-            }
+            return next(h for h in hdul[1:] if h.header["REPRNAME"] == name).header.copy()
+
+    def embedding_settings(self, name: str) -> dict:
+        """How a SimCLR representation's h was computed from its encoders (``model.embed``'s
+        keywords), from its replicas' cards (``vac.EMBEDDING_CARDS``)."""
+        header = self._replica_header(name)
+        return {key: kind(header.get(card, kind())) for key, (card, kind, _) in EMBEDDING_CARDS.items()}
 
     def channels(self, name: str) -> list[str]:
         """The input maps of a SimCLR representation, in order."""
-        self._prefix(name)
-        with fits.open(self.representations_path) as hdul:
-            hdu = next(h for h in hdul[1:] if h.header["REPRNAME"] == name)
-            return hdu.header["CHANNELS"].split(",")
+        return self._replica_header(name)["CHANNELS"].split(",")

@@ -330,6 +330,15 @@ def write_catalogue(
     log.info("catalogue: %d galaxies, %d columns, %d representations", len(survey), len(columns), len(umaps))
 
 
+#: How h was computed from the encoders (``model.embed``'s keywords), as each replica HDU
+#: records it: keyword -> (card, type, comment). The type's empty value (False, 0.0) is the
+#: paper's plain h, which runs written before the cards existed computed.
+EMBEDDING_CARDS = {
+    "dihedral_average": ("DIHEDRAL", bool, "h averaged over 8 rotations and flips"),
+    "central_aperture": ("APERTURE", float, "[pix] radius h saw the maps within; 0: all"),
+}
+
+
 def replica_hdu_name(name: str, seed) -> str:
     return f"{name}-seed{seed}".upper()
 
@@ -348,8 +357,7 @@ def write_representations(tables: dict, config: dict, out) -> None:
                 ("SEED", int(meta["seed"]), "replica (training seed)"),
                 ("NORM", meta["normalisation"], "input normalisation"),
                 ("CHANNELS", ",".join(meta["channels"]), ""),  # the input maps, in order
-                ("DIHEDRAL", bool(meta.get("dihedral_average", False)), "h averaged over 8 rotations and flips"),
-                ("APERTURE", float(meta.get("central_aperture", 0.0)), "[pix] radius h saw the maps within; 0: all"),
+                *((card, kind(meta.get(key, kind())), note) for key, (card, kind, note) in EMBEDDING_CARDS.items()),
             ]
             columns = [
                 Column("plateifu", "", "MaNGA PLATE-IFU"),

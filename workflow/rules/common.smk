@@ -158,23 +158,26 @@ def channel_set(wildcards):
 EMBEDDING_KEYS = ("dihedral_average", "central_aperture")
 
 
-def simclr_settings(wildcards):
-    """The simclr settings of a variant: the paper's, or overridden by its method (config
-    'simclr.methods', beyond the paper). Without the lists of seeds, variants and methods,
-    so that adding a replica or a method never retrains the others."""
+def variant_settings(wildcards):
+    """The whole simclr section of a variant: the paper's, or overridden by its method
+    (config 'simclr.methods', beyond the paper)."""
     _, method = split_tag(wildcards.channels)
-    settings = method_settings(config["simclr"], method)
+    return method_settings(config["simclr"], method)
+
+
+def simclr_settings(wildcards):
+    """A variant's training settings. Without the lists of seeds, variants and methods, so
+    that adding a replica or a method never retrains the others, nor the embedding's."""
     return {
         k: v
-        for k, v in settings.items()
+        for k, v in variant_settings(wildcards).items()
         if k not in ("seeds", "variants", "methods", *EMBEDDING_KEYS)
     }
 
 
 def embedding_settings(wildcards):
-    """The simclr settings of a variant's embedding (its method's, else the paper's)."""
-    _, method = split_tag(wildcards.channels)
-    settings = method_settings(config["simclr"], method)
+    """A variant's embedding settings."""
+    settings = variant_settings(wildcards)
     return {k: settings[k] for k in EMBEDDING_KEYS}
 
 
