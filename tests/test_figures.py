@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.colors import to_hex
 
 from manga_ssl.figures import plots as figures
 from manga_ssl.figures.loss import loss_curves
@@ -94,22 +95,46 @@ def test_fig7_overlap_matrix_annotations():
     assert "80±1%" in texts(fig) and fig.axes[0].get_xlabel() == "individual"
 
 
-def test_division_performance_figure():
+def test_division_performance_figure_tells_every_row_apart():
+    rows = [
+        "simclr-relative-all",
+        "simclr-individual-all",
+        "simclr-relative-no_vband",
+        "simclr-relative-all+footprint",
+        "pca1024-relative",
+        "pca10-relative",
+        "summary-relative",
+        *[f"simclr-relative-extra{i}" for i in range(3)],
+        "truth (mock)",
+    ]
+    n = len(rows)
     t = pd.DataFrame(
         {
-            "representation": ["simclr"] * 3 + ["pca1024"] * 3,
-            "k": [2, 3, 4] * 2,
-            "agreement": [90, 93, 60, np.nan, np.nan, np.nan],
-            "agreement_std": [1] * 6,
-            "acc_max_nonphys": [60, 61, 70, 95, 94, 93],
-            "acc_max_nonphys_std": [1] * 6,
-            "acc_mean_phys": [90, 88, 85, 70, 70, 65],
-            "acc_mean_phys_std": [1] * 6,
+            "representation": np.repeat(rows, 3),
+            "k": [2, 3, 4] * n,
+            "agreement": [90, 93, 60] * (n - 1) + [np.nan] * 3,
+            "acc_max_nonphys": [60, 61, 70] * n,
+            "acc_gain_nonphys": [1, 2, 9] * n,
+            "acc_mean_phys": [90, 88, 85] * n,
         }
     )
-    fig = figures.division_performance_figure(t)
-    assert len(fig.axes) == 3
-    assert [x.get_text() for x in fig.axes[2].get_legend().get_texts()] == ["simclr", "pca1024"]
+    for col in ("agreement", "acc_max_nonphys", "acc_gain_nonphys", "acc_mean_phys"):
+        t[f"{col}_std"] = 1.0
+    fig = figures.division_performance_figure(t, max_gain=5.0)
+    assert len(fig.axes) == 4
+    # the legend is the figure's, below the panels, so that it covers no curve
+    assert all(ax.get_legend() is None for ax in fig.axes)
+    (legend,) = fig.legends
+    assert [x.get_text() for x in legend.get_texts()] == rows
+    # no two rows share colour, marker and line style (there are more rows than base colours)
+    lines = [c.lines[0] for c in fig.axes[1].containers]
+    looks = {(to_hex(ln.get_color()), ln.get_marker(), ln.get_linestyle()) for ln in lines}
+    assert len(looks) == n
+    # the truth has no agreement score, and the conditional rule's threshold is drawn
+    assert len(fig.axes[0].containers) == n - 1
+    assert 5.0 in [ln.get_ydata()[0] for ln in fig.axes[2].lines if ln.get_linestyle() == ":"]
+    # a Table 1 without the conditional column (the paper's alone) draws three panels
+    assert len(figures.division_performance_figure(t.drop(columns=["acc_gain_nonphys"])).axes) == 3
 
 
 def test_save_writes_pdf_and_png(tmp_path):

@@ -214,11 +214,11 @@ def loss_curves(histories: dict, outputs):
     )
 
 
-def table1_figure(table1_csv, accepted_json, outputs, min_agreement, max_nonphys):
+def table1_figure(table1_csv, accepted_json, outputs, min_agreement, max_nonphys, max_gain):
     import json
 
     table = pd.read_csv(table1_csv)
-    _save(division_performance_figure(table, min_agreement, max_nonphys), outputs)
+    _save(division_performance_figure(table, min_agreement, max_nonphys, max_gain), outputs)
     rel = table[table["representation"] == table["representation"].iloc[0]].set_index("k")
     with open(accepted_json) as fh:
         accepted = json.load(fh)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from manga_ssl.analysis.clustering import cluster_name
-from manga_ssl.core.names import kind_of
+from manga_ssl.core.names import Representation
 from manga_ssl.figures.style import pyplot
 
 # --------------------------------------------------------------------------
@@ -358,26 +358,73 @@ def overlap_matrix_figure(matrix: np.ndarray, std: np.ndarray, row_names, col_na
 # --------------------------------------------------------------------------
 
 
-def division_performance_figure(table1, min_agreement=85.0, max_nonphys=65.0):
-    """Agreement score and bias accuracies against k for every representation (Table 1)."""
-    plt = pyplot()
-    fig, axes = plt.subplots(1, 3, figsize=(9, 2.6), sharex=True)
-    for k_idx, (name, t) in enumerate(table1.groupby("representation", sort=False)):
-        style = dict(
-            marker="o" if kind_of(name) == "simclr" else "s",
-            ms=3,
-            lw=1,
-            capsize=2,
-            color=CLUSTER_COLOURS[k_idx % len(CLUSTER_COLOURS)],
-            label=name,
+#: Table 1's columns drawn against k, with their axis labels
+DIVISION_PANELS = {
+    "agreement": "agreement score [%]",
+    "acc_max_nonphys": r"Acc$_{max}$ non-phys [%]",
+    "acc_gain_nonphys": r"$\Delta$Acc non-phys given phys [points]",
+    "acc_mean_phys": r"Acc$_{mean}$ phys [%]",
+}
+#: one colour per SimCLR variant or baseline; ten before they repeat
+REPRESENTATION_COLOURS = [*CLUSTER_COLOURS, "#bcbd22", "#7f7f7f"]
+REPRESENTATION_MARKERS = {"simclr": "o", "pca1024": "s", "pca10": "D", "summary": "^"}
+
+
+def representation_styles(names) -> dict[str, dict]:
+    """A line style per Table 1 row that tells the rows apart: the colour follows the SimCLR
+    variant (channels and method) or the baseline, the line the normalisation (individual
+    dashed), the marker the kind; the mock's truth is black stars."""
+    families: list[tuple] = []
+    styles = {}
+    for name in names:
+        try:
+            rep = Representation.parse(name)
+        except ValueError:  # Table 1's truth rows
+            styles[name] = dict(color="k", marker="*", ms=6, ls=":")
+            continue
+        family = (rep.kind, rep.channels, rep.method)
+        if family not in families:
+            families.append(family)
+        styles[name] = dict(
+            color=REPRESENTATION_COLOURS[families.index(family) % len(REPRESENTATION_COLOURS)],
+            marker=REPRESENTATION_MARKERS.get(rep.kind, "o"),
+            ms=3.5,
+            ls="-" if rep.normalisation == "relative" else "--",
         )
-        for ax, col in zip(axes, ("agreement", "acc_max_nonphys", "acc_mean_phys")):
+    return styles
+
+
+def division_performance_figure(table1, min_agreement=85.0, max_nonphys=65.0, max_gain=5.0):
+    """Agreement score and bias accuracies against k for every representation (Table 1), one
+    panel per column present, with the acceptance thresholds dotted; the legend sits below the
+    panels so that it never covers a curve."""
+    plt = pyplot()
+    from matplotlib.ticker import MaxNLocator
+
+    panels = {col: label for col, label in DIVISION_PANELS.items() if col in table1}
+    fig, axes = plt.subplots(1, len(panels), figsize=(2.9 * len(panels), 2.8), sharex=True, squeeze=False)
+    axes = dict(zip(panels, axes[0]))
+    rows = list(dict.fromkeys(table1["representation"]))
+    styles = representation_styles(rows)
+    handles = {}
+    for name, t in table1.groupby("representation", sort=False):
+        for col, ax in axes.items():
             if t[col].notna().any():
-                ax.errorbar(t["k"], t[col], yerr=t[f"{col}_std"], **style)
-    axes[0].axhline(min_agreement, color="k", ls=":", lw=0.8)
-    axes[1].axhline(max_nonphys, color="k", ls=":", lw=0.8)
-    for ax, lab in zip(axes, ("agreement score [%]", r"Acc$_{max}$ non-phys [%]", r"Acc$_{mean}$ phys [%]")):
-        ax.set_xlabel("number of clusters k"), ax.set_ylabel(lab)
-    axes[2].legend(fontsize=6, frameon=False)
+                handles[name] = ax.errorbar(t["k"], t[col], yerr=t[f"{col}_std"], lw=1, capsize=2, **styles[name])
+    thresholds = {"agreement": min_agreement, "acc_max_nonphys": max_nonphys, "acc_gain_nonphys": max_gain}
+    for col, ax in axes.items():
+        if col in thresholds:
+            ax.axhline(thresholds[col], color="k", ls=":", lw=0.8)
+        ax.set_xlabel("number of clusters k"), ax.set_ylabel(panels[col])
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.tight_layout()
+    fig.legend(
+        [handles[n] for n in rows if n in handles],
+        [n for n in rows if n in handles],
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        ncol=min(4, len(handles)),
+        fontsize=7,
+        frameon=False,
+    )
     return fig

@@ -230,5 +230,6 @@ rule division_performance:
         numbers=figure_numbers("division_performance"),
         min_agreement=config["analysis"]["min_agreement"],
         max_nonphys=config["analysis"]["max_nonphysical_accuracy"],
+        max_gain=config["analysis"]["max_nonphysical_gain"],
     script:
         "../scripts/division_performance.py"

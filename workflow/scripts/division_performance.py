@@ -8,4 +8,5 @@ paper_figures.table1_figure(
     snakemake.output,
     snakemake.params.min_agreement,
     snakemake.params.max_nonphys,
+    snakemake.params.max_gain,
 )
