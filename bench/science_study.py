@@ -67,6 +67,11 @@ def score(features, plateifu, catalogue, truth, k_values, kmeans_seeds, seed=0):
     out["probe_r2"] = {name: round(float(v), 3) for (name, _), v in zip(groups, r2)}
     out["mean_r2_physical"] = float(np.mean([v for (n, g), v in zip(groups, r2) if g == "physical"]))
     out["mean_r2_instrumental"] = float(np.mean([v for (n, g), v in zip(groups, r2) if g == "instrumental"]))
+    physics = targets[:, [g == "physical" for _, g in groups]]
+    given = np.mean([linear_probe_r2(f, targets, seed, given=physics) for f in features], axis=0)
+    instrumental = [(name, v) for (name, g), v in zip(groups, given) if g == "instrumental"]
+    out["probe_r2_given_physical"] = {name: round(float(v), 3) for name, v in instrumental}
+    out["mean_r2_instrumental_given_physical"] = float(np.mean([v for _, v in instrumental]))
     return out
 
 
@@ -159,7 +164,8 @@ def main() -> None:
                     f"nonphys {r[f'k{k}']['acc_max_nonphys']:.0f}% gain {r[f'k{k}']['acc_gain_nonphys']:.1f}"
                     for k in k_values
                 )
-                + f"; R2 phys {r['mean_r2_physical']:.2f} instr {r['mean_r2_instrumental']:.2f}",
+                + f"; R2 phys {r['mean_r2_physical']:.2f} instr {r['mean_r2_instrumental']:.2f}"
+                + f" (given phys {r['mean_r2_instrumental_given_physical']:.2f})",
                 flush=True,
             )
     with open(args.out, "a") as fh:

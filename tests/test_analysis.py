@@ -393,6 +393,26 @@ def test_linear_probe_recovers_a_linear_target_and_not_noise():
     assert r2[0] > 0.98 and r2[1] < 0.05
 
 
+def test_partial_probe_tells_an_instrument_read_from_the_maps_from_one_tied_to_the_physics():
+    from manga_ssl.analysis.probes import linear_probe_r2
+
+    rng = np.random.default_rng(1)
+    n = 2000
+    physics = rng.normal(size=(n, 2))
+    own = rng.normal(size=n)  # the instrument's own variance, independent of the physics
+    instrument = physics[:, 0] + own  # selection ties half its variance to the physics
+    noise = 0.05 * rng.normal(size=(n, 2))
+    physical_h = physics + noise  # a representation of the physics alone
+    instrumental_h = np.c_[physics[:, 0], own] + noise  # one that also reads the instrument
+    raw = linear_probe_r2(physical_h, instrument)[0]
+    assert 0.45 < raw < 0.55  # the physics predicts the instrument through the selection
+    assert abs(linear_probe_r2(physical_h, instrument, given=physics)[0]) < 0.02
+    assert linear_probe_r2(instrumental_h, instrument, given=physics)[0] > 0.98
+    # galaxies missing a covariate are left out, not a NaN score
+    physics[:10, 1] = np.nan
+    assert np.isfinite(linear_probe_r2(instrumental_h, instrument, given=physics)).all()
+
+
 def test_nearest_neighbours_match_brute_force_in_blocks():
     from scipy.spatial.distance import cdist
 

@@ -13,7 +13,9 @@ import pandas as pd
 import pytest
 import yaml
 
+from manga_ssl.analysis.probes import INSTRUMENTAL
 from manga_ssl.core.files import read_parquet_units
+from manga_ssl.mock.validation import PHYSICS_ROW
 from manga_ssl.preprocessing.maps import CATALOGUE_UNITS, CHANNELS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -474,8 +476,16 @@ def test_analysis_tables(tiny_run):
         "pca1024-relative",
         "pca10-relative",
         "summary-relative",
+        PHYSICS_ROW,
     }
-    assert truth["ari"].between(-1, 1).all()
+    reps = truth[truth["representation"] != PHYSICS_ROW]
+    assert reps["ari"].between(-1, 1).all()
+    # the instrumental probes once the physics is known, and what the physics itself predicts
+    partial = reps[[f"r2_{t}_given_physical" for t in INSTRUMENTAL]].to_numpy()
+    assert np.isfinite(partial).all() and (partial <= 1).all()
+    physics = truth.set_index("representation").loc[PHYSICS_ROW]
+    assert np.isfinite(physics[[f"r2_{t}" for t in INSTRUMENTAL]].to_numpy(float)).all()
+    assert np.isnan(physics["ari"])
 
 
 FIGURES = [

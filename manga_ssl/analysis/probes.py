@@ -20,7 +20,9 @@ def cluster_scores(labels: np.ndarray, truth: np.ndarray) -> dict:
     return {"ari": float(adjusted_rand_score(truth, labels)), "nmi": float(normalized_mutual_info_score(truth, labels))}
 
 
-def linear_probe_r2(features: np.ndarray, targets: np.ndarray, seed: int = 0, folds: int = 5) -> np.ndarray:
+def linear_probe_r2(
+    features: np.ndarray, targets: np.ndarray, seed: int = 0, folds: int = 5, given: np.ndarray | None = None
+) -> np.ndarray:
     """Cross-validated R^2 (mean over ``folds``) of a ridge regression from the features to
     each column of ``targets`` (N, T); the regularisation of each target is chosen by
     efficient leave-one-out CV inside the training folds (:func:`ridge_loo`). Galaxies
@@ -29,25 +31,52 @@ def linear_probe_r2(features: np.ndarray, targets: np.ndarray, seed: int = 0, fo
     The features are centred and divided by one common scale, not standardised one by
     one: standardising would inflate PCA's noise components to the weight of the leading
     ones, while ridge should shrink the directions of little variance.
+
+    ``given`` (N, G), beyond the paper: a partial R^2. In each fold every target is first
+    replaced by its residual from a least-squares fit on ``given`` (fitted on the training
+    galaxies), and the probe predicts that residual: the share of the target's variance that
+    ``given`` does not explain and the features do. With the true physical parameters as
+    ``given`` it separates an instrumental parameter that the representation reads from the
+    maps from one it predicts only because the survey's selection ties it to the physics
+    (the mass-redshift relation).
     """
     from sklearn.model_selection import KFold
 
     targets = np.asarray(targets, np.float64).reshape(len(targets), -1)
     ok = np.isfinite(targets).all(axis=1)
+    if given is not None:
+        given = np.asarray(given, np.float64).reshape(len(targets), -1)
+        ok &= np.isfinite(given).all(axis=1)
+        given = given[ok]
     x, y = np.asarray(features, np.float64)[ok], targets[ok]
     if len(y) < 2 * folds:
         return np.full(targets.shape[1], np.nan)
     scores = []
     for train, test in KFold(folds, shuffle=True, random_state=seed).split(x):
+        yt, yv = y[train], y[test]
+        if given is not None:
+            yt, yv = _residuals(given[train], yt, given[test], yv)
         centre = x[train].mean(axis=0)
         scale = np.sqrt(np.mean(np.sum((x[train] - centre) ** 2, axis=1))) or 1.0
         xt, xv = (x[train] - centre) / scale, (x[test] - centre) / scale
-        weights, offset = ridge_loo(xt, y[train], len(train) * np.logspace(-7, 1, 17))
+        weights, offset = ridge_loo(xt, yt, len(train) * np.logspace(-7, 1, 17))
         pred = xv @ weights + offset
-        resid = ((y[test] - pred) ** 2).sum(axis=0)
-        total = ((y[test] - y[test].mean(axis=0)) ** 2).sum(axis=0)
+        resid = ((yv - pred) ** 2).sum(axis=0)
+        total = ((yv - yv.mean(axis=0)) ** 2).sum(axis=0)
         scores.append(1 - resid / np.where(total > 0, total, np.nan))
     return np.nanmean(np.array(scores), axis=0)
+
+
+def _residuals(g_train, y_train, g_test, y_test):
+    """Residuals of a least-squares fit (with intercept) of y on g, fitted on the training rows."""
+    centre, scale = g_train.mean(axis=0), g_train.std(axis=0)
+    scale[scale == 0] = 1.0
+
+    def design(g):
+        return np.column_stack([np.ones(len(g)), (g - centre) / scale])
+
+    beta = np.linalg.lstsq(design(g_train), y_train, rcond=None)[0]
+    return y_train - design(g_train) @ beta, y_test - design(g_test) @ beta
 
 
 def ridge_loo(x: np.ndarray, y: np.ndarray, alphas) -> tuple[np.ndarray, np.ndarray]:

@@ -202,6 +202,10 @@ def to_markdown(df: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: the probe table's reference row: the mock's true physical parameters as the features
+PHYSICS_ROW = "true physical parameters"
+
+
 def representations_vs_truth(
     tables: dict,
     labels: dict,
@@ -218,12 +222,38 @@ def representations_vs_truth(
     Rand index and NMI of the k-division against the true populations (mean,
     std over replicas x K-means seeds), and the cross-validated R^2 of linear
     probes to each target (mean, std over up to ``max_replicas`` replicas).
+
+    Beyond the paper, for the instrumental targets: ``r2_given_physical``, the partial R^2
+    once the true physical parameters are known (:func:`analysis.probes.linear_probe_r2`
+    with ``given``), and a reference row (:data:`PHYSICS_ROW`) whose features are the true
+    physical parameters themselves: how much of each instrumental parameter the survey's
+    selection ties to the physics, which a representation of the physics alone predicts too.
     """
     from manga_ssl.analysis.labels import load_replicas
     from manga_ssl.analysis.probes import cluster_scores, linear_probe_r2, probe_targets
 
     truth_pop = truth.set_index("plateifu")["population"]
     score_rows, probe_rows = [], []
+
+    def add_probes(name, features, targets, groups):
+        physics = targets[:, [g == "physical" for _, g in groups]]
+        r2 = np.array([linear_probe_r2(f, targets, seed) for f in features])
+        r2_given = np.array([linear_probe_r2(f, targets, seed, given=physics) for f in features])
+        for j, (target, group) in enumerate(groups):
+            partial = group == "instrumental"
+            probe_rows.append(
+                {
+                    "representation": name,
+                    "target": target,
+                    "group": group,
+                    "r2": r2[:, j].mean(),
+                    "r2_std": r2[:, j].std(),
+                    "r2_given_physical": r2_given[:, j].mean() if partial else np.nan,
+                    "r2_given_physical_std": r2_given[:, j].std() if partial else np.nan,
+                    "n_replicas": len(r2),
+                }
+            )
+
     for name, paths in tables.items():
         lab = pd.read_parquet(labels[name])
         lab = lab[lab["k"] == k]
@@ -246,39 +276,59 @@ def representations_vs_truth(
         plateifu, features, _ = load_replicas(list(paths)[:max_replicas])
         cat = catalogue.set_index("plateifu").reindex(plateifu).reset_index()
         targets, groups = probe_targets(cat, truth)
-        r2 = np.array([linear_probe_r2(f, targets, seed) for f in features])
-        for j, (target, group) in enumerate(groups):
+        add_probes(name, features, targets, groups)
+
+    targets, groups = probe_targets(catalogue, truth)
+    physical = [g == "physical" for _, g in groups]
+    physics = targets[:, physical]
+    known = np.isfinite(physics).all(axis=1)
+    standardised = np.where(known[:, None], (physics - np.nanmean(physics, 0)) / np.nanstd(physics, 0), 0.0)
+    r2 = linear_probe_r2(standardised[known], targets[known], seed)
+    for j, (target, group) in enumerate(groups):
+        if group == "instrumental":
             probe_rows.append(
-                {
-                    "representation": name,
-                    "target": target,
-                    "group": group,
-                    "r2": r2[:, j].mean(),
-                    "r2_std": r2[:, j].std(),
-                    "n_replicas": len(r2),
-                }
+                {"representation": PHYSICS_ROW, "target": target, "group": group, "r2": r2[j], "r2_std": 0.0}
             )
+    score_rows.append({"representation": PHYSICS_ROW, "k": k})
     return pd.DataFrame(score_rows), pd.DataFrame(probe_rows)
 
 
 def write_truth_tables(scores: pd.DataFrame, probes: pd.DataFrame, stem) -> None:
-    """One table: per representation, ARI/NMI and mean probe R^2 (physical, instrumental),
-    then R^2 per target; CSV numbers, Markdown and LaTeX."""
+    """One table: per representation, ARI/NMI and mean probe R^2 (physical, instrumental,
+    instrumental given the physics), then R^2 per target and the partial R^2 per instrumental
+    target; CSV numbers, Markdown and LaTeX. Missing numbers (the physics row has no clusters
+    and no physical probes) are shown as a dash."""
     from manga_ssl.analysis.probes import INSTRUMENTAL, PHYSICAL_TRUTH
     from manga_ssl.analysis.tables import pm, write_table
 
     names = {**PHYSICAL_TRUTH, **INSTRUMENTAL}
     wide = probes.pivot(index="representation", columns="target", values="r2")
+    given = probes.pivot(index="representation", columns="target", values="r2_given_physical")[list(INSTRUMENTAL)]
     summary = probes.groupby(["representation", "group"])["r2"].mean().unstack()
-    numbers = scores.set_index("representation").join(summary.add_prefix("mean_r2_")).join(wide.add_prefix("r2_"))
+    summary["instrumental_given_physical"] = given.mean(axis=1, skipna=False)
+    numbers = (
+        scores.set_index("representation")
+        .join(summary.add_prefix("mean_r2_"))
+        .join(wide.add_prefix("r2_"))
+        .join(given.add_suffix("_given_physical").add_prefix("r2_"))
+    )
+
+    def fmt(values, spec):
+        return [format(v, spec) if np.isfinite(v) else "-" for v in values]
+
+    def pm_or_dash(mean, std):
+        return [pm(a, b) if np.isfinite(a) else "-" for a, b in zip(mean, std)]
+
     shown = pd.DataFrame(
         {
             "representation": numbers.index,
-            "ARI": [pm(a, b) for a, b in zip(numbers["ari"], numbers["ari_std"])],
-            "NMI": [pm(a, b) for a, b in zip(numbers["nmi"], numbers["nmi_std"])],
-            "mean R2 physical": numbers["mean_r2_physical"].map("{:.3f}".format).to_numpy(),
-            "mean R2 instrumental": numbers["mean_r2_instrumental"].map("{:.3f}".format).to_numpy(),
-            **{f"R2 {names[t]}": numbers[f"r2_{t}"].map("{:.2f}".format).to_numpy() for t in names},
+            "ARI": pm_or_dash(numbers["ari"], numbers["ari_std"]),
+            "NMI": pm_or_dash(numbers["nmi"], numbers["nmi_std"]),
+            "mean R2 physical": fmt(numbers["mean_r2_physical"], ".3f"),
+            "mean R2 instrumental": fmt(numbers["mean_r2_instrumental"], ".3f"),
+            "mean R2 instrumental given phys": fmt(numbers["mean_r2_instrumental_given_physical"], ".3f"),
+            **{f"R2 {names[t]}": fmt(numbers[f"r2_{t}"], ".2f") for t in names},
+            **{f"R2 {names[t]} given phys": fmt(numbers[f"r2_{t}_given_physical"], ".2f") for t in INSTRUMENTAL},
         }
     )
     k = int(scores["k"].iloc[0])
@@ -290,5 +340,10 @@ def write_truth_tables(scores: pd.DataFrame, probes: pd.DataFrame, stem) -> None
         f"information of the {k}-cluster K-means division against the true populations (mean ± std over "
         "replicas x K-means seeds), and cross-validated R^2 of linear (ridge) probes from each "
         "representation to physical parameters (true values) and instrumental ones (as observed). "
-        "SimCLR should be high on the physical and low on the instrumental probes, PCA the reverse.",
+        "SimCLR should be high on the physical and low on the instrumental probes, PCA the reverse. "
+        "Beyond the paper: 'given phys' is the partial R^2 of an instrumental parameter once the true "
+        "physical parameters are known (the probe predicts its residual from a linear fit on them), "
+        f"and the row '{PHYSICS_ROW}' probes the instrumental parameters from the true physical ones: "
+        "what the survey's selection ties to the physics, which a representation of the physics alone "
+        "predicts too.",
     )
