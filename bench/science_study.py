@@ -126,10 +126,17 @@ def main() -> None:
             for k in rows.index
         }
         print(f"truth rows: {record['truth']}", flush=True)
+    # the maps the encoders see: the channel set of --encoders (config 'channel_sets'), else all
+    channels = None
+    if args.encoders:
+        from manga_ssl.core.config import load_config
+        from manga_ssl.core.names import split_tag
+
+        schema = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
+        channels = load_config(args.config, schema)["channel_sets"][split_tag(args.encoders)[0]]
     for norm in args.normalisations.split(","):
-        tensors = load_tensors(
-            run / "tensors" / f"{norm}.npz", [str(c) for c in np.load(run / "tensors" / f"{norm}.npz")["channels"]]
-        )
+        path = run / "tensors" / f"{norm}.npz"
+        tensors = load_tensors(path, channels or [str(c) for c in np.load(path)["channels"]])
         embeddings = {spec: _embedding_settings(spec) for spec in args.embedding}
         features, other, t0, losses = [], {spec: [] for spec in embeddings}, time.perf_counter(), []
         for seed in seeds:
