@@ -26,9 +26,12 @@ def cluster_runs(
     physical=None,
     threshold=0.9,
     warm_start_dims=0,
+    n_init=10,
 ):
     """K-means on every replica for every k and seed; labels matched to replica 0.
 
+    Each K-means seed keeps the lowest-inertia partition of ``n_init`` k-means++ starts, as
+    scikit-learn's KMeans did by default when the paper was written.
     Returns (labels long DataFrame without plateifu, agreement DataFrame).
     ``physical`` (DataFrame with ``lambda_re`` and ``age_lw_re``, N rows) names the reference
     clusters as the paper does (:func:`clustering.paper_order`), so that cluster numbers mean
@@ -37,7 +40,8 @@ def cluster_runs(
     xs = [clustering.prepare(f, kind) for f in features]
     starts = [clustering.leading_axes(x, warm_start_dims) if 0 < warm_start_dims < x.shape[1] else None for x in xs]
     log.info(
-        "K-means on %d replica(s) of %d galaxies x %d dims%s",
+        "K-means (best of %d start(s) per seed) on %d replica(s) of %d galaxies x %d dims%s",
+        n_init,
         len(xs),
         len(xs[0]),
         xs[0].shape[1],
@@ -48,7 +52,7 @@ def cluster_runs(
     t0 = time.perf_counter()
     for k in k_values:
         for seed in kmeans_seeds:
-            labels = [clustering.kmeans_labels(x, k, seed, start=s) for x, s in zip(xs, starts)]
+            labels = [clustering.kmeans_labels(x, k, seed, n_init, start=s) for x, s in zip(xs, starts)]
             reference = labels[0]
             if physical is not None:
                 reference = clustering.paper_order(
@@ -80,6 +84,7 @@ def run_kmeans(
     agreement_out,
     threshold=0.9,
     warm_start_dims=0,
+    n_init=10,
     threads=1,
 ) -> None:
     """The kmeans rule. ``threads`` caps the BLAS/OpenMP threads: these small products run
@@ -95,7 +100,7 @@ def run_kmeans(
     physical = cat[["lambda_re", "age_lw_re"]].reindex(plateifu)
     with threadpool_limits(threads):
         labels, agreement = cluster_runs(
-            features, kind, k_values, kmeans_seeds, replica_ids, physical, threshold, warm_start_dims
+            features, kind, k_values, kmeans_seeds, replica_ids, physical, threshold, warm_start_dims, n_init
         )
     write_parquet(
         labels_frame(plateifu, labels),

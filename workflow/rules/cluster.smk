@@ -20,6 +20,7 @@ rule kmeans:
     params:
         k_values=k_values,
         kmeans_seeds=config["analysis"]["kmeans_seeds"],
+        n_init=config["analysis"]["kmeans_n_init"],
         agreement_fraction=config["analysis"]["agreement_fraction"],
         warm_start_dims=config["analysis"]["kmeans_warm_start_dims"],
     script:

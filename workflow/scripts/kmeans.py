@@ -15,5 +15,6 @@ run_kmeans(
     snakemake.output.agreement,
     p.agreement_fraction,
     p.warm_start_dims,
+    p.n_init,
     snakemake.threads,
 )
