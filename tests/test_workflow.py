@@ -234,6 +234,7 @@ def test_catalogue_opens_with_astropy_with_the_documented_columns_and_units(tiny
             assert any(p.fullmatch(name) for p in patterns), name
             assert len(cat[f"TCOMM{i}"]) > 10, name
         assert header["NGALAXY"] == 24 and header["PKGVERS"] and header["DATASET"] == "mock"
+        assert header["KNINIT"] == 10  # the paper's K-means: ten starts per seed
         # the digest is that of the configuration the run used (as run_summary wrote it)
         assert header["CFGDIGST"] == config_digest(yaml.safe_load((res / "report/config.yaml").read_text()))
         names = [header[f"REPR{i}"] for i in range(1, header["NREPR"] + 1)]

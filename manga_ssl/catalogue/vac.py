@@ -268,6 +268,7 @@ def primary_header(config: dict, studied: dict, representations: dict, what: str
         ("EPOCHS", int(simclr["epochs"]), "SimCLR epochs"),
         ("SEEDS", ",".join(map(str, simclr["seeds"])), "seeds of the SimCLR replicas"),
         ("KSEEDS", ",".join(map(str, analysis["kmeans_seeds"])), "K-means seeds; the first gives the clusters"),
+        ("KNINIT", int(analysis["kmeans_n_init"]), "k-means++ starts per seed, the best kept"),
         ("AGREEFR", float(analysis["agreement_fraction"]), "agreement: fraction of replicas that agree"),
         ("KRULE", analysis["k_rule"], "acceptance rule of the divisions"),
         ("UMAPSEED", int(analysis["umap_seed"]), "UMAP seed"),
