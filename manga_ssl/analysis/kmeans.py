@@ -26,7 +26,7 @@ def cluster_runs(
     physical=None,
     threshold=0.9,
     warm_start_dims=0,
-    n_init=10,
+    n_init=clustering.PAPER_N_INIT,
 ):
     """K-means on every replica for every k and seed; labels matched to replica 0.
 
@@ -84,7 +84,7 @@ def run_kmeans(
     agreement_out,
     threshold=0.9,
     warm_start_dims=0,
-    n_init=10,
+    n_init=clustering.PAPER_N_INIT,
     threads=1,
 ) -> None:
     """The kmeans rule. ``threads`` caps the BLAS/OpenMP threads: these small products run
@@ -100,7 +100,15 @@ def run_kmeans(
     physical = cat[["lambda_re", "age_lw_re"]].reindex(plateifu)
     with threadpool_limits(threads):
         labels, agreement = cluster_runs(
-            features, kind, k_values, kmeans_seeds, replica_ids, physical, threshold, warm_start_dims, n_init
+            features,
+            kind,
+            k_values,
+            kmeans_seeds,
+            replica_ids,
+            physical,
+            threshold=threshold,
+            warm_start_dims=warm_start_dims,
+            n_init=n_init,
         )
     write_parquet(
         labels_frame(plateifu, labels),

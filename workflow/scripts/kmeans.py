@@ -13,8 +13,8 @@ run_kmeans(
     i.catalogue,
     snakemake.output.labels,
     snakemake.output.agreement,
-    p.agreement_fraction,
-    p.warm_start_dims,
-    p.n_init,
-    snakemake.threads,
+    threshold=p.agreement_fraction,
+    warm_start_dims=p.warm_start_dims,
+    n_init=p.n_init,
+    threads=snakemake.threads,
 )
