@@ -104,6 +104,7 @@ def main() -> None:
     import keras
 
     from manga_ssl.ssl.model import embed
+    from manga_ssl.ssl.negatives import negative_strata
     from manga_ssl.ssl.tensors import load_tensors
     from manga_ssl.ssl.training import TrainingSettings, train_simclr
 
@@ -138,6 +139,10 @@ def main() -> None:
         path = run / "tensors" / f"{norm}.npz"
         tensors = load_tensors(path, channels or [str(c) for c in np.load(path)["channels"]])
         embeddings = {spec: _embedding_settings(spec) for spec in args.embedding}
+        strata = None
+        if settings.negatives_within:  # conditional negatives, as the train_simclr rule draws them
+            aligned = catalogue.set_index("plateifu").reindex(tensors["plateifu"].astype(str)).reset_index()
+            strata = negative_strata(aligned, settings.negatives_within, settings.negatives_bins)
         features, other, t0, losses = [], {spec: [] for spec in embeddings}, time.perf_counter(), []
         for seed in seeds:
             if args.encoders:  # the run's own replicas, trained by the workflow
@@ -146,7 +151,7 @@ def main() -> None:
                 )
                 history = pd.read_csv(run / "simclr" / f"{norm}-{args.encoders}" / f"seed{seed}" / "history.csv")
             else:
-                encoder, _, history = train_simclr(tensors, settings, seed)
+                encoder, _, history = train_simclr(tensors, settings, seed, strata=strata)
             features.append(embed(encoder, tensors["maps"]))
             for spec, keywords in embeddings.items():  # not `settings`: the training's, used next seed
                 other[spec].append(embed(encoder, tensors["maps"], **keywords))

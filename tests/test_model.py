@@ -122,3 +122,22 @@ def test_central_aperture_hides_everything_outside_the_same_circle_for_every_gal
     assert np.allclose(embed(enc, large, central_aperture=5.0), embed(enc, small), atol=1e-6)
     both = embed(enc, large, dihedral_average=True, central_aperture=5.0)
     assert np.allclose(both, embed(enc, np.rot90(small, 1, axes=(1, 2)), dihedral_average=True), atol=1e-5)
+
+
+def test_conditional_negatives_are_the_strata_losses_weighted_by_their_sizes():
+    """With strata, each view's denominator holds only its own stratum: the loss over the
+    batch is the size-weighted mean of equation (1) over each stratum's galaxies alone, so
+    one stratum's views cannot change another's loss."""
+    rng = np.random.default_rng(1)
+    n, t = 9, 0.5
+    z = rng.normal(size=(2 * n, 6)).astype(np.float32)
+    strata = np.array([0, 1, 0, 2, 1, 0, 2, 1, 0])
+    expected = 0.0
+    for s in np.unique(strata):
+        rows = np.flatnonzero(strata == s)
+        sub = np.concatenate([z[rows], z[rows + n]]).astype(np.float64)
+        expected += len(rows) / n * nt_xent_reference(sub, t)
+    assert np.isclose(float(nt_xent(z, t, strata.astype(np.float32))), expected, rtol=1e-4)
+    # one stratum: the paper's loss; every galaxy alone: only its positive is left, loss 0
+    assert np.isclose(float(nt_xent(z, t, np.zeros(n, np.float32))), float(nt_xent(z, t)), rtol=1e-6)
+    assert abs(float(nt_xent(z, t, np.arange(n, dtype=np.float32)))) < 1e-6

@@ -383,6 +383,10 @@ def test_simclr_replicas_and_baselines(tiny_run):
     footprint = pd.read_csv(tiny_run / "results/tiny/simclr/relative-all+footprint/seed0/history.csv")
     assert footprint["epoch"].tolist() == [1, 2]
     assert {"probe_r2_physical", "probe_r2_instrumental"} <= set(history.columns) & set(footprint.columns)
+    # its negatives are conditioned on the bundle sizes of the catalogue (tests/config/tiny.yaml)
+    log = (tiny_run / "logs/tiny/train_simclr/relative-all+footprint-seed0.log").read_text()
+    strata = int(re.search(r"conditional negatives within \['n_fibres'\]: (\d+) strata", log).group(1))
+    assert strata == cat["n_fibres"].nunique()
     h = pd.read_parquet(tiny_run / "results/tiny/embeddings/simclr-relative-all+footprint-seed1.parquet")
     assert list(h["plateifu"]) == list(cat["plateifu"])
     summary = pd.read_parquet(tiny_run / "results/tiny/embeddings/summary-relative.parquet")

@@ -240,11 +240,13 @@ class SurveyAugmenter(keras.layers.Layer):
     they become non-trainable variables, so they are copied to the device once.
     """
 
-    def __init__(self, maps, sigma, model_variation, settings: AugmentationSettings, seed: int, **kwargs):
+    def __init__(self, maps, sigma, model_variation, settings: AugmentationSettings, seed: int, strata=None, **kwargs):
         super().__init__(**kwargs)
         self.settings = settings
         self.n_galaxies = int(maps.shape[0])
         self.maps = self._constant("maps", maps)
+        # (N,) stratum of each galaxy for conditional negatives (manga_ssl.ssl.negatives), or None
+        self.strata = None if strata is None else self._constant("negative_strata", strata)
         self.sigma = self._constant("sigma", sigma)
         self.model_variation = self._constant("model_variation", model_variation)
         self.radius = self._constant("footprint_radius", footprint_radius(np.asarray(maps)))

@@ -83,11 +83,16 @@ def build_projection_head(representation_size, units=(512, 128, 64), name="proje
     return keras.Model(inputs, x, name=name)
 
 
-def nt_xent(z, temperature=0.5):
+def nt_xent(z, temperature=0.5, strata=None):
     """Equation (1) averaged over the 2N views; ``z`` is (2N, d) = [views 1; views 2].
 
     z is L2-normalised; view i's positive is the other view of its galaxy and
     the denominator runs over the 2N - 1 other views (k != i).
+
+    Beyond the paper, ``strata`` (N,) conditions the negatives (conditional contrastive
+    learning, Tsai et al. 2021): view i's denominator keeps only the views of galaxies in
+    its own stratum, so that what the strata describe (e.g. the bundle size) no longer
+    helps to tell a galaxy from the others and is not rewarded in the representation.
     """
     z = ops.cast(z, "float32")
     z = z / ops.maximum(ops.norm(z, axis=1, keepdims=True), 1e-12)
@@ -96,6 +101,10 @@ def nt_xent(z, temperature=0.5):
     logits = ops.matmul(z, ops.transpose(z)) / temperature
     eye = ops.eye(two_n, dtype="float32")
     logits = logits - 1e9 * eye  # k != i
+    if strata is not None:
+        views = ops.concatenate([strata, strata])
+        other = ops.cast(ops.not_equal(views[:, None], views[None, :]), "float32")
+        logits = logits - 1e9 * other  # the positive shares its galaxy's stratum
     positive = ops.concatenate([ops.arange(n, two_n), ops.arange(0, n)])
     pos_logit = ops.take_along_axis(logits, positive[:, None], axis=1)[:, 0]
     return ops.mean(ops.logsumexp(logits, axis=1) - pos_logit)
@@ -119,10 +128,16 @@ class SimCLR(keras.Model):
         indices = self.augmenter.sample(self.batch_size)
         first, second = self.augmenter(indices)
         views = ops.concatenate([first, second], axis=0)
-        return self.head(self.encoder(views, training=training), training=training)
+        z = self.head(self.encoder(views, training=training), training=training)
+        if self.augmenter.strata is None:
+            return z
+        return {"z": z, "strata": ops.take(self.augmenter.strata, indices, axis=0)}
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        loss = nt_xent(y_pred, self.temperature)
+        if isinstance(y_pred, dict):  # conditional negatives
+            loss = nt_xent(y_pred["z"], self.temperature, y_pred["strata"])
+        else:
+            loss = nt_xent(y_pred, self.temperature)
         for extra in self.losses:
             loss = loss + ops.sum(extra)
         return loss

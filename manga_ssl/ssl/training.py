@@ -58,6 +58,8 @@ class TrainingSettings:
     precision: str = "auto"  # float32 | bfloat16 | auto (manga_ssl.ssl.device.resolve_precision)
     augmentations: dict = field(default_factory=dict)
     probe_every: int = 0  # epochs between online probes of h (0: none); they never change the training
+    negatives_within: tuple = ()  # catalogue columns of conditional negatives (manga_ssl.ssl.negatives)
+    negatives_bins: int = 3
 
     @classmethod
     def from_config(cls, cfg: dict) -> TrainingSettings:
@@ -71,10 +73,12 @@ class TrainingSettings:
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def data_digest(tensors: dict) -> str:
+def data_digest(tensors: dict, strata=None) -> str:
     h = hashlib.sha256()
     for key in ("maps", "sigma", "model_variation"):
         h.update(np.ascontiguousarray(tensors[key]).tobytes())
+    if strata is not None:
+        h.update(np.ascontiguousarray(strata, dtype=np.int64).tobytes())
     return h.hexdigest()[:16]
 
 
@@ -99,8 +103,9 @@ def make_optimizer(settings: TrainingSettings, steps_per_epoch: int):
     raise ValueError(f"unknown simclr.optimizer '{settings.optimizer}' (use adamw, adam or sgd)")
 
 
-def build_simclr(tensors: dict, settings: TrainingSettings, seed: int):
-    """The SimCLR model over the survey's tensors, placed on the device."""
+def build_simclr(tensors: dict, settings: TrainingSettings, seed: int, strata=None):
+    """The SimCLR model over the survey's tensors, placed on the device; ``strata`` (N,) the
+    galaxies' strata for conditional negatives (:func:`manga_ssl.ssl.negatives.negative_strata`)."""
     from manga_ssl.ssl.augmentations import AugmentationSettings, SurveyAugmenter
     from manga_ssl.ssl.model import SimCLR, build_encoder, build_projection_head
 
@@ -119,6 +124,7 @@ def build_simclr(tensors: dict, settings: TrainingSettings, seed: int):
         tensors["model_variation"],
         AugmentationSettings.from_config(settings.augmentations),
         seed,
+        strata=strata,
         dtype="float32",  # the augmentations are float32 whatever the encoder's precision
     )
     return SimCLR(augmenter, encoder, head, settings.batch_size, settings.temperature)
@@ -280,6 +286,7 @@ def train_simclr(
     checkpoint: Path | None = None,
     probe_targets=None,
     callbacks=(),
+    strata=None,
 ):
     """Train one replica; returns (encoder, projection head, history DataFrame).
 
@@ -289,6 +296,8 @@ def train_simclr(
     ``settings.probe_every`` epochs (:class:`OnlineProbe`).
     ``callbacks``: more Keras callbacks, called after the epoch's history and checkpoint
     are written.
+    ``strata``: (N,) each galaxy's stratum, required when ``settings.negatives_within``
+    names columns (conditional negatives; :func:`manga_ssl.ssl.negatives.negative_strata`).
     """
     import pandas as pd
 
@@ -298,13 +307,18 @@ def train_simclr(
     n = int(tensors["maps"].shape[0])
     batch = min(settings.batch_size, n)
     steps = max(1, n // batch)
-    model = build_simclr(tensors, settings, seed)
+    if settings.negatives_within and strata is None:
+        raise ValueError(
+            f"simclr.negatives_within is {list(settings.negatives_within)}: training needs each galaxy's stratum"
+        )
+    strata = strata if settings.negatives_within else None
+    model = build_simclr(tensors, settings, seed, strata)
     model.compile(optimizer=make_optimizer(settings, steps), steps_per_execution=settings.steps_per_execution)
     model.optimizer.build(model.trainable_variables)
     start, history, fingerprint, resumed = 0, [], None, None
     checkpoint = Path(checkpoint) if checkpoint else None
     if checkpoint:  # hashing the data costs a pass over it: only when it is checked
-        fingerprint = settings.fingerprint(seed, tensors["channels"], data_digest(tensors))
+        fingerprint = settings.fingerprint(seed, tensors["channels"], data_digest(tensors, strata))
         resumed = load_checkpoint(checkpoint, model, fingerprint)
     if resumed:
         start, history = resumed
@@ -357,6 +371,7 @@ def train_and_save(
     from manga_ssl.analysis.probes import probe_targets
     from manga_ssl.figures.loss import loss_curves
     from manga_ssl.figures.style import save
+    from manga_ssl.ssl.negatives import negative_strata
 
     configure_threads(threads)
     import keras
@@ -370,12 +385,19 @@ def train_and_save(
     )
     tensors = load_tensors(tensors_path, channels)
     settings = TrainingSettings.from_config(simclr_config)
-    targets = None
-    if catalogue_path and settings.probe_every > 0:
+    targets = strata = None
+    if catalogue_path and (settings.probe_every > 0 or settings.negatives_within):
         catalogue = pd.read_parquet(catalogue_path).set_index("plateifu")
         catalogue = catalogue.reindex(tensors["plateifu"].astype(str)).reset_index()
-        targets = probe_targets(catalogue)
-    encoder, head, history = train_simclr(tensors, settings, seed, checkpoint=Path(checkpoint), probe_targets=targets)
+        targets = probe_targets(catalogue) if settings.probe_every > 0 else None
+        if settings.negatives_within:
+            strata = negative_strata(
+                catalogue, settings.negatives_within, settings.negatives_bins, source=str(catalogue_path)
+            )
+            log.info("conditional negatives within %s: %d strata", list(settings.negatives_within), len(set(strata)))
+    encoder, head, history = train_simclr(
+        tensors, settings, seed, checkpoint=Path(checkpoint), probe_targets=targets, strata=strata
+    )
     for model, path in ((encoder, outputs.encoder), (head, outputs.head)):
         with atomic_output(path) as tmp:
             model.save(tmp)
