@@ -44,6 +44,9 @@ def test_missing_values_form_their_own_stratum_and_an_unknown_column_is_named():
     cat.loc[[3, 7], "z"] = np.nan
     strata = negative_strata(cat, ["z"], bins=2)
     assert strata[3] == strata[7] and (strata == strata[3]).sum() == 2
+    # a column of names is a category too, missing names included
+    names = column_strata(pd.Series(["a", "b", None, "a"], dtype=object), bins=3)
+    assert names[0] == names[3] != names[1] and names[2] not in names[[0, 1, 3]]
     with pytest.raises(ValueError, match=r"\['n_fibre'\].*drpall\.parquet"):
         negative_strata(cat, ["n_fibre"], source="drpall.parquet")
 

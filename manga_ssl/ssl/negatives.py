@@ -19,9 +19,12 @@ MAX_CATEGORIES = 12
 
 
 def column_strata(values, bins: int) -> np.ndarray:
-    """(N,) int codes of one column: its own values when few, else ``bins`` quantile bins.
-    Missing values (NaN) form a stratum of their own."""
-    values = np.asarray(values, dtype=float)
+    """(N,) int codes of one column: its own values when few or not numbers (e.g. a
+    plate's name), else ``bins`` quantile bins. Missing values form a stratum of their own."""
+    series = pd.Series(values)
+    if not pd.api.types.is_numeric_dtype(series):
+        return pd.factorize(series, sort=True)[0].astype(np.int64)  # missing: -1
+    values = series.to_numpy(dtype=float)
     known = np.isfinite(values)
     codes = np.full(len(values), -1, dtype=np.int64)
     distinct = np.unique(values[known])
