@@ -166,3 +166,16 @@ def test_fig9_has_the_ttype_panel_beside_the_cluster_properties(catalogue):
     assert styles["cluster 1 (five maps)"][1] is not None  # dotted
     assert styles["cluster 1 (V band + kinematics)"][1] is None  # solid
     assert [ax.get_xticklabels()[0].get_text() for ax in fig.axes[1:]] == ["1"] * 6
+
+
+def test_loss_curves_colour_each_variant_and_name_it_once():
+    """The replicas of a variant share one colour, the variants differ, and the legend names
+    each variant once (21 replicas would otherwise repeat the colour cycle unnamed)."""
+    from matplotlib.colors import to_hex
+
+    history = pd.DataFrame({"epoch": [1, 2, 3], "loss": [6.0, 5.5, 5.2]})
+    labels = [f"{v} seed {s}" for v in ("relative all", "relative all+footprint") for s in range(3)]
+    fig = loss_curves({label: history.assign(loss=history["loss"] + k) for k, label in enumerate(labels)})
+    colours = [to_hex(line.get_color()) for line in fig.axes[0].lines]
+    assert len(set(colours[:3])) == 1 and len(set(colours[3:])) == 1 and colours[0] != colours[3]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["relative all", "relative all+footprint"]
