@@ -105,7 +105,7 @@ def main() -> None:
 
     from manga_ssl.ssl.model import embed
     from manga_ssl.ssl.negatives import negative_strata
-    from manga_ssl.ssl.tensors import load_tensors
+    from manga_ssl.ssl.tensors import in_tensor_order, load_tensors
     from manga_ssl.ssl.training import TrainingSettings, train_simclr
 
     cfg = yaml.safe_load(Path(args.config).read_text())
@@ -141,7 +141,7 @@ def main() -> None:
         embeddings = {spec: _embedding_settings(spec) for spec in args.embedding}
         strata = None
         if settings.negatives_within:  # conditional negatives, as the train_simclr rule draws them
-            aligned = catalogue.set_index("plateifu").reindex(tensors["plateifu"].astype(str)).reset_index()
+            aligned = in_tensor_order(catalogue, tensors)
             strata = negative_strata(aligned, settings.negatives_within, settings.negatives_bins)
         features, other, t0, losses = [], {spec: [] for spec in embeddings}, time.perf_counter(), []
         for seed in seeds:

@@ -20,6 +20,12 @@ def select_channels(tensors: dict, channels) -> dict:
     return out
 
 
+def in_tensor_order(catalogue, tensors: dict):
+    """The catalogue's rows (a DataFrame with ``plateifu``) in the tensors' galaxy order; a
+    galaxy the catalogue lacks gets a row of NaN."""
+    return catalogue.set_index("plateifu").reindex(tensors["plateifu"].astype(str)).reset_index()
+
+
 def load_tensors(path, channels) -> dict:
     with np.load(path) as npz:
         tensors = {k: npz[k] for k in npz.files}

@@ -28,7 +28,7 @@ from manga_ssl.ssl.device import (
     set_determinism,
 )
 from manga_ssl.ssl.model import embed
-from manga_ssl.ssl.tensors import load_tensors
+from manga_ssl.ssl.tensors import in_tensor_order, load_tensors
 
 log = logging.getLogger(__name__)
 
@@ -387,8 +387,7 @@ def train_and_save(
     settings = TrainingSettings.from_config(simclr_config)
     targets = strata = None
     if catalogue_path and (settings.probe_every > 0 or settings.negatives_within):
-        catalogue = pd.read_parquet(catalogue_path).set_index("plateifu")
-        catalogue = catalogue.reindex(tensors["plateifu"].astype(str)).reset_index()
+        catalogue = in_tensor_order(pd.read_parquet(catalogue_path), tensors)
         targets = probe_targets(catalogue) if settings.probe_every > 0 else None
         if settings.negatives_within:
             strata = negative_strata(
