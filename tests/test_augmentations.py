@@ -278,3 +278,54 @@ def test_footprint_never_below_the_smallest_bundle_and_off_by_default():
         )
     )
     assert np.array_equal(paper, again)  # with p_footprint = 0 the radius changes nothing
+
+
+def _further(maps, seed=0, **settings):
+    from manga_ssl.ssl.augmentations import footprint_radius
+
+    s = AugmentationSettings(**{**OFF, "p_redshift": 1.0, **settings})
+    return _np(
+        augment_view(
+            maps, np.zeros_like(maps), maps, s, keras.random.SeedGenerator(seed), radius=footprint_radius(maps)
+        )
+    )
+
+
+def test_further_away_keeps_the_psf_while_the_galaxy_shrinks():
+    # A Gaussian galaxy of width 3 px seen through a Gaussian PSF of FWHM 2.53 px: moved to
+    # 0.6 of its apparent size, the galaxy is 1.8 px wide and the PSF still 1.074 px, so the
+    # image's width is their sum in quadrature, not 0.6 of the observed width (the resize).
+    psf = 2.53 / 2.3548
+    g = np.arange(S) - (S - 1) / 2
+    r2 = g[:, None] ** 2 + g[None, :] ** 2
+    observed = np.sqrt(3.0**2 + psf**2)
+    maps = np.exp(-r2 / (2 * observed**2))[None, :, :, None].astype(np.float32)
+    view = _further(maps, redshift_scale=(0.6, 0.6), footprint_min_radius=0.0)[0, :, :, 0]
+    width = np.sqrt((r2 * view).sum() / view.sum() / 2)
+    assert width == pytest.approx(np.hypot(0.6 * 3.0, psf), rel=0.03)
+    assert abs(width - 0.6 * observed) > 0.1  # what a plain resize would give
+    # Surface brightness does not change with distance; the added blur lowers the peak.
+    assert view[15:17, 15:17].mean() < 0.9 * maps[0, 15:17, 15:17, 0].mean()
+
+
+def test_further_away_shrinks_the_footprint_without_darkening_its_edge():
+    maps = _filled_hexagon_survey(n=4, radius=14.0)
+    views = _further(maps, redshift_scale=(0.6, 0.6), footprint_min_radius=0.0)
+    kept = (views != 0).any(-1).sum(axis=(1, 2))
+    observed = (maps != 0).any(-1).sum(axis=(1, 2))
+    assert np.all(np.abs(kept / observed - 0.36) < 0.06)  # the area scales as the size squared
+    inside = views[..., 0] != 0
+    # A map constant over the footprint stays constant to its edge (normalised convolution).
+    assert np.allclose(views[inside][:, 0], 0.2, rtol=1e-3) and np.allclose(views[inside][:, 4], 1.0, rtol=1e-3)
+
+
+def test_further_away_never_below_the_smallest_bundle_and_off_by_default():
+    maps = _filled_hexagon_survey(n=8, radius=8.0)
+    views = _further(maps, redshift_scale=(0.1, 0.2), footprint_min_radius=6.25)
+    kept = (views != 0).any(-1).sum(axis=(1, 2))
+    area = 1.5 * np.sqrt(3) * 6.25**2
+    assert np.all(kept >= 0.85 * area) and np.all(kept <= 1.15 * area)
+    assert AugmentationSettings().p_redshift == 0  # the paper's augmentations by default
+    half = _further(maps, seed=2, p_redshift=0.5, redshift_scale=(0.6, 0.8), footprint_min_radius=0.0)
+    moved = np.any(half != maps, axis=(1, 2, 3))
+    assert 0 < moved.sum() < len(maps)  # each view is moved or left with its own coin

@@ -15,8 +15,6 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from manga_ssl.analysis import clustering
-
 #: k-means++ starts per K-means seed, the lowest-inertia partition kept: scikit-learn's
 #: default when the paper was written (config analysis.kmeans_n_init)
 PAPER_N_INIT = 10
@@ -228,7 +226,7 @@ def paper_order(labels: np.ndarray, k: int, lambda_re: np.ndarray, age: np.ndarr
 
 def nearest_to_centroids(features: np.ndarray, labels: np.ndarray, k: int, n: int = 5) -> dict:
     """{cluster: indices of the n galaxies nearest its centroid} in the L2-normalised space."""
-    x = clustering.l2_normalise(features)
+    x = l2_normalise(features)
     out = {}
     for c in range(k):
         idx = np.flatnonzero(labels == c)

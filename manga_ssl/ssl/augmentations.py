@@ -50,12 +50,18 @@ class AugmentationSettings:
     footprint_scale: tuple[float, float] = (0.5, 1.0)  # of the observed circumradius
     footprint_min_radius: float = 6.25  # pixels: the 19-fibre bundle at 1 arcsec per pixel
     footprint_offset: float = 1.0  # pixels, uniform in each axis
+    # Beyond the paper (off by default): re-observe the galaxy further away, smaller on the
+    # sky and seen through the same PSF, so that its apparent size and resolution no longer
+    # tell the two views apart from another galaxy (docs/science.md section 16).
+    p_redshift: float = 0.0
+    redshift_scale: tuple[float, float] = (0.6, 1.0)  # apparent size after / before
+    psf_fwhm: float = 2.53  # pixels: DR17's median reconstructed PSF at 1 arcsec per pixel
 
     @classmethod
     def from_config(cls, cfg: dict) -> AugmentationSettings:
         cfg = dict(cfg)
         compat = cfg.pop("paper_code_compat", False)
-        for key in ("resize_range", "blur_sigma", "footprint_scale"):
+        for key in ("resize_range", "blur_sigma", "footprint_scale", "redshift_scale"):
             if key in cfg:
                 cfg[key] = tuple(cfg[key])
         settings = cls(**cfg)
@@ -180,6 +186,36 @@ def smaller_footprint(x, radius, settings: AugmentationSettings, seed):
     return x * mask[..., None]
 
 
+def further_away(x, radius, settings: AugmentationSettings, seed):
+    """With probability ``p_redshift``, the galaxy as it would look further away.
+
+    Its image shrinks about the centre by a factor from ``redshift_scale`` (never so
+    much that the footprint's circumradius ``radius`` (B,) falls below
+    ``footprint_min_radius``: a smaller bundle would have been chosen), and is blurred by
+    the Gaussian that brings the shrunk PSF (a fraction of ``psf_fwhm``) back to
+    ``psf_fwhm``: the same telescope and seeing, a smaller galaxy. Both steps are
+    normalised convolutions over the footprint, so the padding's zeros do not darken the
+    edge; outside the shrunk footprint the view is 0, as outside a bundle.
+    """
+    batch, size = ops.shape(x)[0], x.shape[1]
+    lo, hi = settings.redshift_scale
+    scale = keras.random.uniform((batch,), lo, hi, seed=seed)
+    smallest = ops.minimum(1.0, settings.footprint_min_radius / ops.maximum(radius, 1e-6))
+    moved = _coin(settings.p_redshift, batch, seed)
+    scale = ops.where(moved, ops.maximum(scale, smallest), ops.ones_like(scale))
+    psf = settings.psf_fwhm / 2.3548
+    # The shrunk PSF has width scale * psf; the difference in quadrature restores psf.
+    extra = ops.maximum(psf * ops.sqrt(ops.maximum(1.0 - scale * scale, 0.0)), 1e-3)
+    shrink = resize_matrices(scale, size)
+    operator = ops.matmul(blur_matrices(extra, size, 2 * int(np.ceil(3.0 * psf)) + 1), shrink)
+    footprint = ops.cast(ops.any(ops.not_equal(x, 0.0), axis=-1, keepdims=True), "float32")
+    light = apply_separable(x, operator, operator)
+    weight = apply_separable(footprint, operator, operator)
+    inside = (apply_separable(footprint, shrink, shrink) > 0.5) & (weight > 1e-3)
+    seen = ops.where(inside, light / ops.maximum(weight, 1e-3), ops.zeros_like(light))
+    return ops.where(moved[:, None, None, None], seen, x)
+
+
 def augment_view(
     maps,
     sigma,
@@ -194,7 +230,8 @@ def augment_view(
 
     ``use_model_variation`` (B,) bool overrides the random draw (paper-code
     compatibility); ``perturb=False`` returns the maps as they are; ``radius`` (B,)
-    is the observed footprint's circumradius (needed when ``p_footprint`` > 0).
+    is the observed footprint's circumradius (needed when ``p_footprint`` or
+    ``p_redshift`` > 0).
     """
     if not perturb:
         return maps
@@ -207,6 +244,8 @@ def augment_view(
     noisy = _coin(settings.p_noise, batch, seed)
     factor = 1.0 + sigma * keras.random.normal(ops.shape(maps), seed=seed)
     x = ops.where(noisy[:, None, None, None], x * factor, x)
+    if settings.p_redshift > 0:
+        x = further_away(x, radius, settings, seed)
 
     if settings.flip_rotate:
         transpose = _coin(0.5, batch, seed)
