@@ -35,6 +35,19 @@ SCRIPT = textwrap.dedent("""
     assert np.allclose(hist3["loss"], hist["loss"], rtol=1e-5), (hist3, hist)
     h = embed(enc3, data["maps"])
     assert h.shape == (24, 8) and np.isfinite(h).all()
+    # The redshift re-observation (beyond the paper) under JAX: the known width of a
+    # Gaussian galaxy moved to 0.6 of its size through the same PSF (test_augmentations).
+    from manga_ssl.ssl.augmentations import AugmentationSettings, augment_view, footprint_radius
+    g = np.arange(32) - 15.5
+    r2 = g[:, None] ** 2 + g[None, :] ** 2
+    psf = 2.53 / 2.3548
+    maps = np.exp(-r2 / (2 * (9.0 + psf**2)))[None, :, :, None].astype(np.float32)
+    st = AugmentationSettings(p_model_variation=0, p_noise=0, p_resize=0, p_blur=0, flip_rotate=False,
+                              p_redshift=1.0, redshift_scale=(0.6, 0.6), footprint_min_radius=0.0)
+    view = np.asarray(augment_view(maps, 0 * maps, maps, st, keras.random.SeedGenerator(0),
+                                   radius=footprint_radius(maps)))[0, :, :, 0]
+    width = np.sqrt((r2 * view).sum() / view.sum() / 2)
+    assert abs(width / np.hypot(1.8, psf) - 1) < 0.03, width
     print("JAX OK", hist["loss"].round(4).tolist())
 """)
 
