@@ -40,14 +40,20 @@ def test_science_run_is_the_demo_with_the_papers_widths():
     for key in ("conv_filters", "kernel_sizes", "projection_head", "temperature"):
         assert cfg["simclr"][key] == paper[key]
     variants = {(v["normalisation"], v["channels"], v.get("method", "paper")) for v in cfg["simclr"]["variants"]}
-    assert variants == {("relative", "all", "paper"), ("individual", "all", "paper"), ("relative", "all", "footprint")}
+    assert variants == {
+        ("relative", "all", "paper"),
+        ("individual", "all", "paper"),
+        ("relative", "all", "footprint"),
+        ("individual", "all", "further_away"),
+    }
     # every scored variant at the paper's widths, the footprint method's too (the demo
     # trains that one at half the paper's widths)
-    for method in ("paper", "footprint"):
+    for method in ("paper", "footprint", "further_away"):
         settings = method_settings(cfg["simclr"], method)
         assert settings["conv_filters"] == paper["conv_filters"], method
         assert settings["projection_head"] == paper["projection_head"], method
     assert method_settings(cfg["simclr"], "footprint")["augmentations"]["p_footprint"] == 0.5
+    assert method_settings(cfg["simclr"], "further_away")["augmentations"]["p_redshift"] == 0.5
 
 
 def test_paper_config_carries_the_paper_settings():
