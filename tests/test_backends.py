@@ -6,6 +6,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,3 +66,16 @@ def test_training_runs_under_jax(tmp_path):
     )
     assert res.returncode == 0, res.stderr[-3000:]
     assert "JAX OK" in res.stdout
+
+
+def test_gpu_replica_bench_runs_with_keras_numpy_and_jax_only():
+    """bench/gpu_replica.py is what a GPU machine without TensorFlow runs (issue 14):
+    a few galaxies through its whole path under JAX on the CPU."""
+    pytest.importorskip("jax")
+    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
+    cmd = [sys.executable, "bench/gpu_replica.py", "--galaxies", "64", "--batch", "32", "--epochs", "2"]
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "backend jax" in res.stdout
+    losses = [float(x) for x in res.stdout.split("loss per epoch:")[1].split()]
+    assert len(losses) == 2 and all(np.isfinite(losses))
