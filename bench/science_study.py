@@ -75,6 +75,18 @@ def score(features, plateifu, catalogue, truth, k_values, kmeans_seeds, seed=0):
     return out
 
 
+def _head_layer_outputs(head, h):
+    """Each Dense layer's output of a projection head applied to h, in order (z last)."""
+    import keras
+
+    x, outputs = h, []
+    for layer in head.layers:
+        if isinstance(layer, keras.layers.Dense):
+            x = np.asarray(layer(x))
+            outputs.append(x)
+    return outputs
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--run", required=True, help="a finished run's results folder (tensors, catalogue)")
@@ -98,8 +110,15 @@ def main() -> None:
         help="also score h computed with these embed() settings from the same encoders, e.g. "
         "'dihedral_average=true,central_aperture=5' (repeatable)",
     )
+    ap.add_argument(
+        "--head-layers",
+        action="store_true",
+        help="with --encoders, also score each Dense layer of the run's projection heads (z last) applied to h",
+    )
     ap.add_argument("--save", default=None, help="folder for each normalisation's h (NPZ), for a closer look")
     args = ap.parse_args()
+    if args.head_layers and not args.encoders:
+        ap.error("--head-layers scores the run's own projection heads: give --encoders")
 
     import keras
 
@@ -144,24 +163,29 @@ def main() -> None:
             aligned = in_tensor_order(catalogue, tensors)
             strata = negative_strata(aligned, settings.negatives_within, settings.negatives_bins)
         features, other, t0, losses = [], {spec: [] for spec in embeddings}, time.perf_counter(), []
+        layers = {}  # scored name -> each head layer's output, per replica
         for seed in seeds:
             if args.encoders:  # the run's own replicas, trained by the workflow
-                encoder = keras.models.load_model(
-                    run / "simclr" / f"{norm}-{args.encoders}" / f"seed{seed}" / "encoder.keras", compile=False
-                )
-                history = pd.read_csv(run / "simclr" / f"{norm}-{args.encoders}" / f"seed{seed}" / "history.csv")
+                replica = run / "simclr" / f"{norm}-{args.encoders}" / f"seed{seed}"
+                encoder = keras.models.load_model(replica / "encoder.keras", compile=False)
+                history = pd.read_csv(replica / "history.csv")
             else:
                 encoder, _, history = train_simclr(tensors, settings, seed, strata=strata)
             features.append(embed(encoder, tensors["maps"]))
             for spec, keywords in embeddings.items():  # not `settings`: the training's, used next seed
                 other[spec].append(embed(encoder, tensors["maps"], **keywords))
+            if args.head_layers:
+                head = keras.models.load_model(replica / "projection_head.keras", compile=False)
+                for name, h in ((norm, features[-1]), *((f"{norm}[{s}]", v[-1]) for s, v in other.items())):
+                    for i, out in enumerate(_head_layer_outputs(head, h)):
+                        layers.setdefault(f"{name}[head layer {i + 1}]", []).append(out)
             losses.append(float(history["loss"].iloc[-1]))
         train_s = time.perf_counter() - t0
         if args.save:
             Path(args.save).mkdir(parents=True, exist_ok=True)
             np.savez(Path(args.save) / f"{args.label}-{norm}.npz", h=np.stack(features), plateifu=tensors["plateifu"])
         k_values = [2, 3]
-        scored = {norm: features, **{f"{norm}[{spec}]": h for spec, h in other.items()}}
+        scored = {norm: features, **{f"{norm}[{spec}]": h for spec, h in other.items()}, **layers}
         for name, h in scored.items():
             record[name] = {
                 "train_s": round(train_s, 1),
