@@ -141,3 +141,43 @@ def test_conditional_negatives_are_the_strata_losses_weighted_by_their_sizes():
     # one stratum: the paper's loss; every galaxy alone: only its positive is left, loss 0
     assert np.isclose(float(nt_xent(z, t, np.zeros(n, np.float32))), float(nt_xent(z, t)), rtol=1e-6)
     assert abs(float(nt_xent(z, t, np.arange(n, dtype=np.float32)))) < 1e-6
+
+
+def test_embed_replicas_writes_each_replicas_h_with_its_seed(tmp_path):
+    """The embed_simclr job: one table per replica, each the h of its own encoder."""
+    from manga_ssl.ssl.embedding import embed_replicas
+    from manga_ssl.ssl.model import embed
+    from manga_ssl.ssl.representations import read_representation
+
+    rng = np.random.default_rng(0)
+    n, channels = 6, ["flux_v", "age"]
+    maps = rng.random((n, 16, 16, 3)).astype(np.float32)
+    tensors = tmp_path / "relative.npz"
+    np.savez(
+        tensors,
+        maps=maps,
+        sigma=np.zeros_like(maps),
+        model_variation=maps,
+        channels=np.array(["flux_v", "vel", "age"]),
+        plateifu=np.array([f"1-{k}" for k in range(n)]),
+        normalisation=np.array("relative"),
+    )
+    encoders, outputs = [], []
+    for seed in (3, 5):
+        keras.utils.set_random_seed(seed)
+        path = tmp_path / f"encoder{seed}.keras"
+        build_encoder((16, 16, 2), (4, 8), (3, 3)).save(path)
+        encoders.append(path)
+        outputs.append(tmp_path / f"h-seed{seed}.parquet")
+    embed_replicas(encoders, tensors, channels, outputs, [3, 5])
+
+    for path, out, seed in zip(encoders, outputs, (3, 5)):
+        ids, h, meta = read_representation(out)
+        assert list(ids) == [f"1-{k}" for k in range(n)]
+        expected = embed(keras.models.load_model(path, compile=False), maps[..., [0, 2]])
+        np.testing.assert_allclose(h, expected, rtol=1e-5, atol=1e-6)
+        assert meta["seed"] == seed and meta["channels"] == channels
+    # two encoders, two different representations
+    assert not np.allclose(read_representation(outputs[0])[1], read_representation(outputs[1])[1])
+    with pytest.raises(ValueError, match="one of each per replica"):
+        embed_replicas(encoders, tensors, channels, outputs[:1], [3, 5])

@@ -12,45 +12,54 @@ from manga_ssl.ssl.tensors import load_tensors
 log = logging.getLogger(__name__)
 
 
-def embed_and_save(
-    encoder_path,
+def embed_replicas(
+    encoder_paths,
     tensors_path,
     channels,
-    output,
-    seed: int,
+    outputs,
+    seeds,
     threads: int = 1,
     dihedral_average: bool = False,
     central_aperture: float = 0.0,
 ) -> None:
-    """The embed_simclr rule: the representation h of every galaxy, as a Parquet table
-    (``dihedral_average``, ``central_aperture``: see ``model.embed``)."""
+    """The embed_simclr rule: for each replica of a variant, the representation h of every
+    galaxy, as a Parquet table (``dihedral_average``, ``central_aperture``: see
+    ``model.embed``). The replicas share one job, since loading TensorFlow takes longer than
+    embedding a survey of a thousand galaxies."""
     import keras
 
     from manga_ssl.ssl.representations import write_representation
 
+    if not len(encoder_paths) == len(outputs) == len(seeds):
+        raise ValueError(
+            f"embed_replicas: {len(encoder_paths)} encoders, {len(outputs)} outputs and "
+            f"{len(seeds)} seeds; one of each per replica"
+        )
     configure_threads(threads)
     tensors = load_tensors(tensors_path, channels)
-    encoder = keras.models.load_model(encoder_path, compile=False)
-    h = embed(encoder, tensors["maps"], dihedral_average=dihedral_average, central_aperture=central_aperture)
-    write_representation(
-        output,
-        tensors["plateifu"],
-        h,
-        "h",
-        {
-            "kind": "simclr",
-            "representation": "h (encoder output before the projection head; not z)",
-            "normalisation": str(tensors["normalisation"]),
-            "channels": [str(c) for c in channels],
-            "seed": seed,
-            "encoder": str(encoder_path),
-            "dihedral_average": bool(dihedral_average),
-            "central_aperture": float(central_aperture),
-        },
-    )
-    log.info(
-        "h of %d galaxies, %d dimensions%s%s",
-        *h.shape,
-        ", averaged over rotations and flips" if dihedral_average else "",
-        f", through a central aperture of radius {central_aperture:g} pixels" if central_aperture > 0 else "",
-    )
+    for encoder_path, output, seed in zip(encoder_paths, outputs, seeds):
+        encoder = keras.models.load_model(encoder_path, compile=False)
+        h = embed(encoder, tensors["maps"], dihedral_average=dihedral_average, central_aperture=central_aperture)
+        write_representation(
+            output,
+            tensors["plateifu"],
+            h,
+            "h",
+            {
+                "kind": "simclr",
+                "representation": "h (encoder output before the projection head; not z)",
+                "normalisation": str(tensors["normalisation"]),
+                "channels": [str(c) for c in channels],
+                "seed": int(seed),
+                "encoder": str(encoder_path),
+                "dihedral_average": bool(dihedral_average),
+                "central_aperture": float(central_aperture),
+            },
+        )
+        log.info(
+            "seed %d: h of %d galaxies, %d dimensions%s%s",
+            seed,
+            *h.shape,
+            ", averaged over rotations and flips" if dihedral_average else "",
+            f", through a central aperture of radius {central_aperture:g} pixels" if central_aperture > 0 else "",
+        )

@@ -187,6 +187,19 @@ def _file_bytes(path: Path) -> bytes:
         raise SurveyFileError(path, f"not a readable FITS file (bad gzip data: {exc})") from None
 
 
+def write_fits(hdul: fits.HDUList, path) -> None:
+    """Write ``hdul`` to ``path`` atomically; a ``.gz`` name gets a gzip stream at level 1.
+
+    Any level reads the same; astropy's own (Python's default, 9) made compression a third
+    of the mock survey's rendering time, for files about 10% smaller."""
+    with atomic_output(path) as tmp:
+        if Path(path).suffix != ".gz":
+            hdul.writeto(tmp)
+            return
+        with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1) as gz:
+            hdul.writeto(gz)
+
+
 def _open_fits(path):
     path = Path(path)
     if not path.exists():
@@ -270,8 +283,7 @@ def write_pipe3d_cube(path, plateifu: str, ssp: np.ndarray, select_reg, gaia_mas
         fits.ImageHDU(np.asarray(gaia_mask, dtype=np.int16), name="GAIA_MASK"),
         fits.ImageHDU(np.asarray(select_reg, dtype=np.int16), name="SELECT_REG"),
     ]
-    with atomic_output(path) as tmp:
-        fits.HDUList(hdus).writeto(tmp)
+    write_fits(fits.HDUList(hdus), path)
 
 
 # --------------------------------------------------------------------------
@@ -381,8 +393,7 @@ def write_dap_maps(path, plateifu: str, maps: dict, scinpvel: float):
         if name.endswith("_MASK"):
             hdu.header["MASKNAME"] = "MANGA_DAPPIXMASK"
         hdus.append(hdu)
-    with atomic_output(path) as tmp:
-        fits.HDUList(hdus).writeto(tmp)
+    write_fits(fits.HDUList(hdus), path)
 
 
 # --------------------------------------------------------------------------
@@ -480,8 +491,7 @@ def write_firefly_vac(path, plateifus, redshifts, binids, ages, metallicities):
     hdus[1].name = "GALAXY_INFO"
     hdus[3].header["BUNIT"] = "log(Gyr)"
     hdus[4].header["BUNIT"] = "dex"
-    with atomic_output(path) as tmp:
-        fits.HDUList(hdus).writeto(tmp)
+    write_fits(fits.HDUList(hdus), path)
 
 
 # --------------------------------------------------------------------------
@@ -505,8 +515,7 @@ def write_rband_image(path, plateifu: str, image: np.ndarray, header: dict):
     hdu.header["BUNIT"] = "nanomaggies"
     for k, v in header.items():
         hdu.header[k] = v
-    with atomic_output(path) as tmp:
-        fits.HDUList([phdu, hdu]).writeto(tmp)
+    write_fits(fits.HDUList([phdu, hdu]), path)
 
 
 # --------------------------------------------------------------------------
@@ -688,5 +697,4 @@ def write_table(path, df: pd.DataFrame, extname: str, units: dict | None = None)
             t[col].unit = unit
     hdu = fits.table_to_hdu(t)
     hdu.name = extname
-    with atomic_output(path) as tmp:
-        fits.HDUList([fits.PrimaryHDU(), hdu]).writeto(tmp)
+    write_fits(fits.HDUList([fits.PrimaryHDU(), hdu]), path)

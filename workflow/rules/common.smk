@@ -33,6 +33,10 @@ NORMALISATIONS = config["preprocessing"]["normalisations"]
 CATALOGUE = f"{RESULTS}/preprocess/catalogue.parquet"
 TENSORS = f"{RESULTS}/tensors/{{normalisation}}.npz"
 ENCODER = f"{RESULTS}/simclr/{{normalisation}}-{{channels}}/seed{{seed}}/encoder.keras"
+EMBEDDING = (
+    f"{RESULTS}/embeddings/simclr-{{normalisation}}-{{channels}}-seed{{seed}}.parquet"
+)
+SEEDS = config["simclr"]["seeds"]  # the replicas of every SimCLR variant
 SELECTION = f"{RESULTS}/sample/selection.csv"
 DOWNLOADS = f"{RESULTS}/sample/downloads.csv"
 MAPS = f"{RESULTS}/preprocess/maps.npz"
@@ -231,10 +235,7 @@ def representation_tables(wildcards):
 
 def tables_of(name):
     if Representation.parse(name).is_simclr:
-        return [
-            f"{RESULTS}/embeddings/{name}-seed{seed}.parquet"
-            for seed in config["simclr"]["seeds"]
-        ]
+        return [f"{RESULTS}/embeddings/{name}-seed{seed}.parquet" for seed in SEEDS]
     return [f"{RESULTS}/embeddings/{name}.parquet"]
 
 
@@ -368,7 +369,7 @@ def history_files(wildcards):
         f"{v['normalisation']} {r.tag} seed {seed}": f"{RESULTS}/simclr/{v['normalisation']}-{r.tag}/seed{seed}/history.csv"
         for v in config["simclr"]["variants"]
         if (r := Representation.simclr(v))
-        for seed in config["simclr"]["seeds"]
+        for seed in SEEDS
     }
 
 

@@ -1,22 +1,24 @@
 rule embed_simclr:
-    """The representation h (encoder output, 1024-d in the paper) of every galaxy."""
+    """The representation h (encoder output, 1024-d in the paper) of every galaxy, under
+    each replica of a variant."""
     input:
         tensors=TENSORS,
-        encoder=ENCODER,
+        encoders=expand(ENCODER, seed=SEEDS, allow_missing=True),
         code=code_of("embed_simclr"),
     output:
-        embedding=f"{RESULTS}/embeddings/simclr-{{normalisation}}-{{channels}}-seed{{seed}}.parquet",
+        embeddings=expand(EMBEDDING, seed=SEEDS, allow_missing=True),
     log:
-        f"{LOGS}/embed_simclr/{{normalisation}}-{{channels}}-seed{{seed}}.log",
+        f"{LOGS}/embed_simclr/{{normalisation}}-{{channels}}.log",
     benchmark:
-        f"{BENCHMARKS}/embed_simclr/{{normalisation}}-{{channels}}-seed{{seed}}.tsv"
+        f"{BENCHMARKS}/embed_simclr/{{normalisation}}-{{channels}}.tsv"
     conda:
         "../../envs/train.yaml"
-    # loading TensorFlow is most of the job (h of 1000 galaxies takes under a second), so
-    # embeddings run side by side, one thread each
+    # loading TensorFlow is most of the job (h of 1000 galaxies takes about a second), so a
+    # variant's replicas share one job, and variants run side by side, one thread each
     threads: 1
     params:
         channels=channel_set,
         embedding=embedding_settings,
+        seeds=SEEDS,
     script:
         "../scripts/embed_simclr.py"

@@ -1,13 +1,13 @@
 from manga_ssl.core.runlog import log_to
-from manga_ssl.ssl.embedding import embed_and_save
+from manga_ssl.ssl.embedding import embed_replicas
 
 log = log_to(snakemake.log[0])
-embed_and_save(
-    snakemake.input.encoder,
+embed_replicas(
+    list(snakemake.input.encoders),
     snakemake.input.tensors,
     snakemake.params.channels,
-    snakemake.output.embedding,
-    seed=int(snakemake.wildcards.seed),
+    list(snakemake.output.embeddings),
+    snakemake.params.seeds,
     threads=snakemake.threads,
     **snakemake.params.embedding,
 )
