@@ -560,6 +560,31 @@ def test_umap_projection_is_seeded_and_leaves_tensorflow_unloaded():
     assert out.split()[-3:] == ["True", "True", "False"], out
 
 
+def test_umap_kernels_cached_on_disk_give_the_same_projection():
+    """umap-learn's uncached kernels are recompiled with numba's disk cache (a speed-up of
+    every UMAP job after the first); the coordinates are those of umap-learn's own kernels."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "import manga_ssl.analysis.projection as p\n"
+        "if sys.argv[1] == 'plain': p._cache_umap_kernels = lambda: None\n"
+        "x = np.random.default_rng(1).normal(size=(80, 6))\n"
+        "xy = p.umap_2d(x, 'pca1024', seed=2)\n"
+        "import umap.layouts\n"
+        "print(type(umap.layouts._nb_optimize_layout_euclidean_single_epoch._cache).__name__)\n"
+        "print(','.join(f'{v:.9g}' for v in xy.ravel()))\n"
+    )
+
+    def run(mode):
+        return subprocess.run([sys.executable, "-c", code, mode], capture_output=True, text=True, check=True).stdout
+
+    runs = {mode: run(mode).split() for mode in ("plain", "cached")}
+    assert runs["plain"][0] == "NullCache" and runs["cached"][0] == "FunctionCache"
+    assert runs["plain"][1] == runs["cached"][1]
+
+
 def test_each_kmeans_seed_keeps_the_best_of_its_starts():
     """With one k-means++ start a seed can stop in a worse local minimum (here, seed 6 of
     0..9 on ten blobs); with the paper's ten starts per seed every seed finds the same

@@ -1,0 +1,80 @@
+"""bench/division_anatomy.py: what a k-division holds, on constructed labels and features."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _anatomy():
+    spec = importlib.util.spec_from_file_location("division_anatomy", ROOT / "bench" / "division_anatomy.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _survey(n=300, seed=0):
+    rng = np.random.default_rng(seed)
+    population = rng.choice(["star_forming_disc", "quenched_fast_rotator", "slow_rotator"], n, p=[0.6, 0.25, 0.15])
+    truth = pd.DataFrame(
+        {
+            "plateifu": [f"1-{k}" for k in range(n)],
+            "population": population,
+            "age_re": np.where(population == "star_forming_disc", 9.0, 9.9) + rng.normal(0, 0.1, n),
+            "lambda_re_true": np.where(population == "slow_rotator", 0.1, 0.6) + rng.normal(0, 0.05, n),
+            "sigma_cen_true": np.where(population == "slow_rotator", 250.0, 120.0) * rng.lognormal(0, 0.1, n),
+            "zh_re": rng.normal(0, 0.1, n),
+            "z": rng.uniform(0.01, 0.1, n),
+        }
+    )
+    return truth, rng
+
+
+def test_composition_averages_the_matched_runs_and_medians_describe_the_clusters():
+    a = _anatomy()
+    truth, _ = _survey()
+    early = (truth["population"] != "star_forming_disc").astype(int).to_numpy()
+    rows = []
+    for replica in range(2):
+        for kmeans_seed in range(3):
+            label = early.copy()
+            if replica == 1:
+                label[:10] = 1 - label[:10]  # the second replica moves ten galaxies
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "plateifu": truth["plateifu"],
+                        "k": 2,
+                        "replica": replica,
+                        "kmeans_seed": kmeans_seed,
+                        "label": label,
+                    }
+                )
+            )
+    labels = pd.concat(rows)
+    table = a.composition(labels, truth, 2)
+    assert np.isclose(table.to_numpy().sum(), len(truth))  # every galaxy once per run, averaged
+    n_discs = (truth["population"] == "star_forming_disc").sum()
+    moved_discs = (truth["population"][:10] == "star_forming_disc").sum()
+    assert np.isclose(table.loc["star_forming_disc", 0], n_discs - moved_discs / 2)
+    medians = a.cluster_medians(labels, truth, 2)
+    assert medians.loc["age_re", 1] > medians.loc["age_re", 0] + 0.5  # the early types are older
+    assert "log_mass" not in medians.index  # only the parameters the truth has
+
+
+def test_early_type_probe_finds_the_split_a_representation_holds():
+    a = _anatomy()
+    truth, rng = _survey()
+    population = truth["population"].to_numpy()
+    holds = np.column_stack([truth["lambda_re_true"], rng.normal(size=(len(truth), 5))])
+    lacks = rng.normal(size=(len(truth), 6))
+    accuracy, floor = a.early_type_probe(holds, population)
+    early = np.isin(population, a.EARLY_TYPES)
+    share = (population[early] == "slow_rotator").mean()
+    assert np.isclose(floor, max(share, 1 - share))
+    assert accuracy > 0.97
+    assert a.early_type_probe(lacks, population)[0] < floor + 0.08
+    assert a.early_type_probe(a.true_physics(truth), population)[0] > 0.97
