@@ -1,15 +1,18 @@
-"""The science study harness (bench/science_study.py): the projection head's layers it scores."""
+"""The science study's scripts: bench/science_study.py (the projection head's layers it
+scores) and bench/division_anatomy.py (what a k-division holds, on constructed labels and
+features)."""
 
 import importlib.util
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _harness():
-    spec = importlib.util.spec_from_file_location("science_study", ROOT / "bench" / "science_study.py")
+def _bench(name):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -20,10 +23,74 @@ def test_head_layer_outputs_run_h_through_the_head_to_z():
 
     head = build_projection_head(16, (8, 4, 2))
     h = np.random.default_rng(0).normal(size=(5, 16)).astype("float32")
-    outputs = _harness()._head_layer_outputs(head, h)
+    outputs = _bench("science_study")._head_layer_outputs(head, h)
     assert [o.shape for o in outputs] == [(5, 8), (5, 4), (5, 2)]
     # the first layer by hand: ELU(h W + b); the last is the head's own z
     kernel, bias = (np.asarray(w) for w in head.get_layer("dense1").weights)
     pre = h @ kernel + bias
     np.testing.assert_allclose(outputs[0], np.where(pre > 0, pre, np.expm1(pre)), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(outputs[-1], np.asarray(head(h)), rtol=1e-5, atol=1e-6)
+
+
+def _survey(n=300, seed=0):
+    rng = np.random.default_rng(seed)
+    population = rng.choice(["star_forming_disc", "quenched_fast_rotator", "slow_rotator"], n, p=[0.6, 0.25, 0.15])
+    truth = pd.DataFrame(
+        {
+            "plateifu": [f"1-{k}" for k in range(n)],
+            "population": population,
+            "age_re": np.where(population == "star_forming_disc", 9.0, 9.9) + rng.normal(0, 0.1, n),
+            "lambda_re_true": np.where(population == "slow_rotator", 0.1, 0.6) + rng.normal(0, 0.05, n),
+            "sigma_cen_true": np.where(population == "slow_rotator", 250.0, 120.0) * rng.lognormal(0, 0.1, n),
+            "zh_re": rng.normal(0, 0.1, n),
+            "z": rng.uniform(0.01, 0.1, n),
+        }
+    )
+    return truth, rng
+
+
+def test_composition_averages_the_matched_runs_and_medians_describe_the_clusters():
+    a = _bench("division_anatomy")
+    truth, _ = _survey()
+    early = (truth["population"] != "star_forming_disc").astype(int).to_numpy()
+    rows = []
+    for replica in range(2):
+        for kmeans_seed in range(3):
+            label = early.copy()
+            if replica == 1:
+                label[:10] = 1 - label[:10]  # the second replica moves ten galaxies
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "plateifu": truth["plateifu"],
+                        "k": 2,
+                        "replica": replica,
+                        "kmeans_seed": kmeans_seed,
+                        "label": label,
+                    }
+                )
+            )
+    labels = pd.concat(rows)
+    table = a.composition(labels, truth, 2)
+    assert np.isclose(table.to_numpy().sum(), len(truth))  # every galaxy once per run, averaged
+    n_discs = (truth["population"] == "star_forming_disc").sum()
+    moved_discs = (truth["population"][:10] == "star_forming_disc").sum()
+    assert np.isclose(table.loc["star_forming_disc", 0], n_discs - moved_discs / 2)
+    medians = a.cluster_medians(labels, truth, 2)
+    assert medians.loc["age_re", 1] > medians.loc["age_re", 0] + 0.5  # the early types are older
+    assert "log_mass" not in medians.index  # only the parameters the truth has
+
+
+def test_early_type_probe_finds_the_split_a_representation_holds():
+    a = _bench("division_anatomy")
+    truth, rng = _survey()
+    population = truth["population"].to_numpy()
+    holds = np.column_stack([truth["lambda_re_true"], rng.normal(size=(len(truth), 5))])
+    lacks = rng.normal(size=(len(truth), 6))
+    accuracy, floor = a.early_type_probe(holds, population)
+    early = np.isin(population, a.EARLY_TYPES)
+    share = (population[early] == "slow_rotator").mean()
+    assert np.isclose(floor, max(share, 1 - share))
+    assert accuracy > 0.97
+    assert a.early_type_probe(lacks, population)[0] < floor + 0.08
+    assert a.early_type_probe(a.true_physics(truth), population)[0] > 0.97
