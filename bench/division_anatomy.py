@@ -1,7 +1,7 @@
 """What a run's k-division is, against the mock survey's truth: the true populations in each
 cluster, the true parameters that set the clusters apart, and whether the representation
 holds the slow / fast rotator split among the early types even where K-means does not
-follow it (a cross-validated linear probe, beside the true parameters' own).
+follow it (the truth table's cross-validated linear probe, beside the true parameters' own).
 
     .venv/bin/python bench/division_anatomy.py --run results/mock-seed3 \
         --truth resources/mock-seed3/mock/truth.parquet \
@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-EARLY_TYPES = ("quenched_fast_rotator", "slow_rotator")
+from manga_ssl.mock.validation import EARLY_TYPES
+
 # the true parameters shown per cluster: the physics the populations differ in, and the
 # instrument / selection the division should not follow
 PARAMETERS = (
@@ -54,31 +55,23 @@ def cluster_medians(labels: pd.DataFrame, truth: pd.DataFrame, k: int, replica: 
 
 
 def early_type_probe(features: np.ndarray, population: np.ndarray, seed: int = 0) -> tuple[float, float]:
-    """Cross-validated accuracy (5 folds) of a linear classifier of slow against fast
-    rotators among the early types, and the majority class's share (the floor)."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_score
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
+    """Cross-validated accuracy of the truth table's linear probe of slow against fast
+    rotators among the early types (``analysis.probes.linear_probe_accuracy``), and the
+    majority class's share (the floor)."""
+    from manga_ssl.analysis.probes import linear_probe_accuracy
 
     early = np.isin(population, EARLY_TYPES)
     y = population[early] == "slow_rotator"
-    clf = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=5000))
-    folds = StratifiedKFold(5, shuffle=True, random_state=seed)
-    accuracy = cross_val_score(clf, features[early], y, cv=folds).mean()
-    return float(accuracy), float(max(y.mean(), 1 - y.mean()))
+    return linear_probe_accuracy(features[early], y, seed), float(max(y.mean(), 1 - y.mean()))
 
 
 def true_physics(truth: pd.DataFrame) -> np.ndarray:
-    """The four true parameters of the K-means ceiling (docs/science.md, section 17)."""
-    return np.column_stack(
-        [np.log10(truth["sigma_cen_true"]), truth["lambda_re_true"], truth["age_re"], truth["zh_re"]]
-    )
+    """The four true parameters of the K-means ceiling (docs/science.md, section 17), standardised."""
+    x = np.column_stack([np.log10(truth["sigma_cen_true"]), truth["lambda_re_true"], truth["age_re"], truth["zh_re"]])
+    return (x - x.mean(axis=0)) / x.std(axis=0)
 
 
 def main(argv=None) -> None:
-    from manga_ssl.analysis.clustering import prepare
-    from manga_ssl.core.names import kind_of
     from manga_ssl.ssl.representations import read_representation
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -106,7 +99,7 @@ def main(argv=None) -> None:
         for table in tables:
             plateifu, features, _ = read_representation(table)
             population = by_id.loc[plateifu.astype(str), "population"].to_numpy()
-            scores.append(early_type_probe(prepare(features, kind_of(name)), population)[0])
+            scores.append(early_type_probe(features, population)[0])
         print(
             f"\nslow vs fast rotators among the early types, linear probe: "
             f"{np.mean(scores):.3f} ± {np.std(scores):.3f} over {len(scores)} table(s)"

@@ -413,6 +413,24 @@ def test_partial_probe_tells_an_instrument_read_from_the_maps_from_one_tied_to_t
     assert np.isfinite(linear_probe_r2(instrumental_h, instrument, given=physics)).all()
 
 
+def test_linear_probe_accuracy_separates_classes_a_feature_holds():
+    """The slow / fast rotator probe: a class read from one direction among noise is found,
+    a class the features do not hold scores the majority's share at most."""
+    from manga_ssl.analysis.probes import linear_probe_accuracy
+
+    rng = np.random.default_rng(2)
+    n = 400
+    slow = rng.random(n) < 0.4
+    x = rng.normal(size=(n, 30))
+    x[:, 3] += np.where(slow, 1.5, -1.5)  # one direction holds the class
+    assert linear_probe_accuracy(x, slow) > 0.9
+    blind = rng.normal(size=(n, 30))
+    assert linear_probe_accuracy(blind, slow) < max(slow.mean(), 1 - slow.mean()) + 0.06
+    # the same seed, the same folds, the same score; a class too small to fold is NaN
+    assert linear_probe_accuracy(x, slow, seed=4) == linear_probe_accuracy(x, slow, seed=4)
+    assert np.isnan(linear_probe_accuracy(x, np.arange(n) < 3))
+
+
 def test_nearest_neighbours_match_brute_force_in_blocks():
     from scipy.spatial.distance import cdist
 

@@ -485,6 +485,11 @@ def test_analysis_tables(tiny_run):
     }
     reps = truth[truth["representation"] != PHYSICS_ROW]
     assert reps["ari"].between(-1, 1).all()
+    # the slow / fast rotator probe: an accuracy, or NaN where the tiny survey has too few
+    # early types of a kind to fold
+    accuracy = truth["slow_fast_accuracy"]
+    assert (accuracy.between(0, 1) | accuracy.isna()).all()
+    assert truth["slow_fast_majority"].between(0.5, 1).all()
     # the instrumental probes once the physics is known, and what the physics itself predicts
     partial = reps[[f"r2_{t}_given_physical" for t in INSTRUMENTAL]].to_numpy()
     assert np.isfinite(partial).all() and (partial <= 1).all()

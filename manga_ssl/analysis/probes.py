@@ -56,15 +56,37 @@ def linear_probe_r2(
         yt, yv = y[train], y[test]
         if given is not None:
             yt, yv = _residuals(given[train], yt, given[test], yv)
-        centre = x[train].mean(axis=0)
-        scale = np.sqrt(np.mean(np.sum((x[train] - centre) ** 2, axis=1))) or 1.0
-        xt, xv = (x[train] - centre) / scale, (x[test] - centre) / scale
-        weights, offset = ridge_loo(xt, yt, len(train) * np.logspace(-7, 1, 17))
-        pred = xv @ weights + offset
+        pred = _ridge_fit_predict(x[train], yt, x[test])
         resid = ((yv - pred) ** 2).sum(axis=0)
         total = ((yv - yv.mean(axis=0)) ** 2).sum(axis=0)
         scores.append(1 - resid / np.where(total > 0, total, np.nan))
     return np.nanmean(np.array(scores), axis=0)
+
+
+def _ridge_fit_predict(x_train, y_train, x_test):
+    """The probes' ridge regression: fitted on the training rows (centred, divided by one
+    common scale, the penalty chosen by leave-one-out), predicted for the test rows."""
+    centre = x_train.mean(axis=0)
+    scale = np.sqrt(np.mean(np.sum((x_train - centre) ** 2, axis=1))) or 1.0
+    weights, offset = ridge_loo((x_train - centre) / scale, y_train, len(x_train) * np.logspace(-7, 1, 17))
+    return (x_test - centre) / scale @ weights + offset
+
+
+def linear_probe_accuracy(features: np.ndarray, classes: np.ndarray, seed: int = 0, folds: int = 5) -> float:
+    """Cross-validated accuracy of a linear classifier of two classes (``classes``, boolean):
+    the ridge probe of :func:`linear_probe_r2` fitted to +-1 and read by its sign, over
+    ``folds`` stratified folds. NaN when a class has fewer galaxies than folds."""
+    from sklearn.model_selection import StratifiedKFold
+
+    classes = np.asarray(classes, bool)
+    x = np.asarray(features, np.float64)
+    if min(classes.sum(), (~classes).sum()) < folds:
+        return float("nan")
+    y = np.where(classes, 1.0, -1.0)[:, None]
+    correct = 0
+    for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(x, classes):
+        correct += int(np.sum((_ridge_fit_predict(x[train], y[train], x[test])[:, 0] > 0) == classes[test]))
+    return correct / len(x)
 
 
 def _residuals(g_train, y_train, g_test, y_test):
