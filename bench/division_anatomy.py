@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from manga_ssl.mock.validation import EARLY_TYPES
+from manga_ssl.mock.validation import slow_fast_accuracy, slow_fast_majority
 
 # the true parameters shown per cluster: the physics the populations differ in, and the
 # instrument / selection the division should not follow
@@ -55,14 +55,9 @@ def cluster_medians(labels: pd.DataFrame, truth: pd.DataFrame, k: int, replica: 
 
 
 def early_type_probe(features: np.ndarray, population: np.ndarray, seed: int = 0) -> tuple[float, float]:
-    """Cross-validated accuracy of the truth table's linear probe of slow against fast
-    rotators among the early types (``analysis.probes.linear_probe_accuracy``), and the
-    majority class's share (the floor)."""
-    from manga_ssl.analysis.probes import linear_probe_accuracy
-
-    early = np.isin(population, EARLY_TYPES)
-    y = population[early] == "slow_rotator"
-    return linear_probe_accuracy(features[early], y, seed), float(max(y.mean(), 1 - y.mean()))
+    """The truth table's slow / fast rotator probe (``mock.validation.slow_fast_accuracy``)
+    and its floor, the majority class's share among the early types."""
+    return slow_fast_accuracy(features, population, seed), slow_fast_majority(population)
 
 
 def true_physics(truth: pd.DataFrame) -> np.ndarray:

@@ -208,6 +208,23 @@ PHYSICS_ROW = "true physical parameters"
 EARLY_TYPES = ("quenched_fast_rotator", "slow_rotator")
 
 
+def slow_fast_accuracy(features: np.ndarray, population: np.ndarray, seed: int = 0) -> float:
+    """The slow / fast rotator probe: cross-validated accuracy of a linear probe of slow
+    against fast rotators among the true early types (``population``: one per row of
+    ``features``)."""
+    from manga_ssl.analysis.probes import linear_probe_accuracy
+
+    early = np.isin(population, EARLY_TYPES)
+    return linear_probe_accuracy(features[early], population[early] == "slow_rotator", seed)
+
+
+def slow_fast_majority(population: np.ndarray) -> float:
+    """The slow / fast rotator probe's floor: the majority class's share among the early types."""
+    early = np.asarray(population)[np.isin(population, EARLY_TYPES)]
+    share = float(np.mean(early == "slow_rotator")) if early.size else float("nan")
+    return max(share, 1 - share)
+
+
 def representations_vs_truth(
     tables: dict,
     labels: dict,
@@ -237,7 +254,7 @@ def representations_vs_truth(
     selection ties to the physics, which a representation of the physics alone predicts too.
     """
     from manga_ssl.analysis.labels import load_replicas
-    from manga_ssl.analysis.probes import cluster_scores, linear_probe_accuracy, linear_probe_r2, probe_targets
+    from manga_ssl.analysis.probes import cluster_scores, linear_probe_r2, probe_targets
 
     truth_pop = truth.set_index("plateifu")["population"]
     score_rows, probe_rows = [], []
@@ -245,8 +262,7 @@ def representations_vs_truth(
     def slow_fast(features, plateifu):
         """Accuracies of the slow / fast rotator probe, one per set of features."""
         pop = truth_pop.reindex(pd.Index(plateifu).astype(str)).to_numpy()
-        early = np.isin(pop, EARLY_TYPES)
-        return np.array([linear_probe_accuracy(f[early], pop[early] == "slow_rotator", seed) for f in features])
+        return np.array([slow_fast_accuracy(f, pop, seed) for f in features])
 
     def add_probes(name, features, targets, groups):
         physics = targets[:, [g == "physical" for _, g in groups]]
@@ -308,10 +324,8 @@ def representations_vs_truth(
     score_rows.append(
         {"representation": PHYSICS_ROW, "k": k, "slow_fast_accuracy": accuracy, "slow_fast_accuracy_std": 0.0}
     )
-    early = truth_pop[truth_pop.isin(EARLY_TYPES)]
-    share = float((early == "slow_rotator").mean())
     scores = pd.DataFrame(score_rows)
-    scores["slow_fast_majority"] = max(share, 1 - share)
+    scores["slow_fast_majority"] = slow_fast_majority(truth_pop.to_numpy())
     return scores, pd.DataFrame(probe_rows)
 
 

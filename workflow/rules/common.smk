@@ -234,8 +234,9 @@ def representation_tables(wildcards):
 
 
 def tables_of(name):
-    if Representation.parse(name).is_simclr:
-        return [f"{RESULTS}/embeddings/{name}-seed{seed}.parquet" for seed in SEEDS]
+    r = Representation.parse(name)
+    if r.is_simclr:
+        return expand(EMBEDDING, normalisation=r.normalisation, channels=r.tag, seed=SEEDS)
     return [f"{RESULTS}/embeddings/{name}.parquet"]
 
 
