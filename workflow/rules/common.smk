@@ -236,7 +236,9 @@ def representation_tables(wildcards):
 def tables_of(name):
     r = Representation.parse(name)
     if r.is_simclr:
-        return expand(EMBEDDING, normalisation=r.normalisation, channels=r.tag, seed=SEEDS)
+        return expand(
+            EMBEDDING, normalisation=r.normalisation, channels=r.tag, seed=SEEDS
+        )
     return [f"{RESULTS}/embeddings/{name}.parquet"]
 
 
