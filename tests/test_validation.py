@@ -43,3 +43,62 @@ def test_joint_checks_read_the_real_relations_and_the_mocks():
     assert np.all(np.diff(re) > 0) and 2.5 < re[0] < 3.5 and 8 < re[-1] < 9.5
     assert rows.loc["corr(log M*, z)", "real_n"] > 2000
     assert "corr(log M*, z)" in to_markdown(rows.reset_index())
+
+
+def _constructed_truth(n_per_population, seed=0):
+    """Three populations apart in age, rotation support, central dispersion and star
+    formation; the other true parameters and the instrumental columns are noise."""
+    rng = np.random.default_rng(seed)
+    centres = {  # log age, lambda_Re, log sigma_cen, log SFR
+        "star_forming_disc": (9.0, 0.7, 1.8, 0.5),
+        "quenched_fast_rotator": (9.8, 0.5, 2.1, -1.0),
+        "slow_rotator": (10.0, 0.1, 2.4, -1.2),
+    }
+    rows = []
+    for population, n in n_per_population.items():
+        age, lam, log_sigma, log_sfr = centres[population]
+        for _ in range(n):
+            rows.append(
+                {
+                    "population": population,
+                    "age_re": age + rng.normal(0, 0.05),
+                    "lambda_re_true": lam + rng.normal(0, 0.03),
+                    "log_mass": rng.normal(10.5, 0.05),
+                    "log_sfr": log_sfr + rng.normal(0, 0.05),
+                    "re_kpc": 10 ** rng.normal(0.5, 0.02),
+                    "sigma_cen_true": 10 ** (log_sigma + rng.normal(0, 0.03)),
+                    "zh_re": rng.normal(0, 0.02),
+                    "grad_age": rng.normal(0, 0.02),
+                    "grad_zh": rng.normal(0, 0.02),
+                }
+            )
+    truth = pd.DataFrame(rows)
+    truth["plateifu"] = [f"1000-{i}" for i in range(len(truth))]
+    catalogue = pd.DataFrame(
+        {
+            "plateifu": truth["plateifu"],
+            "n_fibres": rng.choice([19, 37, 61, 91, 127], len(truth)),
+            "re_arcsec": rng.uniform(2, 10, len(truth)),
+            "n_zero_pixels": rng.integers(1000, 5000, len(truth)),
+            "coverage": rng.uniform(1.5, 2.5, len(truth)),
+            "z": rng.uniform(0.01, 0.15, len(truth)),
+            "rotation_angle": rng.uniform(0, 180, len(truth)),
+        }
+    )
+    return truth, catalogue
+
+
+def test_the_physics_row_clusters_the_true_physical_parameters():
+    from manga_ssl.mock.validation import PHYSICS_ROW, representations_vs_truth
+
+    # populations apart in four of the nine true parameters: K-means on the standardised
+    # parameters recovers them (the other five are noise, standardised to the same scale)
+    truth, catalogue = _constructed_truth({"star_forming_disc": 150, "quenched_fast_rotator": 100, "slow_rotator": 60})
+    scores, probes = representations_vs_truth({}, {}, catalogue, truth, k=3, kmeans_seeds=[0, 1], n_init=4)
+    physics = scores.set_index("representation").loc[PHYSICS_ROW]
+    assert physics["n_runs"] == 2
+    assert physics["ari"] > 0.95 and physics["nmi"] > 0.95
+    # populations drawn independently of the physics: nothing for K-means to recover
+    truth["population"] = np.random.default_rng(1).permutation(truth["population"].to_numpy())
+    scores, _ = representations_vs_truth({}, {}, catalogue, truth, k=3, kmeans_seeds=[0], n_init=4)
+    assert abs(scores.set_index("representation").loc[PHYSICS_ROW, "ari"]) < 0.05

@@ -62,5 +62,7 @@ rule representations_vs_truth:
         names=truth_representations(),
         k=config["analysis"]["truth_k"],
         seed=config["analysis"]["bias_seed"],
+        kmeans_seeds=config["analysis"]["kmeans_seeds"],
+        n_init=config["analysis"]["kmeans_n_init"],
     script:
         "../scripts/representations_vs_truth.py"

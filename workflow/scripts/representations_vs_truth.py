@@ -14,6 +14,8 @@ scores, probes = representations_vs_truth(
     pd.read_parquet(snakemake.input.truth),
     snakemake.params.k,
     snakemake.params.seed,
+    kmeans_seeds=snakemake.params.kmeans_seeds,
+    n_init=snakemake.params.n_init,
 )
 write_truth_tables(scores, probes, snakemake.output.csv[: -len(".csv")])
 log.info("cluster scores:\n%s", scores.to_string(index=False))
