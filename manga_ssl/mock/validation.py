@@ -265,6 +265,19 @@ def representations_vs_truth(
     truth_pop = truth.set_index("plateifu")["population"]
     score_rows, probe_rows = [], []
 
+    def division_row(name, per_run):
+        """The k-division's ARI and NMI against the true populations, mean and std over its runs."""
+        ari, nmi = np.array([r["ari"] for r in per_run]), np.array([r["nmi"] for r in per_run])
+        return {
+            "representation": name,
+            "k": k,
+            "ari": ari.mean(),
+            "ari_std": ari.std(),
+            "nmi": nmi.mean(),
+            "nmi_std": nmi.std(),
+            "n_runs": len(per_run),
+        }
+
     def slow_fast(features, plateifu):
         """Accuracies of the slow / fast rotator probe, one per set of features."""
         pop = truth_pop.reindex(pd.Index(plateifu).astype(str)).to_numpy()
@@ -296,18 +309,7 @@ def representations_vs_truth(
             cluster_scores(g["label"].to_numpy(), truth_pop.reindex(g["plateifu"].astype(str)).to_numpy())
             for _, g in lab.groupby(["replica", "kmeans_seed"], observed=True)
         ]
-        ari, nmi = np.array([r["ari"] for r in per_run]), np.array([r["nmi"] for r in per_run])
-        score_rows.append(
-            {
-                "representation": name,
-                "k": k,
-                "ari": ari.mean(),
-                "ari_std": ari.std(),
-                "nmi": nmi.mean(),
-                "nmi_std": nmi.std(),
-                "n_runs": len(per_run),
-            }
-        )
+        score_rows.append(division_row(name, per_run))
         plateifu, features, _ = load_replicas(list(paths)[:max_replicas])
         accuracy = slow_fast(features, plateifu)
         score_rows[-1].update(slow_fast_accuracy=accuracy.mean(), slow_fast_accuracy_std=accuracy.std())
@@ -333,19 +335,8 @@ def representations_vs_truth(
         cluster_scores(kmeans_labels(standardised[known], k, s, n_init or PAPER_N_INIT), population)
         for s in kmeans_seeds
     ]
-    ari, nmi = np.array([r["ari"] for r in per_seed]), np.array([r["nmi"] for r in per_seed])
     score_rows.append(
-        {
-            "representation": PHYSICS_ROW,
-            "k": k,
-            "ari": ari.mean(),
-            "ari_std": ari.std(),
-            "nmi": nmi.mean(),
-            "nmi_std": nmi.std(),
-            "n_runs": len(per_seed),
-            "slow_fast_accuracy": accuracy,
-            "slow_fast_accuracy_std": 0.0,
-        }
+        {**division_row(PHYSICS_ROW, per_seed), "slow_fast_accuracy": accuracy, "slow_fast_accuracy_std": 0.0}
     )
     scores = pd.DataFrame(score_rows)
     scores["slow_fast_majority"] = slow_fast_majority(truth_pop.to_numpy())
