@@ -239,12 +239,13 @@ def test_catalogue_opens_with_astropy_with_the_documented_columns_and_units(tiny
         assert header["CFGDIGST"] == config_digest(yaml.safe_load((res / "report/config.yaml").read_text()))
         names = [header[f"REPR{i}"] for i in range(1, header["NREPR"] + 1)]
     assert set(SURVEY_COLUMNS) <= set(documented)
-    assert len(names) == 9 and len(table.colnames) == 77
+    assert len(names) == 10 and len(table.colnames) == 83
     # the representations file: every SimCLR replica's h, as embed_simclr wrote it
     with fits.open(res / "catalogue/manga-ssl-tiny-representations.fits", checksum=True) as hdul:
-        assert len(hdul) - 1 == 12
+        assert len(hdul) - 1 == 14
         for hdu in hdul[1:]:
             name, seed = hdu.header["REPRNAME"], hdu.header["SEED"]
+            assert hdu.header["ERASED"] == ("n_fibres,re_arcsec" if name.endswith("+footprint_erased") else "")
             h = pd.read_parquet(res / f"embeddings/{name}-seed{seed}.parquet")
             assert list(hdu.data["plateifu"]) == list(h["plateifu"])
             assert np.array_equal(hdu.data["h"], h.drop(columns="plateifu").to_numpy(np.float32)), hdu.name
@@ -296,6 +297,20 @@ def test_run_api_returns_the_workflows_own_numbers(tiny_run):
     assert run.embedding_settings("simclr-relative-all") == {"dihedral_average": False, "central_aperture": 0}
     meta = read_representation(res / "embeddings/simclr-relative-all+footprint-seed0.parquet")[2]
     assert meta["dihedral_average"] is True and meta["central_aperture"] == 5
+    # footprint_erased embeds the footprint method's encoders (it trains nothing) and erases
+    # the bundle size and apparent size beyond what the catalogue's mass explains
+    from manga_ssl.ssl.erasure import instrument_concept
+
+    assert not (res / "simclr/relative-all+footprint_erased").exists()
+    assert run.erased("simclr-relative-all+footprint_erased") == ["n_fibres", "re_arcsec"]
+    assert run.erased("simclr-relative-all+footprint") == []
+    ids, erased, meta = read_representation(res / "embeddings/simclr-relative-all+footprint_erased-seed0.parquet")
+    assert meta["encoder"].endswith("relative-all+footprint/seed0/encoder.keras") and meta["dihedral_average"] is True
+    cat = pd.read_parquet(res / "preprocess/catalogue.parquet").set_index("plateifu").loc[ids].reset_index()
+    concept = instrument_concept(cat, ["n_fibres", "re_arcsec"], ["log_mass"])
+    plain = read_representation(res / "embeddings/simclr-relative-all+footprint-seed0.parquet")[1]
+    covariance = lambda h: np.abs((h - h.mean(0)).T @ (concept - concept.mean(0))).max()  # noqa: E731
+    assert covariance(erased) < 1e-3 * max(covariance(plain), 1e-3)
 
 
 def test_placing_the_runs_own_galaxies_finds_each_itself_and_its_clusters(tiny_run, tmp_path):
@@ -341,6 +356,12 @@ def test_placing_the_runs_own_galaxies_finds_each_itself_and_its_clusters(tiny_r
         prefix = row["representation"].replace("-", "_").replace("+", "_")
         assert row["cluster"] == cat.loc[row["plateifu"], f"{prefix}_k{k}_cluster"]
         assert row["n_agree"] / row["n_replicas"] == pytest.approx(cat.loc[row["plateifu"], f"{prefix}_k{k}_consensus"])
+    # an erased h is left out above (the erasure is the run's survey's) and refused when named
+    from manga_ssl.catalogue.placement import place
+    from manga_ssl.catalogue.run import Run
+
+    with pytest.raises(ValueError, match=r"footprint_erased: its h is erased of \['n_fibres', 're_arcsec'\]"):
+        place(Run(res), cubes[1:2], names=["simclr-relative-all+footprint_erased"])
 
 
 def test_every_rule_logs_and_benchmarks(tiny_run):
@@ -414,6 +435,7 @@ def test_analysis_tables(tiny_run):
         "simclr-individual-no_vband",
         "simclr-relative-vband_kinematics",
         "simclr-relative-all+footprint",
+        "simclr-relative-all+footprint_erased",
         "pca1024-relative",
         "pca10-relative",
         "summary-relative",
@@ -478,6 +500,7 @@ def test_analysis_tables(tiny_run):
     assert set(truth["representation"]) == {
         "simclr-relative-all",
         "simclr-relative-all+footprint",
+        "simclr-relative-all+footprint_erased",
         "pca1024-relative",
         "pca10-relative",
         "summary-relative",

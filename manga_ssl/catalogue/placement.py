@@ -91,7 +91,9 @@ def place(run: Run, cubes, names=None, n_neighbours=None):
         except GalaxyRejected as exc:
             log.warning("rejected %s: %s", exc.file, exc.reason)
             rejected.append({"file": exc.file, "reason": exc.reason})
-    names = names or [r for r in run.representation_names if Representation.parse(r).is_simclr]
+    # an erased h (simclr.erase_instrument) needs the survey's erasure, which placing does not
+    # reproduce: such representations are left out unless named, and then refused
+    names = names or [r for r in run.representation_names if Representation.parse(r).is_simclr and not run.erased(r)]
     placed, per_replica = [], []
     if galaxies:
         files, plateifu, maps, valid = (list(v) for v in zip(*galaxies))
@@ -99,6 +101,11 @@ def place(run: Run, cubes, names=None, n_neighbours=None):
         for name in names:
             if not Representation.parse(name).is_simclr:
                 raise ValueError(f"{name}: only SimCLR representations have encoders to place galaxies with")
+            if run.erased(name):
+                raise ValueError(
+                    f"{name}: its h is erased of {run.erased(name)} over the run's survey, which placing new "
+                    "galaxies does not reproduce; place them in the representation whose encoders it embeds"
+                )
             x, k = network_inputs(run, name, maps, valid), run.division_studied(name)
             letters = clustering.lettered(Representation.parse(name).normalisation)
             clusters, seeds = replica_clusters(run, name, k), run.seeds(name)

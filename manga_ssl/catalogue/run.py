@@ -174,6 +174,12 @@ class Run:
         header = self._replica_header(name)
         return {key: kind(header.get(card, kind())) for key, (card, kind, _) in EMBEDDING_CARDS.items()}
 
+    def erased(self, name: str) -> list[str]:
+        """The catalogue columns erased from a SimCLR representation's h after embedding
+        (simclr.erase_instrument, beyond the paper); [] for a plain h."""
+        value = str(self._replica_header(name).get("ERASED", "")).strip()
+        return value.split(",") if value else []
+
     def channels(self, name: str) -> list[str]:
         """The input maps of a SimCLR representation, in order."""
         return self._replica_header(name)["CHANNELS"].split(",")

@@ -359,6 +359,8 @@ def write_representations(tables: dict, config: dict, out) -> None:
                 ("NORM", meta["normalisation"], "input normalisation"),
                 ("CHANNELS", ",".join(meta["channels"]), ""),  # the input maps, in order
                 *((card, kind(meta.get(key, kind())), note) for key, (card, kind, note) in EMBEDDING_CARDS.items()),
+                ("ERASED", ",".join(meta.get("erase_instrument", [])), "catalogue columns erased from h; '': none"),
+                ("ERASEGIV", ",".join(meta.get("erase_given", [])), "physical columns the erasure was given"),
             ]
             columns = [
                 Column("plateifu", "", "MaNGA PLATE-IFU"),

@@ -55,24 +55,59 @@ def validate_config(config: dict, schema_path) -> dict:
     return config
 
 
+#: simclr settings that change how h is computed from a trained encoder, not the training
+EMBEDDING_KEYS = ("dihedral_average", "central_aperture", "erase_instrument", "erase_given")
+
+
 def method_settings(simclr: dict, method: str) -> dict:
     """The simclr section with a method's overrides merged in (dicts key by key, e.g. the
-    augmentations); the paper's method is the section itself."""
+    augmentations); the paper's method is the section itself. A method with ``encoders_of``
+    is merged over that method's settings (it embeds that method's encoders)."""
     if method == PAPER_METHOD:
         return simclr
-    merged = {k: v for k, v in simclr.items() if k != "methods"}
-    for key, value in simclr["methods"][method].items():
+    overrides = simclr["methods"][method]
+    source = overrides.get("encoders_of") or PAPER_METHOD
+    base = simclr if source in (PAPER_METHOD, method) else method_settings(simclr, source)
+    merged = {k: v for k, v in base.items() if k != "methods"}
+    for key, value in overrides.items():
         merged[key] = {**merged.get(key, {}), **value} if isinstance(value, dict) else value
     return merged
+
+
+def encoders_method(simclr: dict, method: str) -> str:
+    """The method whose trained encoders a method's h is computed from: its ``encoders_of``,
+    or itself."""
+    if method == PAPER_METHOD:
+        return method
+    return simclr.get("methods", {}).get(method, {}).get("encoders_of") or method
 
 
 def _method_problems(config: dict, schema: dict) -> list[str]:
     """Each of simclr.methods, merged over the paper's settings, must be valid simclr settings."""
     simclr_schema = schema["properties"]["simclr"]
     problems = []
-    for name, overrides in config["simclr"].get("methods", {}).items():
+    methods = config["simclr"].get("methods", {})
+    if config["simclr"].get("encoders_of"):
+        problems.append("config key 'simclr.encoders_of' can only be set per method (simclr.methods)")
+    for name, overrides in methods.items():
         for key in set(overrides) & {"seeds", "variants", "methods"}:
             problems.append(f"config key 'simclr.methods.{name}.{key}' cannot be set per method")
+        source = overrides.get("encoders_of")
+        if source:
+            if source != PAPER_METHOD and (source not in methods or methods[source].get("encoders_of")):
+                problems.append(
+                    f"config key 'simclr.methods.{name}.encoders_of': '{source}' is not 'paper' or a method "
+                    f"that trains its own encoders (known: {', '.join(sorted(methods))})"
+                )
+                continue
+            training = sorted(set(overrides) - {*EMBEDDING_KEYS, "encoders_of"})
+            if training:
+                problems.append(
+                    f"config keys {', '.join(f'simclr.methods.{name}.{k}' for k in training)} change the "
+                    f"training, but the method embeds the encoders of '{source}' (encoders_of): "
+                    f"only {', '.join(EMBEDDING_KEYS)} may be set"
+                )
+                continue
         merged = method_settings(config["simclr"], name)
         for err in jsonschema.Draft202012Validator(simclr_schema).iter_errors(merged):
             text = _describe(err).replace("config key '", f"config key 'simclr.methods.{name}.", 1)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 
 from manga_ssl.ssl.device import configure_threads
+from manga_ssl.ssl.erasure import erase_linear, instrument_concept
 from manga_ssl.ssl.model import embed
-from manga_ssl.ssl.tensors import load_tensors
+from manga_ssl.ssl.tensors import in_tensor_order, load_tensors
 
 log = logging.getLogger(__name__)
 
@@ -21,11 +22,18 @@ def embed_replicas(
     threads: int = 1,
     dihedral_average: bool = False,
     central_aperture: float = 0.0,
+    erase_instrument=(),
+    erase_given=(),
+    catalogue_path=None,
 ) -> None:
     """The embed_simclr rule: for each replica of a variant, the representation h of every
     galaxy, as a Parquet table (``dihedral_average``, ``central_aperture``: see
     ``model.embed``). The replicas share one job, since loading TensorFlow takes longer than
-    embedding a survey of a thousand galaxies."""
+    embedding a survey of a thousand galaxies.
+
+    Beyond the paper, ``erase_instrument`` (catalogue columns, read from ``catalogue_path``)
+    and ``erase_given``: each replica's h with the instrument erased linearly
+    (:mod:`manga_ssl.ssl.erasure`)."""
     import keras
 
     from manga_ssl.ssl.representations import write_representation
@@ -37,9 +45,24 @@ def embed_replicas(
         )
     configure_threads(threads)
     tensors = load_tensors(tensors_path, channels)
+    concept = None
+    if erase_instrument:
+        if catalogue_path is None:
+            raise ValueError(f"simclr.erase_instrument is {list(erase_instrument)}: h needs the catalogue")
+        import pandas as pd
+
+        catalogue = in_tensor_order(pd.read_parquet(catalogue_path), tensors)
+        concept = instrument_concept(catalogue, erase_instrument, erase_given, source=str(catalogue_path))
+        log.info(
+            "erasing %s%s from h",
+            list(erase_instrument),
+            f" (their residuals given {list(erase_given)})" if erase_given else "",
+        )
     for encoder_path, output, seed in zip(encoder_paths, outputs, seeds):
         encoder = keras.models.load_model(encoder_path, compile=False)
         h = embed(encoder, tensors["maps"], dihedral_average=dihedral_average, central_aperture=central_aperture)
+        if concept is not None:
+            h = erase_linear(h, concept)
         write_representation(
             output,
             tensors["plateifu"],
@@ -54,12 +77,15 @@ def embed_replicas(
                 "encoder": str(encoder_path),
                 "dihedral_average": bool(dihedral_average),
                 "central_aperture": float(central_aperture),
+                "erase_instrument": [str(c) for c in erase_instrument],
+                "erase_given": [str(c) for c in erase_given],
             },
         )
         log.info(
-            "seed %d: h of %d galaxies, %d dimensions%s%s",
+            "seed %d: h of %d galaxies, %d dimensions%s%s%s",
             seed,
             *h.shape,
             ", averaged over rotations and flips" if dihedral_average else "",
             f", through a central aperture of radius {central_aperture:g} pixels" if central_aperture > 0 else "",
+            ", the instrument erased" if concept is not None else "",
         )

@@ -3,7 +3,12 @@ import re
 from pathlib import Path
 
 from manga_ssl.core.code_inputs import modules_used_by
-from manga_ssl.core.config import method_settings, validate_config
+from manga_ssl.core.config import (
+    EMBEDDING_KEYS,
+    encoders_method,
+    method_settings,
+    validate_config,
+)
 from manga_ssl.survey.datasets import Dr17Archive
 from manga_ssl.core.files import JsonNumbers
 from manga_ssl.core.names import (
@@ -157,11 +162,6 @@ def channel_set(wildcards):
     return config["channel_sets"][split_tag(wildcards.channels)[0]]
 
 
-# simclr settings that change how h is computed from a trained encoder, not the training:
-# the embedding rule takes them, so that changing one never retrains
-EMBEDDING_KEYS = ("dihedral_average", "central_aperture")
-
-
 def variant_settings(wildcards):
     """The whole simclr section of a variant: the paper's, or overridden by its method
     (config 'simclr.methods', beyond the paper)."""
@@ -175,14 +175,38 @@ def simclr_settings(wildcards):
     return {
         k: v
         for k, v in variant_settings(wildcards).items()
-        if k not in ("seeds", "variants", "methods", *EMBEDDING_KEYS)
+        if k not in ("seeds", "variants", "methods", "encoders_of", *EMBEDDING_KEYS)
     }
 
 
 def embedding_settings(wildcards):
-    """A variant's embedding settings."""
+    """A variant's embedding settings (the embedding rule takes them, so that changing one
+    never retrains)."""
     settings = variant_settings(wildcards)
     return {k: settings[k] for k in EMBEDDING_KEYS}
+
+
+def trains_own_encoders(variant):
+    """False for a variant whose method embeds another method's encoders (encoders_of)."""
+    method = variant.get("method", "paper")
+    return encoders_method(config["simclr"], method) == method
+
+
+def embedding_inputs(wildcards):
+    """The trained encoders a variant's h comes from (those of its encoders_of method, if
+    any), and the catalogue when h is erased of the instrument (simclr.erase_instrument).
+    """
+    channels, method = split_tag(wildcards.channels)
+    source = encoders_method(config["simclr"], method)
+    tag = channels if source == "paper" else f"{channels}+{source}"
+    inputs = {
+        "encoders": expand(
+            ENCODER, normalisation=wildcards.normalisation, channels=tag, seed=SEEDS
+        )
+    }
+    if variant_settings(wildcards)["erase_instrument"]:
+        inputs["catalogue"] = CATALOGUE
+    return inputs
 
 
 def checkpoint_path(wildcards):
@@ -371,7 +395,7 @@ def history_files(wildcards):
     return {
         f"{v['normalisation']} {r.tag} seed {seed}": f"{RESULTS}/simclr/{v['normalisation']}-{r.tag}/seed{seed}/history.csv"
         for v in config["simclr"]["variants"]
-        if (r := Representation.simclr(v))
+        if (r := Representation.simclr(v)) and trains_own_encoders(v)
         for seed in SEEDS
     }
 

@@ -1,9 +1,10 @@
 rule embed_simclr:
     """The representation h (encoder output, 1024-d in the paper) of every galaxy, under
-    each replica of a variant."""
+    each replica of a variant; beyond the paper, a method may embed another method's
+    encoders (encoders_of) and erase the instrument from h (erase_instrument)."""
     input:
+        unpack(embedding_inputs),
         tensors=TENSORS,
-        encoders=expand(ENCODER, seed=SEEDS, allow_missing=True),
         code=code_of("embed_simclr"),
     output:
         embeddings=expand(EMBEDDING, seed=SEEDS, allow_missing=True),

@@ -9,5 +9,6 @@ embed_replicas(
     list(snakemake.output.embeddings),
     snakemake.params.seeds,
     threads=snakemake.threads,
+    catalogue_path=snakemake.input.get("catalogue"),
     **snakemake.params.embedding,
 )

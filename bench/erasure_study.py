@@ -1,0 +1,72 @@
+"""The erasure study of docs/science.md section 20: a finished run's replicas of one SimCLR
+representation, with the instrument erased linearly from h (``manga_ssl.ssl.erasure``), scored
+against the mock survey's truth as bench/science_study.py scores a trial.
+
+    .venv/bin/python bench/erasure_study.py --run results/demo --truth resources/demo/mock/truth.parquet \\
+        --representation simclr-relative-all --erase n_fibres,re_arcsec \\
+        --given log_mass,sigma_cen,lambda_re,age_lw_re,zh_lw_re,re_kpc --label erase-given-nf-re
+
+Without --erase, the representation as the run computed it (the reference row). One JSON line
+per trial appended to ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def main() -> None:
+    from science_study import score
+
+    from manga_ssl.ssl.erasure import erase_linear, instrument_concept
+    from manga_ssl.ssl.representations import read_representation
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--run", required=True, help="a finished run's results folder")
+    ap.add_argument("--truth", required=True, help="the mock survey's truth.parquet")
+    ap.add_argument("--representation", default="simclr-relative-all")
+    ap.add_argument("--erase", default="", help="comma-separated catalogue columns to erase (none: the reference)")
+    ap.add_argument("--given", default="", help="comma-separated physical catalogue columns")
+    ap.add_argument("--label", default="trial")
+    ap.add_argument("--out", default="results/erasure_study.jsonl")
+    args = ap.parse_args()
+    split = lambda text: [c for c in text.split(",") if c]  # noqa: E731
+    erase, given = split(args.erase), split(args.given)
+
+    run = Path(args.run)
+    catalogue = pd.read_parquet(run / "preprocess" / "catalogue.parquet")
+    truth = pd.read_parquet(args.truth)
+    paths = sorted((run / "embeddings").glob(f"{args.representation}-seed*.parquet"))
+    if not paths:
+        sys.exit(f"{run / 'embeddings'}: no replica of {args.representation}")
+    features = []
+    for path in paths:
+        plateifu, h, _ = read_representation(path)
+        if erase:
+            rows = catalogue.set_index("plateifu").loc[plateifu].reset_index()
+            h = erase_linear(h, instrument_concept(rows, erase, given))
+        features.append(h)
+    out = score(features, plateifu, catalogue, truth, [2, 3], [0, 1, 2])
+    p, g = out["probe_r2"], out["probe_r2_given_physical"]
+    print(
+        f"{args.label} {args.representation}: k=2 agree {out['k2']['agreement']:.0f}%; k=3 agree "
+        f"{out['k3']['agreement']:.0f}% ARI {out['k3']['ari']:.2f} nonphys {out['k3']['acc_max_nonphys']:.0f}% "
+        f"gain {out['k3']['acc_gain_nonphys']:.1f}; R2 N fibres {p['n_fibres']:.2f} Re {p['re_arcsec']:.2f} "
+        f"z {p['z']:.2f} (given phys {g['n_fibres']:.2f} / {g['re_arcsec']:.2f} / {g['z']:.2f}); "
+        f"mean R2 physical {out['mean_r2_physical']:.3f}",
+        flush=True,
+    )
+    record = {"label": args.label, "representation": args.representation, "erase": erase, "given": given}
+    with open(args.out, "a") as f:
+        f.write(json.dumps({**record, "run": str(run), "replicas": len(paths), **out}) + "\n")
+
+
+if __name__ == "__main__":
+    main()

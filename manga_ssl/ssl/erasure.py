@@ -1,0 +1,85 @@
+"""Linear erasure of the instrument from h (beyond the paper).
+
+A linear probe reads the bundle size, the apparent size and the redshift from every SimCLR h
+better than from PCA-1024, also once the true physics is known (docs/science.md, sections
+11-13): no augmentation or loss term tried removed it. This removes it after training,
+from each replica's h: the directions of h along which h covaries with the instrumental
+catalogue columns (e.g. ``n_fibres``, ``re_arcsec``) are projected out, so that no linear
+function of the erased h covaries with them over the survey (least-squares concept erasure,
+in the spirit of Ravfogel et al. 2020 and Belrose et al. 2023; here one orthogonal
+projection of rank at most the number of columns).
+
+The selection ties the instrument to the physics (massive galaxies are further away and
+fill larger bundles), so erasing the instrument as a whole would take physics with it.
+With ``given`` (physical catalogue columns, e.g. ``log_mass``, ``sigma_cen``), what is
+erased is the instrument's residual from a linear fit on them: the part of the instrument
+that the measured physics does not explain. Both read the catalogue's measured values, on
+the mock as on real data, never the mock's truth.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def _columns(catalogue: pd.DataFrame, columns, option: str, source: str) -> np.ndarray:
+    missing = [c for c in columns if c not in catalogue.columns]
+    if missing:
+        raise ValueError(
+            f"simclr.{option} names {missing}, which {source} does not have "
+            f"(its columns: {', '.join(map(str, catalogue.columns))})"
+        )
+    values = np.column_stack([pd.to_numeric(catalogue[c], errors="coerce").to_numpy(float) for c in columns])
+    empty = [c for c, known in zip(columns, np.isfinite(values).any(axis=0)) if not known]
+    if empty:
+        raise ValueError(f"simclr.{option}: {source} has no known value of {empty}")
+    return values
+
+
+def _standardised(values: np.ndarray) -> np.ndarray:
+    """Each column to mean 0 and std 1 over its known values; a missing value becomes 0, the
+    mean, which neither adds to nor takes from a covariance."""
+    mean = np.nanmean(values, axis=0)
+    std = np.nanstd(values, axis=0)
+    out = (values - mean) / np.where(std > 0, std, 1.0)
+    return np.where(np.isfinite(out), out, 0.0)
+
+
+def instrument_concept(catalogue: pd.DataFrame, columns, given=(), source: str = "catalogue") -> np.ndarray:
+    """(N, len(columns)) what is erased, rows in ``catalogue``'s order: the standardised
+    instrumental columns or, with ``given``, their residuals from a least-squares fit on the
+    standardised ``given`` columns and a constant over the whole survey.
+
+    Raises ValueError naming a column that the catalogue (``source``) lacks or that has no
+    known value."""
+    if not len(columns):
+        raise ValueError("simclr.erase_instrument names no column")
+    concept = _standardised(_columns(catalogue, columns, "erase_instrument", source))
+    if len(given):
+        physics = _standardised(_columns(catalogue, given, "erase_given", source))
+        design = np.column_stack([np.ones(len(physics)), physics])
+        coef, *_ = np.linalg.lstsq(design, concept, rcond=None)
+        concept = concept - design @ coef
+    return concept
+
+
+def erase_linear(h: np.ndarray, concept: np.ndarray) -> np.ndarray:
+    """``h`` (N, D) with the directions that covary with ``concept`` (N, K) projected out.
+
+    The cross-covariance of h and the concept spans at most K directions of h; removing
+    them (orthogonal projection about h's mean) leaves every linear function of the result
+    uncorrelated with every column of the concept over these N galaxies, and changes h in
+    no other direction. Returns float32."""
+    h = np.asarray(h, np.float64)
+    concept = np.asarray(concept, np.float64)
+    if len(h) != len(concept):
+        raise ValueError(f"erase_linear: h has {len(h)} rows and the concept {len(concept)}")
+    centred = h - h.mean(axis=0)
+    concept = concept - concept.mean(axis=0)
+    cross = centred.T @ concept  # (D, K)
+    u, s, _ = np.linalg.svd(cross, full_matrices=False)
+    # a covariance at float32 round-off (h already erased, a constant column) spans nothing;
+    # the bound is Cauchy-Schwarz's, |cross| <= |h| |concept|
+    u = u[:, s > 1e-5 * np.linalg.norm(centred) * np.linalg.norm(concept)]
+    return (h - centred @ u @ u.T).astype(np.float32)
