@@ -22,6 +22,19 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
+def replica_ari(features, population, k: int = 3) -> dict:
+    """Each replica's own k-division (K-means seed 0, the paper's ten starts): the ARI between
+    every two replicas and against the true populations, which shows whether a low agreement
+    is one replica apart or all of them."""
+    from sklearn.metrics import adjusted_rand_score
+
+    from manga_ssl.analysis.clustering import PAPER_N_INIT, kmeans_labels, prepare
+
+    labels = [kmeans_labels(prepare(h, "simclr"), k, 0, PAPER_N_INIT) for h in features]
+    between = [[round(adjusted_rand_score(a, b), 2) for b in labels] for a in labels]
+    return {"between": between, "truth": [round(adjusted_rand_score(population, a), 2) for a in labels]}
+
+
 def main() -> None:
     from science_study import score
 
@@ -54,6 +67,8 @@ def main() -> None:
             h = erase_linear(h, instrument_concept(rows, erase, given))
         features.append(h)
     out = score(features, plateifu, catalogue, truth, [2, 3], [0, 1, 2])
+    out["replica_ari"] = replica_ari(features, truth.set_index("plateifu")["population"].reindex(plateifu))
+    print(f"k=3 ARI between replicas {out['replica_ari']['between']}, against the truth {out['replica_ari']['truth']}")
     p, g = out["probe_r2"], out["probe_r2_given_physical"]
     print(
         f"{args.label} {args.representation}: k=2 agree {out['k2']['agreement']:.0f}%; k=3 agree "

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from manga_ssl.analysis.probes import linear_probe_r2
-from manga_ssl.ssl.erasure import erase_linear, instrument_concept
+from manga_ssl.ssl.erasure import apply_erasure, erase_linear, erasure, instrument_concept
 
 
 def survey(n=800, dims=32, seed=0):
@@ -38,6 +38,11 @@ def test_erasure_leaves_no_linear_trace_of_the_concept_and_changes_nothing_else(
     assert linear_probe_r2(erased, catalogue[["age"]].to_numpy())[0] > 0.95
     # erasing twice is erasing once
     np.testing.assert_allclose(erase_linear(erased, concept), erased, atol=1e-4)
+    # the survey's erasure applied to galaxies one at a time (as placing new galaxies does)
+    mean, basis = erasure(h, concept)
+    assert basis.shape == (h.shape[1], 1)
+    one_by_one = np.vstack([apply_erasure(row[None], mean, basis) for row in h[:5]])
+    np.testing.assert_allclose(one_by_one, erased[:5], atol=1e-5)
 
 
 def test_given_the_physics_only_the_instruments_own_scatter_is_erased():

@@ -304,6 +304,9 @@ def test_run_api_returns_the_workflows_own_numbers(tiny_run):
     assert not (res / "simclr/relative-all+footprint_erased").exists()
     assert run.erased("simclr-relative-all+footprint_erased") == ["n_fibres", "re_arcsec"]
     assert run.erased("simclr-relative-all+footprint") == []
+    assert run.encoder_path("simclr-relative-all+footprint_erased", 1) == run.encoder_path(
+        "simclr-relative-all+footprint", 1
+    )
     ids, erased, meta = read_representation(res / "embeddings/simclr-relative-all+footprint_erased-seed0.parquet")
     assert meta["encoder"].endswith("relative-all+footprint/seed0/encoder.keras") and meta["dihedral_average"] is True
     cat = pd.read_parquet(res / "preprocess/catalogue.parquet").set_index("plateifu").loc[ids].reset_index()
@@ -336,6 +339,9 @@ def test_placing_the_runs_own_galaxies_finds_each_itself_and_its_clusters(tiny_r
     divisions = json.loads((res / "tables/divisions.json").read_text())
     names = ["simclr-relative-all", "simclr-individual-all", "simclr-relative-no_vband"]
     names += ["simclr-individual-no_vband", "simclr-relative-vband_kinematics", "simclr-relative-all+footprint"]
+    # the erased h: the footprint method's encoders, then the survey's own erasure (each
+    # galaxy finds itself, at distance 0, only if both are applied as the run applied them)
+    names += ["simclr-relative-all+footprint_erased"]
     assert len(replicas) == 3 * len(names) * 2  # galaxies x representations x replicas
     for name in names:
         letters = name.startswith("simclr-individual")
@@ -356,12 +362,6 @@ def test_placing_the_runs_own_galaxies_finds_each_itself_and_its_clusters(tiny_r
         prefix = row["representation"].replace("-", "_").replace("+", "_")
         assert row["cluster"] == cat.loc[row["plateifu"], f"{prefix}_k{k}_cluster"]
         assert row["n_agree"] / row["n_replicas"] == pytest.approx(cat.loc[row["plateifu"], f"{prefix}_k{k}_consensus"])
-    # an erased h is left out above (the erasure is the run's survey's) and refused when named
-    from manga_ssl.catalogue.placement import place
-    from manga_ssl.catalogue.run import Run
-
-    with pytest.raises(ValueError, match=r"footprint_erased: its h is erased of \['n_fibres', 're_arcsec'\]"):
-        place(Run(res), cubes[1:2], names=["simclr-relative-all+footprint_erased"])
 
 
 def test_every_rule_logs_and_benchmarks(tiny_run):

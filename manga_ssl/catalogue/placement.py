@@ -80,6 +80,7 @@ def place(run: Run, cubes, names=None, n_neighbours=None):
     representation and replica, and one per file that could not be used."""
     import keras
 
+    from manga_ssl.ssl.erasure import apply_erasure
     from manga_ssl.ssl.model import embed
 
     size, sn_min = int(run.header["IMSIZE"]), float(run.header["SNMIN"])
@@ -91,9 +92,7 @@ def place(run: Run, cubes, names=None, n_neighbours=None):
         except GalaxyRejected as exc:
             log.warning("rejected %s: %s", exc.file, exc.reason)
             rejected.append({"file": exc.file, "reason": exc.reason})
-    # an erased h (simclr.erase_instrument) needs the survey's erasure, which placing does not
-    # reproduce: such representations are left out unless named, and then refused
-    names = names or [r for r in run.representation_names if Representation.parse(r).is_simclr and not run.erased(r)]
+    names = names or [r for r in run.representation_names if Representation.parse(r).is_simclr]
     placed, per_replica = [], []
     if galaxies:
         files, plateifu, maps, valid = (list(v) for v in zip(*galaxies))
@@ -101,11 +100,6 @@ def place(run: Run, cubes, names=None, n_neighbours=None):
         for name in names:
             if not Representation.parse(name).is_simclr:
                 raise ValueError(f"{name}: only SimCLR representations have encoders to place galaxies with")
-            if run.erased(name):
-                raise ValueError(
-                    f"{name}: its h is erased of {run.erased(name)} over the run's survey, which placing new "
-                    "galaxies does not reproduce; place them in the representation whose encoders it embeds"
-                )
             x, k = network_inputs(run, name, maps, valid), run.division_studied(name)
             letters = clustering.lettered(Representation.parse(name).normalisation)
             clusters, seeds = replica_clusters(run, name, k), run.seeds(name)
@@ -115,7 +109,10 @@ def place(run: Run, cubes, names=None, n_neighbours=None):
                 encoder = keras.models.load_model(run.encoder_path(name, seed), compile=False)
                 ids, h = run.representation(name, seed)
                 points = clustering.prepare(h, "simclr")
-                queries = clustering.prepare(embed(encoder, x, **embedding), "simclr")
+                h_queries = embed(encoder, x, **embedding)
+                if (erased := run.erasure(name, seed)) is not None:  # the survey's own erasure
+                    h_queries = apply_erasure(h_queries, *erased)
+                queries = clustering.prepare(h_queries, "simclr")
                 idx, dist = nearest_among(queries, points, n)
                 centres = clustering.centroids(points, clusters[seed].reindex(ids).to_numpy(np.int64), k)
                 found[seed] = (nearest_among(queries, centres, 1)[0][:, 0], ids[idx], dist)

@@ -149,7 +149,28 @@ class Run:
     # Files of the run that placing new galaxies needs besides the catalogue.
     def encoder_path(self, name: str, seed: int) -> Path:
         rep = Representation.parse(name)
-        return self.folder / "simclr" / f"{rep.normalisation}-{rep.tag}" / f"seed{seed}" / "encoder.keras"
+        folder = f"{rep.normalisation}-{rep.tag}"
+        if self.erased(name):  # a method that embeds another method's encoders (simclr.encoders_of)
+            folder = Path(self._embedding_description(name, seed)["encoder"]).parent.parent.name
+        return self.folder / "simclr" / folder / f"seed{seed}" / "encoder.keras"
+
+    def _embedding_description(self, name: str, seed: int) -> dict:
+        from manga_ssl.ssl.representations import read_representation
+
+        path = self.folder / "embeddings" / f"{name}-seed{seed}.parquet"
+        if not path.exists():
+            raise RunError(f"{path}: missing (the embedding of {name}, replica {seed})")
+        return read_representation(path)[2]
+
+    def erasure(self, name: str, seed: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """(mean, basis) of the instrument's erasure from a replica's h
+        (:func:`manga_ssl.ssl.erasure.apply_erasure`), or None for a plain h."""
+        if not self.erased(name):
+            return None
+        found = self._embedding_description(name, seed).get("erasure")
+        if found is None:
+            raise RunError(f"the embedding of {name}, replica {seed}, does not record its erasure")
+        return np.asarray(found["mean"]), np.asarray(found["basis"])
 
     def labels_path(self, name: str) -> Path:
         return self.folder / "clusters" / name / "labels.parquet"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from manga_ssl.ssl.device import configure_threads
-from manga_ssl.ssl.erasure import erase_linear, instrument_concept
+from manga_ssl.ssl.erasure import apply_erasure, erasure, instrument_concept
 from manga_ssl.ssl.model import embed
 from manga_ssl.ssl.tensors import in_tensor_order, load_tensors
 
@@ -61,8 +61,12 @@ def embed_replicas(
     for encoder_path, output, seed in zip(encoder_paths, outputs, seeds):
         encoder = keras.models.load_model(encoder_path, compile=False)
         h = embed(encoder, tensors["maps"], dihedral_average=dihedral_average, central_aperture=central_aperture)
+        erased = {}
         if concept is not None:
-            h = erase_linear(h, concept)
+            mean, basis = erasure(h, concept)
+            h = apply_erasure(h, mean, basis)
+            # kept with h, so that galaxies placed later are erased the same way
+            erased = {"erasure": {"mean": mean.tolist(), "basis": basis.tolist()}}
         write_representation(
             output,
             tensors["plateifu"],
@@ -79,6 +83,7 @@ def embed_replicas(
                 "central_aperture": float(central_aperture),
                 "erase_instrument": [str(c) for c in erase_instrument],
                 "erase_given": [str(c) for c in erase_given],
+                **erased,
             },
         )
         log.info(

@@ -64,22 +64,34 @@ def instrument_concept(catalogue: pd.DataFrame, columns, given=(), source: str =
     return concept
 
 
-def erase_linear(h: np.ndarray, concept: np.ndarray) -> np.ndarray:
-    """``h`` (N, D) with the directions that covary with ``concept`` (N, K) projected out.
+def erasure(h: np.ndarray, concept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The erasure of ``concept`` (N, K) from ``h`` (N, D): (h's mean (D,), an orthonormal
+    basis (D, K') of the directions of h that covary with the concept, K' <= K).
 
     The cross-covariance of h and the concept spans at most K directions of h; removing
-    them (orthogonal projection about h's mean) leaves every linear function of the result
-    uncorrelated with every column of the concept over these N galaxies, and changes h in
-    no other direction. Returns float32."""
+    them (:func:`apply_erasure`) leaves every linear function of h uncorrelated with every
+    column of the concept over these N galaxies, and changes h in no other direction."""
     h = np.asarray(h, np.float64)
     concept = np.asarray(concept, np.float64)
     if len(h) != len(concept):
-        raise ValueError(f"erase_linear: h has {len(h)} rows and the concept {len(concept)}")
-    centred = h - h.mean(axis=0)
+        raise ValueError(f"erasure: h has {len(h)} rows and the concept {len(concept)}")
+    mean = h.mean(axis=0)
+    centred = h - mean
     concept = concept - concept.mean(axis=0)
-    cross = centred.T @ concept  # (D, K)
-    u, s, _ = np.linalg.svd(cross, full_matrices=False)
+    u, s, _ = np.linalg.svd(centred.T @ concept, full_matrices=False)
     # a covariance at float32 round-off (h already erased, a constant column) spans nothing;
     # the bound is Cauchy-Schwarz's, |cross| <= |h| |concept|
-    u = u[:, s > 1e-5 * np.linalg.norm(centred) * np.linalg.norm(concept)]
-    return (h - centred @ u @ u.T).astype(np.float32)
+    return mean, u[:, s > 1e-5 * np.linalg.norm(centred) * np.linalg.norm(concept)]
+
+
+def apply_erasure(h: np.ndarray, mean: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    """``h`` (N, D) with the ``basis`` directions projected out about ``mean``, as the survey's
+    erasure does (also for galaxies placed later); float32."""
+    h = np.asarray(h, np.float64)
+    basis = np.asarray(basis, np.float64).reshape(h.shape[1], -1)
+    return (h - (h - np.asarray(mean, np.float64)) @ basis @ basis.T).astype(np.float32)
+
+
+def erase_linear(h: np.ndarray, concept: np.ndarray) -> np.ndarray:
+    """``h`` with ``concept`` erased (:func:`erasure`, then :func:`apply_erasure`); float32."""
+    return apply_erasure(h, *erasure(h, concept))
