@@ -45,6 +45,8 @@ def test_science_run_is_the_demo_with_the_papers_widths():
         ("individual", "all", "paper"),
         ("relative", "all", "footprint"),
         ("individual", "all", "further_away"),
+        ("relative", "all", "erased"),
+        ("relative", "all", "footprint_erased"),
     }
     # every scored variant at the paper's widths, the footprint method's too (the demo
     # trains that one at half the paper's widths)
@@ -54,6 +56,10 @@ def test_science_run_is_the_demo_with_the_papers_widths():
         assert settings["projection_head"] == paper["projection_head"], method
     assert method_settings(cfg["simclr"], "footprint")["augmentations"]["p_footprint"] == 0.5
     assert method_settings(cfg["simclr"], "further_away")["augmentations"]["p_redshift"] == 0.5
+    # the erased footprint method embeds the science run's footprint encoders
+    erased = method_settings(cfg["simclr"], "footprint_erased")
+    assert erased["conv_filters"] == paper["conv_filters"] and erased["epochs"] == 30
+    assert erased["erase_instrument"] == ["n_fibres", "re_arcsec"]
 
 
 def test_paper_config_carries_the_paper_settings():
