@@ -55,7 +55,7 @@ def linear_probe_r2(
     for train, test in KFold(folds, shuffle=True, random_state=seed).split(x):
         yt, yv = y[train], y[test]
         if given is not None:
-            yt, yv = _residuals(given[train], yt, given[test], yv)
+            yt, yv = residuals(given[train], yt, given[test], yv)
         pred = _ridge_fit_predict(x[train], yt, x[test])
         resid = ((yv - pred) ** 2).sum(axis=0)
         total = ((yv - yv.mean(axis=0)) ** 2).sum(axis=0)
@@ -89,7 +89,7 @@ def linear_probe_accuracy(features: np.ndarray, classes: np.ndarray, seed: int =
     return correct / len(x)
 
 
-def _residuals(g_train, y_train, g_test, y_test):
+def residuals(g_train, y_train, g_test, y_test):
     """Residuals of a least-squares fit (with intercept) of y on g, fitted on the training rows."""
     centre, scale = g_train.mean(axis=0), g_train.std(axis=0)
     scale[scale == 0] = 1.0

@@ -24,6 +24,7 @@ from astropy.io import fits
 
 from manga_ssl.catalogue.vac import CATALOGUE_HDU, EMBEDDING_CARDS, column_prefix, replica_hdu_name
 from manga_ssl.core.names import Representation
+from manga_ssl.ssl.representations import read_description
 
 
 class RunError(ValueError):
@@ -148,26 +149,27 @@ class Run:
 
     # Files of the run that placing new galaxies needs besides the catalogue.
     def encoder_path(self, name: str, seed: int) -> Path:
+        """The encoder a replica's h was computed with, as its embedding table records it: a
+        method with simclr.encoders_of embeds another method's encoders. Without the table,
+        the representation's own."""
         rep = Representation.parse(name)
         folder = f"{rep.normalisation}-{rep.tag}"
-        if self.erased(name):  # a method that embeds another method's encoders (simclr.encoders_of)
-            folder = Path(self._embedding_description(name, seed)["encoder"]).parent.parent.name
+        if (path := self._embedding_path(name, seed)).exists():
+            folder = Path(read_description(path)["encoder"]).parent.parent.name
         return self.folder / "simclr" / folder / f"seed{seed}" / "encoder.keras"
 
-    def _embedding_description(self, name: str, seed: int) -> dict:
-        from manga_ssl.ssl.representations import read_representation
-
-        path = self.folder / "embeddings" / f"{name}-seed{seed}.parquet"
-        if not path.exists():
-            raise RunError(f"{path}: missing (the embedding of {name}, replica {seed})")
-        return read_representation(path)[2]
+    def _embedding_path(self, name: str, seed: int) -> Path:
+        return self.folder / "embeddings" / f"{name}-seed{seed}.parquet"
 
     def erasure(self, name: str, seed: int) -> tuple[np.ndarray, np.ndarray] | None:
         """(mean, basis) of the instrument's erasure from a replica's h
         (:func:`manga_ssl.ssl.erasure.apply_erasure`), or None for a plain h."""
         if not self.erased(name):
             return None
-        found = self._embedding_description(name, seed).get("erasure")
+        path = self._embedding_path(name, seed)
+        if not path.exists():
+            raise RunError(f"{path}: missing (the embedding of {name}, replica {seed}, records its erasure)")
+        found = read_description(path).get("erasure")
         if found is None:
             raise RunError(f"the embedding of {name}, replica {seed}, does not record its erasure")
         return np.asarray(found["mean"]), np.asarray(found["basis"])

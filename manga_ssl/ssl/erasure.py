@@ -23,44 +23,42 @@ import numpy as np
 import pandas as pd
 
 
-def _columns(catalogue: pd.DataFrame, columns, option: str, source: str) -> np.ndarray:
+def _standardised(catalogue: pd.DataFrame, columns, option: str, source: str) -> np.ndarray:
+    """(N, len(columns)) the columns standardised over their known values
+    (:func:`manga_ssl.analysis.bias.standardised`); a missing value becomes 0, the mean, which
+    neither adds to nor takes from a covariance. Raises ValueError naming a column that
+    ``source`` lacks or that has no known value."""
+    from manga_ssl.analysis.bias import standardised
+
     missing = [c for c in columns if c not in catalogue.columns]
     if missing:
         raise ValueError(
             f"simclr.{option} names {missing}, which {source} does not have "
             f"(its columns: {', '.join(map(str, catalogue.columns))})"
         )
-    values = np.column_stack([pd.to_numeric(catalogue[c], errors="coerce").to_numpy(float) for c in columns])
-    empty = [c for c, known in zip(columns, np.isfinite(values).any(axis=0)) if not known]
+    values = catalogue[list(columns)].apply(pd.to_numeric, errors="coerce")
+    empty = [c for c in columns if not np.isfinite(values[c].to_numpy(float)).any()]
     if empty:
         raise ValueError(f"simclr.{option}: {source} has no known value of {empty}")
-    return values
-
-
-def _standardised(values: np.ndarray) -> np.ndarray:
-    """Each column to mean 0 and std 1 over its known values; a missing value becomes 0, the
-    mean, which neither adds to nor takes from a covariance."""
-    mean = np.nanmean(values, axis=0)
-    std = np.nanstd(values, axis=0)
-    out = (values - mean) / np.where(std > 0, std, 1.0)
-    return np.where(np.isfinite(out), out, 0.0)
+    return np.nan_to_num(standardised(values, columns), nan=0.0)
 
 
 def instrument_concept(catalogue: pd.DataFrame, columns, given=(), source: str = "catalogue") -> np.ndarray:
     """(N, len(columns)) what is erased, rows in ``catalogue``'s order: the standardised
     instrumental columns or, with ``given``, their residuals from a least-squares fit on the
-    standardised ``given`` columns and a constant over the whole survey.
+    ``given`` columns and a constant over the whole survey
+    (:func:`manga_ssl.analysis.probes.residuals`).
 
     Raises ValueError naming a column that the catalogue (``source``) lacks or that has no
     known value."""
+    from manga_ssl.analysis.probes import residuals
+
     if not len(columns):
         raise ValueError("simclr.erase_instrument names no column")
-    concept = _standardised(_columns(catalogue, columns, "erase_instrument", source))
+    concept = _standardised(catalogue, columns, "erase_instrument", source)
     if len(given):
-        physics = _standardised(_columns(catalogue, given, "erase_given", source))
-        design = np.column_stack([np.ones(len(physics)), physics])
-        coef, *_ = np.linalg.lstsq(design, concept, rcond=None)
-        concept = concept - design @ coef
+        physics = _standardised(catalogue, given, "erase_given", source)
+        concept = residuals(physics, concept, physics, concept)[0]
     return concept
 
 

@@ -39,12 +39,23 @@ def write_representation(path, plateifu, features, prefix: str, description: dic
     )
 
 
+def _description(schema) -> dict:
+    return json.loads((schema.metadata or {}).get(b"representation", b"{}"))
+
+
+def read_description(path) -> dict:
+    """The description of a representation table (kind, source, settings), without its rows."""
+    import pyarrow.parquet as pq
+
+    return _description(pq.read_schema(path))
+
+
 def read_representation(path) -> tuple[np.ndarray, np.ndarray, dict]:
     """(plateifu (N,), features (N, D) float32, description) of a representation table."""
     import pyarrow.parquet as pq
 
     table = pq.read_table(path)
-    meta = json.loads((table.schema.metadata or {}).get(b"representation", b"{}"))
+    meta = _description(table.schema)
     frame = table.to_pandas()
     cols = [c for c in frame.columns if c != "plateifu"]
     return frame["plateifu"].to_numpy(str), frame[cols].to_numpy(np.float32), meta

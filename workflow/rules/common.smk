@@ -188,7 +188,7 @@ def embedding_settings(wildcards):
 
 def trains_own_encoders(variant):
     """False for a variant whose method embeds another method's encoders (encoders_of)."""
-    method = variant.get("method", "paper")
+    method = Representation.simclr(variant).method
     return encoders_method(config["simclr"], method) == method
 
 
@@ -197,11 +197,15 @@ def embedding_inputs(wildcards):
     any), and the catalogue when h is erased of the instrument (simclr.erase_instrument).
     """
     channels, method = split_tag(wildcards.channels)
-    source = encoders_method(config["simclr"], method)
-    tag = channels if source == "paper" else f"{channels}+{source}"
+    source = Representation(
+        "simclr",
+        wildcards.normalisation,
+        channels,
+        encoders_method(config["simclr"], method),
+    )
     inputs = {
         "encoders": expand(
-            ENCODER, normalisation=wildcards.normalisation, channels=tag, seed=SEEDS
+            ENCODER, normalisation=source.normalisation, channels=source.tag, seed=SEEDS
         )
     }
     if variant_settings(wildcards)["erase_instrument"]:
