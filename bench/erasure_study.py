@@ -1,10 +1,11 @@
-"""The erasure study of docs/science.md section 20: a finished run's replicas of one SimCLR
+"""The erasure study of docs/science.md sections 20-21: a finished run's replicas of one SimCLR
 representation, with the instrument erased linearly from h (``manga_ssl.ssl.erasure``), scored
 against the mock survey's truth as bench/science_study.py scores a trial.
 
     .venv/bin/python bench/erasure_study.py --run results/demo --truth resources/demo/mock/truth.parquet \\
         --representation simclr-relative-all --erase n_fibres,re_arcsec \\
         --given log_mass,sigma_cen,lambda_re,age_lw_re,zh_lw_re,re_kpc --label erase-given-nf-re
+        # section 21: add --categorical n_fibres --interactions
 
 Without --erase, the representation as the run computed it (the reference row). One JSON line
 per trial appended to ``--out``.
@@ -47,11 +48,13 @@ def main() -> None:
     ap.add_argument("--representation", default="simclr-relative-all")
     ap.add_argument("--erase", default="", help="comma-separated catalogue columns to erase (none: the reference)")
     ap.add_argument("--given", default="", help="comma-separated physical catalogue columns")
+    ap.add_argument("--categorical", default="", help="comma-separated --erase columns erased as categories")
+    ap.add_argument("--interactions", action="store_true", help="also erase each term times each --given column")
     ap.add_argument("--label", default="trial")
     ap.add_argument("--out", default="results/erasure_study.jsonl")
     args = ap.parse_args()
     split = lambda text: [c for c in text.split(",") if c]  # noqa: E731
-    erase, given = split(args.erase), split(args.given)
+    erase, given, categorical = split(args.erase), split(args.given), split(args.categorical)
 
     run = Path(args.run)
     catalogue = pd.read_parquet(run / "preprocess" / "catalogue.parquet")
@@ -64,7 +67,7 @@ def main() -> None:
         plateifu, h, _ = read_representation(path)
         if erase:
             rows = catalogue.set_index("plateifu").loc[plateifu].reset_index()
-            h = erase_linear(h, instrument_concept(rows, erase, given))
+            h = erase_linear(h, instrument_concept(rows, erase, given, "catalogue", categorical, args.interactions))
         features.append(h)
     out = score(features, plateifu, catalogue, truth, [2, 3], [0, 1, 2])
     out["replica_ari"] = replica_ari(features, truth.set_index("plateifu")["population"].reindex(plateifu))
@@ -79,6 +82,7 @@ def main() -> None:
         flush=True,
     )
     record = {"label": args.label, "representation": args.representation, "erase": erase, "given": given}
+    record |= {"categorical": categorical, "interactions": args.interactions}
     with open(args.out, "a") as f:
         f.write(json.dumps({**record, "run": str(run), "replicas": len(paths), **out}) + "\n")
 

@@ -81,6 +81,84 @@ def test_the_concept_is_standardised_and_missing_columns_are_named():
         erase_linear(np.zeros((5, 3)), np.zeros((4, 1)))
 
 
+def bundles(n=900, dims=32, seed=1):
+    """A survey observed through the five bundle sizes, and three imprints of the bundle on h
+    that erasing the number of fibres linearly misses: the 61-fibre bundle's own offset (not
+    in proportion to the number of fibres), and the bundle times the age (its sign flips
+    with the age)."""
+    rng = np.random.default_rng(seed)
+    n_fibres = rng.choice([19, 37, 61, 91, 127], n)
+    mass, age = rng.normal(size=n), rng.normal(size=n)
+    catalogue = pd.DataFrame(
+        {"plateifu": [f"9000-{i}" for i in range(n)], "n_fibres": n_fibres, "log_mass": mass, "age": age}
+    )
+    imprints = {
+        "bundle61": (n_fibres == 61).astype(float),
+        "bundle_x_age": (n_fibres - n_fibres.mean()) / n_fibres.std() * age,
+    }
+
+    def h_of(*signals):
+        columns = np.column_stack([mass, age, *signals])
+        return columns @ rng.normal(size=(columns.shape[1], dims)) + 0.05 * rng.normal(size=(n, dims))
+
+    return catalogue, imprints, h_of
+
+
+def test_a_bundle_size_erased_as_a_category_takes_its_own_imprint_with_it():
+    catalogue, imprints, h_of = bundles()
+    h = h_of(imprints["bundle61"])
+    r2 = lambda x, y: linear_probe_r2(x, np.asarray(y, float)[:, None])[0]  # noqa: E731
+    # 61 fibres sit mid-range: as a number, the bundle size covaries little with that imprint,
+    linear = erase_linear(h, instrument_concept(catalogue, ["n_fibres"], given=["log_mass", "age"]))
+    # most of which stays
+    assert r2(linear, imprints["bundle61"]) > 0.7
+    concept = instrument_concept(catalogue, ["n_fibres"], given=["log_mass", "age"], categorical=["n_fibres"])
+    assert concept.shape == (len(catalogue), 5)  # one indicator per bundle size
+    erased = erase_linear(h, concept)
+    assert r2(erased, imprints["bundle61"]) < 0.05
+    assert r2(erased, catalogue["n_fibres"] == 127) < 0.05  # nor any other bundle size
+    # the physics stays: four of 32 directions go, all along the bundles
+    assert min(r2(erased, catalogue[c]) for c in ("log_mass", "age")) > 0.95
+    assert np.linalg.matrix_rank(h - erased, tol=1e-3) == 4
+
+
+def test_interactions_erase_an_imprint_that_depends_on_the_physics():
+    catalogue, imprints, h_of = bundles()
+    h = h_of(imprints["bundle_x_age"])
+    r2 = lambda x, y: linear_probe_r2(x, np.asarray(y, float)[:, None])[0]  # noqa: E731
+    given = ["log_mass", "age"]
+    # the bundle times the age is uncorrelated with the bundle: a plain erasure leaves it
+    plain = erase_linear(h, instrument_concept(catalogue, ["n_fibres"], given=given))
+    assert r2(plain, imprints["bundle_x_age"]) > 0.9
+    concept = instrument_concept(catalogue, ["n_fibres"], given=given, interactions=True)
+    assert concept.shape == (len(catalogue), 3)  # the bundle, times the mass, times the age
+    erased = erase_linear(h, concept)
+    assert r2(erased, imprints["bundle_x_age"]) < 0.05
+    assert min(r2(erased, catalogue[c]) for c in given) > 0.95
+    # with the bundle sizes as categories too: five indicators, each also times each column
+    both = instrument_concept(catalogue, ["n_fibres"], given=given, categorical=["n_fibres"], interactions=True)
+    assert both.shape == (len(catalogue), 15)
+    assert r2(erase_linear(h, both), imprints["bundle_x_age"]) < 0.05
+
+
+def test_categories_and_interactions_are_checked():
+    catalogue, _, _ = bundles(n=60)
+    with pytest.raises(ValueError, match=r"erase_categorical names \['ifu'\], which simclr.erase_instrument does not"):
+        instrument_concept(catalogue, ["n_fibres"], categorical=["ifu"])
+    with pytest.raises(ValueError, match="erase_interactions.*needs simclr.erase_given"):
+        instrument_concept(catalogue, ["n_fibres"], interactions=True)
+    with pytest.raises(ValueError, match=r"log_mass has 60 distinct values in cat\.parquet.*erase it as a number"):
+        instrument_concept(catalogue, ["log_mass"], categorical=["log_mass"], source="cat.parquet")
+    # one bundle size in the whole survey: nothing to erase, nothing changes
+    catalogue["n_fibres"] = 127
+    h = np.random.default_rng(0).normal(size=(60, 8))
+    concept = instrument_concept(catalogue, ["n_fibres"], categorical=["n_fibres"])
+    np.testing.assert_allclose(erase_linear(h, concept), h, atol=1e-6)
+    # a galaxy without a bundle size sits at the mean of every indicator
+    catalogue.loc[:29, "n_fibres"], catalogue.loc[5, "n_fibres"] = 19, np.nan
+    assert np.all(instrument_concept(catalogue, ["n_fibres"], categorical=["n_fibres"])[5] == 0)
+
+
 def config_with(methods, variants):
     return {"simclr": {"methods": methods, "variants": variants}}
 
@@ -105,4 +183,10 @@ def test_a_method_that_embeds_another_methods_encoders_inherits_its_settings_and
         validate_config(config_with(bad, variants), SCHEMA)
     bad = {**methods, "footprint_erased": {"encoders_of": "nowhere", "erase_instrument": ["z"]}}
     with pytest.raises(ConfigError, match=r"encoders_of': 'nowhere' is not 'paper' or a method"):
+        validate_config(config_with(bad, variants), SCHEMA)
+    bad = {**methods, "footprint_erased": {**methods["footprint_erased"], "erase_categorical": ["re_arcsec"]}}
+    with pytest.raises(ConfigError, match=r"footprint_erased\.erase_categorical' names \['re_arcsec'\]"):
+        validate_config(config_with(bad, variants), SCHEMA)
+    bad = {**methods, "footprint_erased": {**methods["footprint_erased"], "erase_interactions": True}}
+    with pytest.raises(ConfigError, match=r"erase_interactions' .* 'simclr\.methods\.footprint_erased\.erase_given"):
         validate_config(config_with(bad, variants), SCHEMA)

@@ -361,6 +361,8 @@ def write_representations(tables: dict, config: dict, out) -> None:
                 *((card, kind(meta.get(key, kind())), note) for key, (card, kind, note) in EMBEDDING_CARDS.items()),
                 ("ERASED", ",".join(meta.get("erase_instrument", [])), "catalogue columns erased from h; '': none"),
                 ("ERASEGIV", ",".join(meta.get("erase_given", [])), "physical columns the erasure was given"),
+                ("ERASECAT", ",".join(meta.get("erase_categorical", [])), "erased as categories, one per value"),
+                ("ERASEINT", bool(meta.get("erase_interactions", False)), "also erased times the given physics"),
             ]
             columns = [
                 Column("plateifu", "", "MaNGA PLATE-IFU"),

@@ -56,7 +56,14 @@ def validate_config(config: dict, schema_path) -> dict:
 
 
 #: simclr settings that change how h is computed from a trained encoder, not the training
-EMBEDDING_KEYS = ("dihedral_average", "central_aperture", "erase_instrument", "erase_given")
+EMBEDDING_KEYS = (
+    "dihedral_average",
+    "central_aperture",
+    "erase_instrument",
+    "erase_given",
+    "erase_categorical",
+    "erase_interactions",
+)
 
 
 def method_settings(simclr: dict, method: str) -> dict:
@@ -112,6 +119,25 @@ def _method_problems(config: dict, schema: dict) -> list[str]:
         for err in jsonschema.Draft202012Validator(simclr_schema).iter_errors(merged):
             text = _describe(err).replace("config key '", f"config key 'simclr.methods.{name}.", 1)
             problems.append(text.replace("(allowed under ", f"(allowed under simclr.methods.{name}."))
+        problems += _erasure_problems(merged, f"simclr.methods.{name}")
+    return problems + _erasure_problems(config["simclr"], "simclr")
+
+
+def _erasure_problems(settings: dict, where: str) -> list[str]:
+    """The erasure's keys must agree: categories among the erased columns, interactions
+    with the physics only when the physics is given."""
+    problems = []
+    stray = [c for c in settings.get("erase_categorical", []) if c not in settings.get("erase_instrument", [])]
+    if stray:
+        problems.append(
+            f"config key '{where}.erase_categorical' names {stray}, which '{where}.erase_instrument' "
+            f"does not ({settings.get('erase_instrument', [])})"
+        )
+    if settings.get("erase_interactions") and not settings.get("erase_given"):
+        problems.append(
+            f"config key '{where}.erase_interactions' multiplies the instrument by the physics: "
+            f"'{where}.erase_given' must name the physical columns"
+        )
     return problems
 
 

@@ -24,6 +24,8 @@ def embed_replicas(
     central_aperture: float = 0.0,
     erase_instrument=(),
     erase_given=(),
+    erase_categorical=(),
+    erase_interactions: bool = False,
     catalogue_path=None,
 ) -> None:
     """The embed_simclr rule: for each replica of a variant, the representation h of every
@@ -31,9 +33,9 @@ def embed_replicas(
     ``model.embed``). The replicas share one job, since loading TensorFlow takes longer than
     embedding a survey of a thousand galaxies.
 
-    Beyond the paper, ``erase_instrument`` (catalogue columns, read from ``catalogue_path``)
-    and ``erase_given``: each replica's h with the instrument erased linearly
-    (:mod:`manga_ssl.ssl.erasure`)."""
+    Beyond the paper, ``erase_instrument`` (catalogue columns, read from ``catalogue_path``),
+    ``erase_given``, ``erase_categorical`` and ``erase_interactions``: each replica's h with
+    the instrument erased linearly (:func:`manga_ssl.ssl.erasure.instrument_concept`)."""
     import keras
 
     from manga_ssl.ssl.representations import write_representation
@@ -52,11 +54,16 @@ def embed_replicas(
         import pandas as pd
 
         catalogue = in_tensor_order(pd.read_parquet(catalogue_path), tensors)
-        concept = instrument_concept(catalogue, erase_instrument, erase_given, source=str(catalogue_path))
+        concept = instrument_concept(
+            catalogue, erase_instrument, erase_given, str(catalogue_path), erase_categorical, erase_interactions
+        )
         log.info(
-            "erasing %s%s from h",
+            "erasing %s%s%s%s from h: %d terms",
             list(erase_instrument),
+            f" ({list(erase_categorical)} as categories)" if erase_categorical else "",
+            ", and each times each physical column" if erase_interactions else "",
             f" (their residuals given {list(erase_given)})" if erase_given else "",
+            concept.shape[1],
         )
     for encoder_path, output, seed in zip(encoder_paths, outputs, seeds):
         encoder = keras.models.load_model(encoder_path, compile=False)
@@ -83,6 +90,8 @@ def embed_replicas(
                 "central_aperture": float(central_aperture),
                 "erase_instrument": [str(c) for c in erase_instrument],
                 "erase_given": [str(c) for c in erase_given],
+                "erase_categorical": [str(c) for c in erase_categorical],
+                "erase_interactions": bool(erase_interactions),
                 **erased,
             },
         )

@@ -43,21 +43,66 @@ def _standardised(catalogue: pd.DataFrame, columns, option: str, source: str) ->
     return np.nan_to_num(standardised(values, columns), nan=0.0)
 
 
-def instrument_concept(catalogue: pd.DataFrame, columns, given=(), source: str = "catalogue") -> np.ndarray:
-    """(N, len(columns)) what is erased, rows in ``catalogue``'s order: the standardised
-    instrumental columns or, with ``given``, their residuals from a least-squares fit on the
-    ``given`` columns and a constant over the whole survey
+#: a categorical column with more values than this is not a category (e.g. a redshift)
+MAX_CATEGORIES = 12
+
+
+def _categories(catalogue: pd.DataFrame, column: str, source: str) -> np.ndarray:
+    """(N, V) one standardised indicator per known value of a column (e.g. the bundle sizes),
+    a missing value at the mean (0). Raises ValueError for a column with more than
+    :data:`MAX_CATEGORIES` values."""
+    _standardised(catalogue, [column], "erase_instrument", source)  # the same checks
+    values = catalogue[column]
+    known = sorted(values.dropna().unique())
+    if len(known) > MAX_CATEGORIES:
+        raise ValueError(
+            f"simclr.erase_categorical: {column} has {len(known)} distinct values in {source}; a "
+            f"category per value needs at most {MAX_CATEGORIES}: erase it as a number"
+        )
+    indicators = pd.DataFrame({v: (values == v).astype(float).where(values.notna()) for v in known})
+    return _standardised(indicators, known, "erase_instrument", source)
+
+
+def instrument_concept(
+    catalogue: pd.DataFrame,
+    columns,
+    given=(),
+    source: str = "catalogue",
+    categorical=(),
+    interactions: bool = False,
+) -> np.ndarray:
+    """(N, M) what is erased, rows in ``catalogue``'s order: the standardised instrumental
+    columns or, with ``given``, their residuals from a least-squares fit on the ``given``
+    columns and a constant over the whole survey
     (:func:`manga_ssl.analysis.probes.residuals`).
 
+    ``categorical``: columns of ``columns`` taken as categories, one indicator per value,
+    not as numbers: h need not move with the number of fibres in proportion, each bundle
+    size may leave its own imprint. ``interactions`` (needs ``given``): each instrumental
+    term times each standardised ``given`` column as well, since a bundle crops a large disc
+    and a compact elliptical differently: the instrument's imprint on h depends on the
+    galaxy's physics (docs/science.md, section 21).
+
     Raises ValueError naming a column that the catalogue (``source``) lacks or that has no
-    known value."""
+    known value, a categorical column not among ``columns`` or with too many values, and
+    interactions without ``given``."""
     from manga_ssl.analysis.probes import residuals
 
     if not len(columns):
         raise ValueError("simclr.erase_instrument names no column")
-    concept = _standardised(catalogue, columns, "erase_instrument", source)
+    stray = [c for c in categorical if c not in columns]
+    if stray:
+        raise ValueError(f"simclr.erase_categorical names {stray}, which simclr.erase_instrument does not")
+    if interactions and not len(given):
+        raise ValueError("simclr.erase_interactions: the instrument times the physics needs simclr.erase_given")
+    numbers = [c for c in columns if c not in categorical]
+    terms = [_standardised(catalogue, numbers, "erase_instrument", source)] if numbers else []
+    terms += [_categories(catalogue, c, source) for c in categorical]
+    concept = np.hstack(terms)
     if len(given):
         physics = _standardised(catalogue, given, "erase_given", source)
+        if interactions:
+            concept = np.hstack([concept, *(concept * physics[:, [j]] for j in range(physics.shape[1]))])
         concept = residuals(physics, concept, physics, concept)[0]
     return concept
 
