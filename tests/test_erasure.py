@@ -79,6 +79,10 @@ def test_the_concept_is_standardised_and_missing_columns_are_named():
         instrument_concept(catalogue, ["age"])
     with pytest.raises(ValueError, match="rows"):
         erase_linear(np.zeros((5, 3)), np.zeros((4, 1)))
+    # as many erased terms as h has dimensions: nothing of h would be left
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="terms span all 3 dimensions of h"):
+        erase_linear(rng.normal(size=(50, 3)), rng.normal(size=(50, 4)))
 
 
 def bundles(n=900, dims=32, seed=1):

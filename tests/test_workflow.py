@@ -247,7 +247,7 @@ def test_catalogue_opens_with_astropy_with_the_documented_columns_and_units(tiny
             name, seed = hdu.header["REPRNAME"], hdu.header["SEED"]
             erased = name.endswith("+footprint_erased")
             assert hdu.header["ERASED"] == ("n_fibres,re_arcsec" if erased else "")
-            assert (hdu.header["ERASECAT"], hdu.header["ERASEINT"]) == (("n_fibres", True) if erased else ("", False))
+            assert (hdu.header["ERASECAT"], hdu.header["ERASEINT"]) == (("n_fibres" if erased else ""), False)
             h = pd.read_parquet(res / f"embeddings/{name}-seed{seed}.parquet")
             assert list(hdu.data["plateifu"]) == list(h["plateifu"])
             assert np.array_equal(hdu.data["h"], h.drop(columns="plateifu").to_numpy(np.float32)), hdu.name

@@ -70,7 +70,10 @@ def embed_replicas(
         h = embed(encoder, tensors["maps"], dihedral_average=dihedral_average, central_aperture=central_aperture)
         erased = {}
         if concept is not None:
-            mean, basis = erasure(h, concept)
+            try:
+                mean, basis = erasure(h, concept)
+            except ValueError as err:
+                raise ValueError(f"{output} (the encoder {encoder_path}): {err}") from err
             h = apply_erasure(h, mean, basis)
             # kept with h, so that galaxies placed later are erased the same way
             erased = {"erasure": {"mean": mean.tolist(), "basis": basis.tolist()}}

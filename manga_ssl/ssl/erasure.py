@@ -113,7 +113,8 @@ def erasure(h: np.ndarray, concept: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
     The cross-covariance of h and the concept spans at most K directions of h; removing
     them (:func:`apply_erasure`) leaves every linear function of h uncorrelated with every
-    column of the concept over these N galaxies, and changes h in no other direction."""
+    column of the concept over these N galaxies, and changes h in no other direction.
+    Raises ValueError when they are all of h's directions."""
     h = np.asarray(h, np.float64)
     concept = np.asarray(concept, np.float64)
     if len(h) != len(concept):
@@ -124,7 +125,14 @@ def erasure(h: np.ndarray, concept: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     u, s, _ = np.linalg.svd(centred.T @ concept, full_matrices=False)
     # a covariance at float32 round-off (h already erased, a constant column) spans nothing;
     # the bound is Cauchy-Schwarz's, |cross| <= |h| |concept|
-    return mean, u[:, s > 1e-5 * np.linalg.norm(centred) * np.linalg.norm(concept)]
+    basis = u[:, s > 1e-5 * np.linalg.norm(centred) * np.linalg.norm(concept)]
+    if basis.shape[1] >= h.shape[1]:
+        raise ValueError(
+            f"erasure: the {concept.shape[1]} erased terms span all {h.shape[1]} dimensions of h, "
+            "which would leave every galaxy at the same point; erase fewer terms (no "
+            "erase_interactions, fewer columns) or embed a wider encoder"
+        )
+    return mean, basis
 
 
 def apply_erasure(h: np.ndarray, mean: np.ndarray, basis: np.ndarray) -> np.ndarray:
