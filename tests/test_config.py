@@ -32,6 +32,36 @@ def test_other_mock_surveys_are_valid_over_the_demo(name):
     assert over_the_demo(f"config/mocks/{name}")["survey"]["n_galaxies"] == 1000
 
 
+@pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "config" / "studies").glob("*.yaml")))
+def test_study_configs_are_valid_over_the_demo_and_every_mock(name):
+    """config/studies/*.yaml are laid over the demo, alone or after a config/mocks/*.yaml."""
+    from snakemake.utils import update_config
+
+    cfg = over_the_demo(f"config/studies/{name}")
+    assert cfg["simclr"]["variants"]
+    study = yaml.safe_load((ROOT / "config/studies" / name).read_text())
+    for mock in sorted((ROOT / "config" / "mocks").glob("*.yaml")):
+        layered = yaml.safe_load((ROOT / "config/demo.yaml").read_text())
+        update_config(layered, yaml.safe_load(mock.read_text()))
+        update_config(layered, study)
+        validate_config(layered, SCHEMA)
+
+
+def test_paper_and_erased_study_trains_only_the_papers_replicas():
+    """The study scores the erased representation on another survey from the paper's replicas."""
+    cfg = over_the_demo("config/studies/paper-and-erased.yaml")
+    variants = {(v["normalisation"], v["channels"], v.get("method", "paper")) for v in cfg["simclr"]["variants"]}
+    assert variants == {("relative", "all", "paper"), ("relative", "all", "erased")}
+    assert method_settings(cfg["simclr"], "erased")["encoders_of"] == "paper"
+    # the same erasure as the demo's
+    demo = load_config(ROOT / "config/demo.yaml", SCHEMA)["simclr"]
+
+    def erasure(simclr):
+        return {k: v for k, v in method_settings(simclr, "erased").items() if k != "variants"}
+
+    assert erasure(cfg["simclr"]) == erasure(demo)
+
+
 def test_science_run_is_the_demo_with_the_papers_widths():
     """config/science.yaml is laid over the demo as snakemake lays config files (make science)."""
     cfg = over_the_demo("config/science.yaml")
