@@ -62,6 +62,25 @@ def test_paper_and_erased_study_trains_only_the_papers_replicas():
     assert erasure(cfg["simclr"]) == erasure(demo)
 
 
+def test_demo_with_footprint_study_adds_only_the_footprint_rows():
+    """The study brings back the footprint method's rows over the demo's own replicas: the
+    demo's variants unchanged, the footprint method and its erased encoders added."""
+
+    def variant_set(cfg):
+        return {(v["normalisation"], v["channels"], v.get("method", "paper")) for v in cfg["simclr"]["variants"]}
+
+    demo = load_config(ROOT / "config/demo.yaml", SCHEMA)
+    study = over_the_demo("config/studies/demo-with-footprint.yaml")
+    assert study["run_name"] == demo["run_name"]
+    assert variant_set(study) - variant_set(demo) == {
+        ("relative", "all", "footprint"),
+        ("relative", "all", "footprint_erased"),
+    }
+    assert variant_set(demo) < variant_set(study)
+    assert method_settings(study["simclr"], "footprint_erased")["encoders_of"] == "footprint"
+    assert method_settings(study["simclr"], "footprint")["epochs"] == 60
+
+
 def test_science_run_is_the_demo_with_the_papers_widths():
     """config/science.yaml is laid over the demo as snakemake lays config files (make science)."""
     cfg = over_the_demo("config/science.yaml")
