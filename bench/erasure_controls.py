@@ -18,7 +18,31 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-GIVEN = ["log_mass", "sigma_cen", "lambda_re", "age_lw_re", "zh_lw_re", "re_kpc"]
+SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def load_run_config(path) -> dict:
+    """A config file as the workflow reads it: validated, defaults filled."""
+    from manga_ssl.core.config import load_config
+
+    return load_config(path, SCHEMA)
+
+
+def erased_concept(catalogue: pd.DataFrame, config: dict) -> np.ndarray:
+    """The instrument concept of the config's ``erased`` method (the demo's erasure), for the
+    catalogue's rows in their order."""
+    from manga_ssl.core.config import method_settings
+    from manga_ssl.ssl.erasure import instrument_concept
+
+    erased = method_settings(config["simclr"], "erased")
+    return instrument_concept(
+        catalogue,
+        erased["erase_instrument"],
+        erased["erase_given"],
+        "catalogue",
+        erased["erase_categorical"],
+        erased["erase_interactions"],
+    )
 
 
 def chance_counts(h, concept, rank, seed, permutations=100, level=0.95) -> dict:
@@ -44,18 +68,20 @@ def main() -> None:
     from manga_ssl.analysis import bias
     from manga_ssl.analysis.kmeans import cluster_runs
     from manga_ssl.analysis.labels import labels_frame
-    from manga_ssl.ssl.erasure import apply_erasure, erasure, instrument_concept
+    from manga_ssl.ssl.erasure import apply_erasure, erasure
     from manga_ssl.ssl.representations import read_representation
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--run", required=True, help="a finished run's results folder")
     ap.add_argument("--truth", required=True, help="the mock survey's truth.parquet")
+    ap.add_argument("--config", default="config/demo.yaml", help="whose `erased` method's erasure")
     ap.add_argument("--representation", default="simclr-relative-all+averaged")
     ap.add_argument("--kmeans-seeds", type=int, default=3)
     ap.add_argument("--out", default="results/erasure_controls.jsonl")
     args = ap.parse_args()
 
     run = Path(args.run)
+    config = load_run_config(args.config)
     catalogue = pd.read_parquet(run / "preprocess" / "catalogue.parquet")
     truth = pd.read_parquet(args.truth)
     paths = sorted((run / "embeddings").glob(f"{args.representation}-seed*.parquet"))
@@ -63,7 +89,7 @@ def main() -> None:
     for replica, path in enumerate(paths):
         plateifu, h, _ = read_representation(path)
         rows = catalogue.set_index("plateifu").loc[plateifu].reset_index()
-        concept = instrument_concept(rows, ["n_fibres", "re_arcsec"], GIVEN, "catalogue", ["n_fibres"], True)
+        concept = erased_concept(rows, config)
         mean, basis = erasure(h, concept)
         k = basis.shape[1]
         rng = np.random.default_rng(100 + replica)

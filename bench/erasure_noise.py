@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-GIVEN = ["log_mass", "sigma_cen", "lambda_re", "age_lw_re", "zh_lw_re", "re_kpc"]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def movement(reference: np.ndarray, perturbed: np.ndarray) -> float:
@@ -30,28 +31,29 @@ def movement(reference: np.ndarray, perturbed: np.ndarray) -> float:
 
 def main() -> None:
     import keras
+    from erasure_controls import erased_concept, load_run_config
     from sklearn.cluster import KMeans
     from sklearn.metrics import adjusted_rand_score
 
     from manga_ssl.analysis.clustering import prepare
-    from manga_ssl.ssl.erasure import apply_erasure, erasure, instrument_concept
+    from manga_ssl.ssl.erasure import apply_erasure, erasure
     from manga_ssl.ssl.model import embed
     from manga_ssl.ssl.tensors import in_tensor_order, load_tensors
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--run", required=True, help="a finished run's results folder")
     ap.add_argument("--truth", required=True, help="the mock survey's truth.parquet")
+    ap.add_argument("--config", default="config/demo.yaml", help="whose `erased` method's erasure")
     ap.add_argument("--seeds", default="0,1,2", help="the replicas of simclr/relative-all")
     ap.add_argument("--noise-seed", type=int, default=0)
     ap.add_argument("--out", default="results/erasure_noise.jsonl")
     args = ap.parse_args()
 
     run = Path(args.run)
-    with np.load(run / "tensors" / "relative.npz") as npz:
-        every_channel = [str(c) for c in npz["channels"]]  # the variant 'all': the five maps
-    tensors = load_tensors(run / "tensors" / "relative.npz", every_channel)
+    config = load_run_config(args.config)
+    tensors = load_tensors(run / "tensors" / "relative.npz", config["channel_sets"]["all"])
     catalogue = in_tensor_order(pd.read_parquet(run / "preprocess" / "catalogue.parquet"), tensors)
-    concept = instrument_concept(catalogue, ["n_fibres", "re_arcsec"], GIVEN, "catalogue", ["n_fibres"], True)
+    concept = erased_concept(catalogue, config)
     population = pd.read_parquet(args.truth).set_index("plateifu")["population"].reindex(tensors["plateifu"])
     rng = np.random.default_rng(args.noise_seed)
     maps = tensors["maps"]

@@ -24,6 +24,11 @@ def over_the_demo(overlay: str) -> dict:
     return validate_config(cfg, SCHEMA)
 
 
+def variant_set(cfg: dict) -> set:
+    """A config's SimCLR variants as (normalisation, channels, method)."""
+    return {(v["normalisation"], v["channels"], v.get("method", "paper")) for v in cfg["simclr"]["variants"]}
+
+
 @pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "config" / "mocks").glob("*.yaml")))
 def test_other_mock_surveys_are_valid_over_the_demo(name):
     """config/mocks/*.yaml are laid over the demo (--configfile config/demo.yaml <file>)."""
@@ -50,7 +55,7 @@ def test_study_configs_are_valid_over_the_demo_and_every_mock(name):
 def test_paper_and_erased_study_trains_only_the_papers_replicas():
     """The study scores the erased representation on another survey from the paper's replicas."""
     cfg = over_the_demo("config/studies/paper-and-erased.yaml")
-    variants = {(v["normalisation"], v["channels"], v.get("method", "paper")) for v in cfg["simclr"]["variants"]}
+    variants = variant_set(cfg)
     assert variants == {("relative", "all", "paper"), ("relative", "all", "erased")}
     assert method_settings(cfg["simclr"], "erased")["encoders_of"] == "paper"
     # the same erasure as the demo's
@@ -65,9 +70,6 @@ def test_paper_and_erased_study_trains_only_the_papers_replicas():
 def test_demo_with_footprint_study_adds_only_the_footprint_rows():
     """The study brings back the footprint method's rows over the demo's own replicas: the
     demo's variants unchanged, the footprint method and its erased encoders added."""
-
-    def variant_set(cfg):
-        return {(v["normalisation"], v["channels"], v.get("method", "paper")) for v in cfg["simclr"]["variants"]}
 
     demo = load_config(ROOT / "config/demo.yaml", SCHEMA)
     study = over_the_demo("config/studies/demo-with-footprint.yaml")
@@ -88,7 +90,7 @@ def test_science_run_is_the_demo_with_the_papers_widths():
     assert cfg["run_name"] == "science" and cfg["survey"]["n_galaxies"] == 1000
     for key in ("conv_filters", "kernel_sizes", "projection_head", "temperature"):
         assert cfg["simclr"][key] == paper[key]
-    variants = {(v["normalisation"], v["channels"], v.get("method", "paper")) for v in cfg["simclr"]["variants"]}
+    variants = variant_set(cfg)
     assert variants == {
         ("relative", "all", "paper"),
         ("individual", "all", "paper"),
