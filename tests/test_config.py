@@ -83,6 +83,22 @@ def test_demo_with_footprint_study_adds_only_the_footprint_rows():
     assert method_settings(study["simclr"], "footprint")["epochs"] == 60
 
 
+def test_ten_replicas_study_extends_the_demos_replicas_to_the_papers_ten():
+    """The study trains the paper's ten replicas (config/config.yaml's seeds) of the demo's
+    own variants under the demo's run name, its seeds starting with the demo's, so the
+    replicas already trained are reused."""
+    demo = load_config(ROOT / "config/demo.yaml", SCHEMA)
+    study = over_the_demo("config/studies/ten-replicas.yaml")
+    paper = load_config(ROOT / "config/config.yaml", SCHEMA)
+    assert study["run_name"] == demo["run_name"]
+    assert study["simclr"]["seeds"] == paper["simclr"]["seeds"] and len(paper["simclr"]["seeds"]) == 10
+    assert study["simclr"]["seeds"][: len(demo["simclr"]["seeds"])] == demo["simclr"]["seeds"]
+    assert variant_set(study) < variant_set(demo)
+    assert {key: v for key, v in study["simclr"].items() if key not in ("seeds", "variants")} == {
+        key: v for key, v in demo["simclr"].items() if key not in ("seeds", "variants")
+    }
+
+
 def test_science_run_is_the_demo_with_the_papers_widths():
     """config/science.yaml is laid over the demo as snakemake lays config files (make science)."""
     cfg = over_the_demo("config/science.yaml")

@@ -3,6 +3,7 @@ scores) and bench/division_anatomy.py (what a k-division holds, on constructed l
 features)."""
 
 import importlib.util
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -96,3 +97,40 @@ def test_early_type_probe_finds_the_split_a_representation_holds():
     assert accuracy > 0.97
     assert a.early_type_probe(lacks, population)[0] < floor + 0.08
     assert a.early_type_probe(a.true_physics(truth), population)[0] > 0.97
+
+
+def test_replica_count_scores_every_subset_with_the_papers_threshold():
+    """Ten replicas that agree up to a permutation of the names, except that replica 9 moves
+    the first 100 of 1000 galaxies to another cluster: every subset of three that contains
+    replica 9 scores 90% (all three must agree), every other one 100%; the ten together
+    score 100% (nine of ten keep every galaxy), as the paper's threshold allows one outlier."""
+    rc = _bench("replica_count")
+    rng = np.random.default_rng(0)
+    base = rng.integers(0, 3, 1000)
+    replicas = []
+    for r in range(10):
+        lab = base.copy()
+        if r == 9:
+            lab[:100] = (lab[:100] + 1) % 3
+        replicas.append(rng.permutation(3)[lab])
+    labels = np.stack(replicas)
+    threes = rc.subset_agreements(labels, 3, 3)
+    assert len(threes) == 120
+    with_9 = np.array([9 in s for s in itertools.combinations(range(10), 3)])
+    np.testing.assert_allclose(threes[with_9], 0.9)
+    np.testing.assert_allclose(threes[~with_9], 1.0)
+    np.testing.assert_allclose(rc.subset_agreements(labels, 3, 10), [1.0])
+    # a long table back to (replicas, N), whatever the row order
+    frame = pd.DataFrame(
+        {
+            "plateifu": np.tile([f"1-{i}" for i in range(1000)], 10),
+            "k": 3,
+            "replica": np.repeat(np.arange(10), 1000),
+            "kmeans_seed": 0,
+            "label": labels.ravel(),
+        }
+    ).sample(frac=1, random_state=1)
+    ids, back = rc.replica_labels(frame, 3, 0)
+    assert ids == list(range(10))
+    order = np.argsort([f"1-{i}" for i in range(1000)])
+    np.testing.assert_array_equal(back, labels[:, order])
