@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from manga_ssl.analysis.clustering import agreement_score, match_labels
+from manga_ssl.analysis.clustering import agreement_score, matched_to
 
 
 def subset_agreements(labels: np.ndarray, k: int, m: int, threshold: float = 0.9) -> np.ndarray:
@@ -28,8 +28,7 @@ def subset_agreements(labels: np.ndarray, k: int, m: int, threshold: float = 0.9
     each subset's labels matched to its first replica."""
     scores = []
     for subset in itertools.combinations(range(len(labels)), m):
-        reference = labels[subset[0]]
-        matched = np.stack([reference] + [match_labels(labels[i], reference, k) for i in subset[1:]])
+        matched = matched_to(labels[subset[0]], labels[list(subset[1:])], k)
         scores.append(agreement_score(matched, threshold)[0])
     return np.asarray(scores)
 

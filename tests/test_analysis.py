@@ -17,13 +17,10 @@ from manga_ssl.core.names import TRUTH_NAME
 def test_permuted_labels_match_back_exactly_and_agree_fully():
     rng = np.random.default_rng(0)
     ref = rng.integers(0, 5, 2000).astype(np.int8)
-    runs = [ref]
-    for _ in range(9):
-        perm = rng.permutation(5).astype(np.int8)
-        matched = clustering.match_labels(perm[ref], ref, 5)
-        assert np.array_equal(matched, ref)
-        runs.append(matched)
-    score, consensus = clustering.agreement_score(np.stack(runs))
+    renamed = [rng.permutation(5).astype(np.int8)[ref] for _ in range(9)]
+    runs = clustering.matched_to(ref, renamed, 5)
+    assert runs.shape == (10, 2000) and (runs == ref).all()
+    score, consensus = clustering.agreement_score(runs)
     assert score == 1.0 and np.array_equal(consensus, ref)
 
 

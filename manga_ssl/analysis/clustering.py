@@ -158,6 +158,11 @@ def match_labels(labels: np.ndarray, reference: np.ndarray, k: int) -> np.ndarra
     return mapping[labels.astype(np.int64)]
 
 
+def matched_to(reference: np.ndarray, others, k: int) -> np.ndarray:
+    """(runs, N): the reference's labels, then every other run's renamed to match them."""
+    return np.stack([reference] + [match_labels(labels, reference, k) for labels in others])
+
+
 def agreement_score(matched: np.ndarray, threshold: float = 0.9) -> tuple[float, np.ndarray]:
     """(score, per-galaxy consensus label) of matched labels (runs, N).
 

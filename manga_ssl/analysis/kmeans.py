@@ -58,7 +58,7 @@ def cluster_runs(
                 reference = clustering.paper_order(
                     reference, k, physical["lambda_re"].to_numpy(), physical["age_lw_re"].to_numpy()
                 )
-            matched = np.stack([reference] + [clustering.match_labels(lab, reference, k) for lab in labels[1:]])
+            matched = clustering.matched_to(reference, labels[1:], k)
             score, _ = clustering.agreement_score(matched, threshold) if len(xs) > 1 else (np.nan, None)
             scores.append({"k": k, "kmeans_seed": seed, "agreement": score})
             for rid, lab in zip(replica_ids, matched):
