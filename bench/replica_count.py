@@ -61,20 +61,20 @@ def main() -> None:
         name, k = spec.rsplit(":", 1)
         k = int(k)
         frame = pd.read_parquet(run / "clusters" / name / "labels.parquet")
+        # (replicas, N) labels of each K-means seed, reshaped once for every subset size
+        per_seed = [replica_labels(frame, k, int(seed))[1] for seed in sorted(frame["kmeans_seed"].unique())]
+        replicas = len(per_seed[0])
         for m in sizes:
-            per_seed = []
-            for seed in sorted(frame["kmeans_seed"].unique()):
-                replicas, labels = replica_labels(frame, k, int(seed))
-                if m > len(replicas):
-                    raise SystemExit(f"{name}: {len(replicas)} replicas, cannot score subsets of {m}")
-                per_seed.append(subset_agreements(labels, k, m, args.threshold))
-            scores = np.stack(per_seed)  # (K-means seeds, subsets)
+            if m > replicas:
+                raise SystemExit(f"{name}: {replicas} replicas, cannot score subsets of {m}")
+            scores = np.stack([subset_agreements(labels, k, m, args.threshold) for labels in per_seed])
+            # scores: (K-means seeds, subsets)
             by_subset = scores.mean(axis=0)  # each subset's score, averaged over the K-means seeds
             row = {
                 "run": str(run),
                 "representation": name,
                 "k": k,
-                "replicas": len(replicas),
+                "replicas": replicas,
                 "m": m,
                 "subsets": int(scores.shape[1]),
                 "agreement_mean": round(100 * float(by_subset.mean()), 2),
