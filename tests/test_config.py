@@ -97,6 +97,9 @@ def test_ten_replicas_study_extends_the_demos_replicas_to_the_papers_ten():
     assert {key: v for key, v in study["simclr"].items() if key not in ("seeds", "variants")} == {
         key: v for key, v in demo["simclr"].items() if key not in ("seeds", "variants")
     }
+    # the demo's further_away, trained for 60 epochs where the paper's method trains for 30
+    assert method_settings(study["simclr"], "further_away")["epochs"] == 60
+    assert study["simclr"]["epochs"] == 30
 
 
 def test_science_run_is_the_demo_with_the_papers_widths():
@@ -123,6 +126,8 @@ def test_science_run_is_the_demo_with_the_papers_widths():
         assert settings["projection_head"] == paper["projection_head"], method
     assert method_settings(cfg["simclr"], "footprint")["augmentations"]["p_footprint"] == 0.5
     assert method_settings(cfg["simclr"], "further_away")["augmentations"]["p_redshift"] == 0.5
+    # the recorded science runs trained further_away for 30 epochs; the demo trains it for 60
+    assert method_settings(cfg["simclr"], "further_away")["epochs"] == 30
     # the erased footprint method embeds the science run's footprint encoders
     erased = method_settings(cfg["simclr"], "footprint_erased")
     assert erased["conv_filters"] == paper["conv_filters"] and erased["epochs"] == 30
