@@ -179,3 +179,19 @@ def test_loss_curves_colour_each_variant_and_name_it_once():
     colours = [to_hex(line.get_color()) for line in fig.axes[0].lines]
     assert len(set(colours[:3])) == 1 and len(set(colours[3:])) == 1 and colours[0] != colours[3]
     assert [t.get_text() for t in fig.legends[0].get_texts()] == ["relative all", "relative all+footprint"]
+
+
+def test_epochs_trained_names_the_variants_that_trained_longer():
+    """The loss curves' caption: the demo trains further_away for 60 epochs, the rest for 30."""
+    from manga_ssl.figures.paper import epochs_trained
+
+    def history(n):
+        return pd.DataFrame({"epoch": np.arange(1, n + 1), "loss": np.linspace(6, 5, n)})
+
+    same = {f"{v} all seed {s}": history(30) for v in ("relative", "individual") for s in range(3)}
+    assert epochs_trained(same) == "30 epochs"
+    mixed = same | {f"individual all+further_away seed {s}": history(60) for s in range(3)}
+    assert epochs_trained(mixed) == "30 epochs; individual all+further_away: 60 epochs"
+    # a variant whose replicas differ is named with each count
+    mixed["relative all seed 2"] = history(25)
+    assert epochs_trained(mixed) == "30 epochs; relative all: 25, 30 epochs; individual all+further_away: 60 epochs"

@@ -12,6 +12,7 @@ from manga_ssl.analysis.labels import consensus_division
 from manga_ssl.core.files import write_json
 from manga_ssl.core.names import kind_of
 from manga_ssl.figures.loss import loss_curves as loss_curves_figure
+from manga_ssl.figures.loss import replica_group
 from manga_ssl.figures.plots import (
     INSTRUMENTAL_LABELS,
     PHYSICAL_LABELS,
@@ -195,6 +196,21 @@ def fig9(catalogue_path, divisions: dict, division, outputs):
     write_json({"same_cluster_percent": numbers, "division": division.note}, outputs.numbers)
 
 
+# Here, not in figures/loss.py: that module is an input of every replica's training job,
+# and a caption's wording must not retrain them.
+def epochs_trained(histories: dict) -> str:
+    """How many epochs the replicas trained, for a caption: the count most of them trained
+    and each variant that trained for another (a method's own simclr.methods epochs) with
+    its own. ``histories``: {"<variant> seed <n>": history}."""
+    counts = {label: int(history["epoch"].max()) for label, history in histories.items()}
+    epochs = {}
+    for label, n in counts.items():
+        epochs.setdefault(replica_group(label), set()).add(n)
+    usual = max(sorted(set(counts.values())), key=list(counts.values()).count)
+    others = [f"{variant}: {', '.join(map(str, sorted(ns)))}" for variant, ns in epochs.items() if ns != {usual}]
+    return f"{usual} epochs" + "".join(f"; {other} epochs" for other in others)
+
+
 def loss_curves(histories: dict, outputs):
     frames = {label: pd.read_csv(path) for label, path in histories.items()}
     _save(loss_curves_figure(frames, title="SimCLR training, every replica"), outputs)
@@ -206,7 +222,7 @@ def loss_curves(histories: dict, outputs):
     write_json(
         {
             "final_loss": {k: float(v["loss"].iloc[-1]) for k, v in frames.items()},
-            "epochs": int(max(len(v) for v in frames.values())),
+            "epochs": epochs_trained(frames),
             "final_probe_r2_physical": {k: float(r["probe_r2_physical"]) for k, r in last_probe.items()},
             "final_probe_r2_instrumental": {k: float(r["probe_r2_instrumental"]) for k, r in last_probe.items()},
         },
