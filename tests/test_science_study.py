@@ -120,6 +120,10 @@ def test_replica_count_scores_every_subset_with_the_papers_threshold():
     np.testing.assert_allclose(threes[with_9], 0.9)
     np.testing.assert_allclose(threes[~with_9], 1.0)
     np.testing.assert_allclose(rc.subset_agreements(labels, 3, 10), [1.0])
+    # the subsets in lexicographic order: the first is replicas 0-2, which replica 9 is not in,
+    # and with replica 9 made replica 0 it is one of those that score 90%
+    assert threes[0] == 1.0
+    np.testing.assert_allclose(rc.subset_agreements(labels[::-1], 3, 3)[0], 0.9)
     # a long table back to (replicas, N), whatever the row order
     frame = pd.DataFrame(
         {
