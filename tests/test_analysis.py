@@ -209,6 +209,29 @@ def test_physical_cluster_confounded_with_redshift_passes_the_conditional_test_n
     assert division["acc_max_nonphys"] > 0.65 and division["acc_gain_nonphys"] < 0.03
 
 
+def test_gain_by_parameter_names_the_parameter_a_cluster_is_planted_on():
+    """A cluster planted on the coverage as much as on the age: the
+    coverage carries the gain, alone and uniquely; the other non-physical parameters add
+    nothing. A physical cluster whose z follows the physics (MaNGA's selection): no gain from
+    any parameter, z included."""
+    cat = bias.derived_columns(catalogue())
+    names = list(bias.NON_PHYSICAL)
+    non_phys, phys = bias.standardised(cat, bias.NON_PHYSICAL), bias.standardised(cat, bias.PHYSICAL)
+    members = (cat["coverage"] + cat["age_lw_re"] > 0.5).to_numpy()
+    out = bias.gain_by_parameter(members, phys, non_phys, seed=[0, 1])
+    j = names.index("coverage")
+    assert out["all"] > 0.1 and out["alone"][j] > 0.1 and out["unique"][j] > 0.1
+    others = np.delete(np.arange(len(names)), j)
+    assert np.all(np.abs(out["alone"][others]) < 0.03) and np.all(np.abs(out["unique"][others]) < 0.03)
+    # the physical-only fit is the same in every comparison: 'all' is conditional_fit's gain
+    assert out["all"] == bias.conditional_fit(members, phys, non_phys, seed=[0, 1])["gain"]
+    confounded, physical = selection_confounded_catalogue()
+    out = bias.gain_by_parameter(
+        physical, bias.standardised(confounded, bias.PHYSICAL), bias.standardised(confounded, bias.NON_PHYSICAL), 0
+    )
+    assert abs(out["all"]) < 0.03 and np.all(np.abs(out["alone"]) < 0.03)
+
+
 def test_conditional_test_shares_cluster_fits_split_and_is_reproducible():
     cat, members = selection_confounded_catalogue(n=800)
     non_phys = bias.standardised(cat, bias.NON_PHYSICAL)

@@ -197,6 +197,34 @@ def conditional_fit(
     }
 
 
+def gain_by_parameter(
+    members: np.ndarray,
+    physical: np.ndarray,
+    non_physical: np.ndarray,
+    seed,
+    test_fraction: float = 0.2,
+    fit: str = "least_squares",
+) -> dict:
+    """Which non-physical parameter the conditional test's gain comes from (beyond the paper).
+
+    :func:`conditional_fit`'s gain with all the non-physical parameters (``all``), with each
+    one alone added to the physical ones (``alone``, one per column of ``non_physical``), and
+    what is lost when each one is left out (``unique``: ``all`` minus the gain without it).
+    A parameter that the others stand in for has a large ``alone`` and a small ``unique``.
+    Each fit draws its own balanced sample and split from ``seed`` as
+    :func:`conditional_fit` does (the same sample where no value is missing).
+    """
+
+    def gain(columns):
+        return conditional_fit(members, physical, non_physical[:, columns], seed, test_fraction, fit)["gain"]
+
+    every = list(range(non_physical.shape[1]))
+    total = gain(every)
+    alone = np.array([gain([j]) for j in every])
+    unique = np.array([total - gain([i for i in every if i != j]) for j in every])
+    return {"all": total, "alone": alone, "unique": unique}
+
+
 def least_squares_fit(x: np.ndarray, y: np.ndarray):
     """(weights, offset) of the paper's linear regression of 0/1 labels on the parameters;
     the offset includes the 0.5 threshold, so that ``x @ w + b > 0`` classifies as with
