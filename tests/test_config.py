@@ -203,3 +203,16 @@ def test_k_chosen_is_auto_or_a_k_that_is_clustered():
         validate_config({"analysis": {"k_rule": "mine"}}, SCHEMA)
     cfg = validate_config({"explorer": {"representations": ["pca1024-relative", "simclr-relative-all"]}}, SCHEMA)
     assert cfg["explorer"]["neighbours"] == 10
+
+
+def test_goal_variants_study_trains_the_four_goal_variants_at_the_demos_settings():
+    cfg = over_the_demo("config/studies/goal-variants.yaml")
+    demo = load_config(ROOT / "config/demo.yaml", SCHEMA)
+    assert variant_set(cfg) == {
+        ("relative", "all", "paper"),
+        ("individual", "all", "paper"),
+        ("individual", "all", "further_away"),
+        ("relative", "all", "erased"),
+    }
+    assert variant_set(cfg) <= variant_set(demo)
+    assert cfg["simclr"]["methods"] == demo["simclr"]["methods"]  # further_away for the demo's 60 epochs
