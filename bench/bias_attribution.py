@@ -34,7 +34,7 @@ def attribution(
     wanted = labels[(labels["k"] == k) & pairs]
     order = wanted["plateifu"].astype(str).drop_duplicates().to_numpy()
     cat = bias.derived_columns(catalogue).set_index("plateifu").loc[order]
-    non_physical, given = bias.standardised(cat, bias.NON_PHYSICAL), bias.conditioning(cat)
+    non_physical, _, given, _ = bias.parameter_sets(cat)  # the bias regression's own parameters
     total, alone, unique = [], [], []
     for (replica, kmeans_seed), sub in wanted.groupby(["replica", "kmeans_seed"], sort=True):
         assert np.array_equal(sub["plateifu"].astype(str).to_numpy(), order)

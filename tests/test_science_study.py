@@ -145,19 +145,13 @@ def test_bias_attribution_gives_back_table_1s_gain_and_names_the_planted_paramet
     on the age: the attribution's gain with every parameter is the bias regression's
     ΔAcc (Table 1's column: same divisions, samples and splits), and the coverage carries
     it."""
-    from manga_ssl.analysis import bias
     from manga_ssl.analysis.bias_regression import bias_table
+    from tests.test_analysis import catalogue
 
     ba = _bench("bias_attribution")
     rng = np.random.default_rng(3)
     n = 1500
-    cat = pd.DataFrame({"plateifu": [f"1-{i}" for i in range(n)]})
-    for col in bias.NON_PHYSICAL:
-        cat[col] = rng.normal(size=n)
-    for col in ("sigma_cen", "re_kpc"):
-        cat[col] = rng.lognormal(size=n)
-    for col in ("age_lw_re", "lambda_re", "log_sfr", "zh_lw_re", "grad_zh_lw", "grad_age_lw", "log_mass"):
-        cat[col] = rng.normal(size=n)
+    cat = catalogue(n, seed=3)
     rows = []
     for replica in range(2):
         for kmeans_seed in range(2):
