@@ -1,5 +1,7 @@
 """Clustering, agreement score and bias regression (paper Section 4.2): known answers."""
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -230,6 +232,54 @@ def test_gain_by_parameter_names_the_parameter_a_cluster_is_planted_on():
         physical, bias.standardised(confounded, bias.PHYSICAL), bias.standardised(confounded, bias.NON_PHYSICAL), 0
     )
     assert abs(out["all"]) < 0.03 and np.all(np.abs(out["alone"]) < 0.03)
+
+
+def test_instrument_attribution_gives_back_table_1s_gain_and_names_the_planted_parameter(tmp_path):
+    """Two replicas x two K-means seeds of a k=2 division planted on the coverage as much as
+    on the age: the attribution's gain with every parameter is the bias regression's ΔAcc
+    (Table 1's column: same divisions, samples and splits), the coverage carries it, and the
+    table shows it per representation and k, in points."""
+    from manga_ssl.analysis.attribution import attribution_table, make_attribution_table
+    from manga_ssl.analysis.bias_regression import bias_table
+
+    rng = np.random.default_rng(3)
+    n = 1500
+    cat = catalogue(n, seed=3)
+    rows = []
+    for replica, kmeans_seed in itertools.product(range(3), range(2)):
+        shift = rng.normal(scale=0.1, size=n)  # each division its own
+        label = (cat["coverage"] + cat["age_lw_re"] + shift > 0).astype(int)
+        rows.append(
+            pd.DataFrame(
+                {"plateifu": cat["plateifu"], "k": 2, "replica": replica, "kmeans_seed": kmeans_seed, "label": label}
+            )
+        )
+    labels = pd.concat(rows, ignore_index=True)
+    table1, _ = bias_table(labels, cat, [2], [0, 1], [0, 1], seed=4)
+    out = attribution_table(labels, cat, [2, 3], [0, 1], [0, 1], seed=4)  # no k=3 division: left out
+    assert out[["k", "replica", "kmeans_seed"]].values.tolist() == [[2, 0, 0], [2, 0, 1], [2, 1, 0], [2, 1, 1]]
+    np.testing.assert_allclose(out["gain_all"], table1["acc_gain_nonphys"])
+    assert out["gain_all"].mean() > 0.1
+    assert out["alone_coverage"].mean() > 0.1 and out["unique_coverage"].mean() > 0.05
+    others = [p for p in bias.NON_PHYSICAL if p != "coverage"]
+    assert out[[f"alone_{p}" for p in others]].mean().max() < 0.03
+    assert attribution_table(labels, cat, [3], [0, 1], [0, 1]).empty
+    # the table: one row per representation and k, the total's mean ± std over the divisions
+    out.insert(0, "representation", "planted")
+    empty = attribution_table(labels, cat, [3], [0], [0])
+    empty.insert(0, "representation", "unclustered")
+    out.to_csv(tmp_path / "a.csv", index=False), empty.to_csv(tmp_path / "b.csv", index=False)
+    numbers = make_attribution_table([tmp_path / "a.csv", tmp_path / "b.csv"], tmp_path / "t")
+    assert numbers["representation"].tolist() == ["planted"] and numbers["divisions"].tolist() == [4]
+    assert numbers["gain_all"].iloc[0] == pytest.approx(100 * table1["acc_gain_nonphys"].mean())
+    md = (tmp_path / "t.md").read_text()
+    row = next(line for line in md.splitlines() if line.startswith("| planted"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[2] == f"{100 * out['gain_all'].mean():.1f} ± {100 * out['gain_all'].std(ddof=0):.1f}"
+    coverage = list(bias.NON_PHYSICAL).index("coverage")
+    alone, unique = (100 * out[f"{w}_coverage"].mean() for w in ("alone", "unique"))
+    assert cells[3 + coverage] == f"{alone:.1f} / {unique:.1f}"
+    assert "D_IFU/Re" in md and (tmp_path / "t.tex").read_text().startswith("\\begin{table}")
 
 
 def test_conditional_test_shares_cluster_fits_split_and_is_reproducible():

@@ -1,6 +1,6 @@
 """The science study's scripts: bench/science_study.py (the projection head's layers it
 scores), bench/division_anatomy.py (what a k-division holds, on constructed labels and
-features), bench/replica_count.py and bench/bias_attribution.py."""
+features), bench/replica_count.py."""
 
 import importlib.util
 import itertools
@@ -138,42 +138,3 @@ def test_replica_count_scores_every_subset_with_the_papers_threshold():
     assert ids == list(range(10))
     order = np.argsort([f"1-{i}" for i in range(1000)])
     np.testing.assert_array_equal(back, labels[:, order])
-
-
-def test_bias_attribution_gives_back_table_1s_gain_and_names_the_planted_parameter():
-    """Two replicas x two K-means seeds of a k=2 division planted on the coverage as much as
-    on the age: the attribution's gain with every parameter is the bias regression's
-    ΔAcc (Table 1's column: same divisions, samples and splits), and the coverage carries
-    it."""
-    from manga_ssl.analysis.bias_regression import bias_table
-    from tests.test_analysis import catalogue
-
-    ba = _bench("bias_attribution")
-    rng = np.random.default_rng(3)
-    n = 1500
-    cat = catalogue(n, seed=3)
-    rows = []
-    for replica in range(2):
-        for kmeans_seed in range(2):
-            shift = rng.normal(scale=0.1, size=n)  # each division its own
-            label = (cat["coverage"] + cat["age_lw_re"] + shift > 0).astype(int)
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "plateifu": cat["plateifu"],
-                        "k": 2,
-                        "replica": replica,
-                        "kmeans_seed": kmeans_seed,
-                        "label": label,
-                    }
-                )
-            )
-    labels = pd.concat(rows, ignore_index=True)
-    table1, _ = bias_table(labels, cat, [2], [0, 1], [0, 1], seed=4)
-    divisions = list(zip(table1["replica"], table1["kmeans_seed"]))
-    out = ba.attribution(labels, cat, 2, divisions, seed=4)
-    assert out["divisions"] == 4
-    assert out["all"] == round(100 * table1["acc_gain_nonphys"].mean(), 1) and out["all"] > 10
-    assert out["alone"]["coverage"] > 10 and max(v for p, v in out["alone"].items() if p != "coverage") < 3
-    # only the divisions asked for
-    assert ba.attribution(labels, cat, 2, divisions[:1], seed=4)["divisions"] == 1

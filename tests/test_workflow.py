@@ -459,6 +459,14 @@ def test_analysis_tables(tiny_run):
     assert set(accepted) == {"paper", "conditional", "rules"}
     assert "truth (mock)" not in accepted["paper"] and "simclr-relative-all" in accepted["conditional"]
     assert (res / "tables/table1.tex").read_text().startswith("\\begin{table}")
+    # beyond the paper: Table 1's ΔAcc split by non-physical parameter, at k = 2 and 3 where a
+    # representation is clustered there; its total is Table 1's own column
+    attribution = pd.read_csv(res / "tables/instrument_attribution.csv")
+    both = attribution.merge(table1, on=["representation", "k"])
+    assert len(both) == len(attribution) and set(attribution["k"]) == {2, 3}
+    np.testing.assert_allclose(both["gain_all"], both["acc_gain_nonphys"])
+    assert {"simclr-relative-all", "pca1024-relative", "simclr-relative-no_vband"} <= set(attribution["representation"])
+    assert "D_IFU/Re" in (res / "tables/instrument_attribution.md").read_text()
     labels = pd.read_parquet(res / "clusters/simclr-relative-all/labels.parquet")
     assert set(labels["replica"]) == {0, 1} and set(labels["kmeans_seed"]) == {0, 1, 2}
     n = len(pd.read_parquet(res / "preprocess/catalogue.parquet"))

@@ -48,6 +48,54 @@ rule bias_truth:
         "../scripts/bias_truth.py"
 
 
+rule instrument_attribution:
+    """Beyond the paper: which non-physical parameter a division's ΔAcc non-phys given phys
+    comes from, each alone and each left out, on the bias regression's own divisions,
+    samples and splits (analysis.attribution_k)."""
+    input:
+        labels=labels_path("{representation}"),
+        catalogue=CATALOGUE,
+        code=code_of("instrument_attribution"),
+    output:
+        attribution=attribution_path("{representation}"),
+    log:
+        f"{LOGS}/instrument_attribution/{{representation}}.log",
+    benchmark:
+        f"{BENCHMARKS}/instrument_attribution/{{representation}}.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        k_values=config["analysis"]["attribution_k"],
+        replicas=config["analysis"]["bias_replicas"],
+        kmeans_seeds=config["analysis"]["bias_kmeans_seeds"],
+        seed=config["analysis"]["bias_seed"],
+        fit=config["analysis"]["bias_fit"],
+    script:
+        "../scripts/instrument_attribution.py"
+
+
+rule instrument_attribution_table:
+    """Beyond the paper: the attribution of every representation, beside Table 1."""
+    input:
+        attribution=[attribution_path(n) for n in representation_names()],
+        code=code_of("instrument_attribution_table"),
+    output:
+        csv=report(
+            INSTRUMENT_ATTRIBUTION,
+            caption="../report/instrument_attribution.rst",
+            category="Tables",
+        ),
+        table=multiext(f"{RESULTS}/tables/instrument_attribution", ".md", ".tex"),
+    log:
+        f"{LOGS}/instrument_attribution_table.log",
+    benchmark:
+        f"{BENCHMARKS}/instrument_attribution_table.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/instrument_attribution_table.py"
+
+
 rule table1:
     """Table 1: agreement and bias accuracies per k (and the true divisions on the mock survey);
     the largest accepted division under the paper's rule and the conditional one."""

@@ -360,8 +360,18 @@ def truth_labels():
     return labels_inputs(truth_representations())
 
 
+INSTRUMENT_ATTRIBUTION = f"{RESULTS}/tables/instrument_attribution.csv"
+
+
+def attribution_path(name):
+    """A representation's ΔAcc non-phys given phys by parameter (analysis.attribution_k)."""
+    return f"{RESULTS}/bias/{name}/attribution.csv"
+
+
 def analysis_outputs():
     out = [f"{RESULTS}/tables/table1.md"]
+    if config["analysis"]["attribution_k"]:
+        out.append(INSTRUMENT_ATTRIBUTION)
     out += expand(
         f"{RESULTS}/tables/table2-{{normalisation}}.md",
         normalisation=[
