@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from manga_ssl.analysis import bias
+from manga_ssl.analysis.bias_regression import scored_divisions
 from manga_ssl.analysis.tables import pm, write_table
 
 log = logging.getLogger(__name__)
@@ -40,24 +41,13 @@ def attribution_table(
     small ``unique``."""
     names = list(bias.NON_PHYSICAL)
     columns = ["k", "replica", "kmeans_seed", "gain_all", *(f"{w}_{p}" for w in ("alone", "unique") for p in names)]
-    wanted = labels[
-        labels["k"].isin(k_values) & labels["replica"].isin(replicas) & labels["kmeans_seed"].isin(kmeans_seeds)
-    ]
-    if not len(wanted):
-        return pd.DataFrame(columns=columns)
-    groups = wanted.groupby(["k", "replica", "kmeans_seed"], sort=True)
-    order = next(iter(groups))[1]["plateifu"].astype(str).to_numpy()
-    cat = bias.derived_columns(catalogue).set_index("plateifu").loc[order]
-    non_physical, _, given, _ = bias.parameter_sets(cat)  # the bias regression's own parameters
     rows = []
-    for (k, replica, kmeans_seed), sub in groups:
-        assert np.array_equal(sub["plateifu"].astype(str).to_numpy(), order)
+    for (k, replica, kmeans_seed), division, (non_physical, _, given, _) in scored_divisions(
+        labels, catalogue, k_values, replicas, kmeans_seeds
+    ):
         # bias.division_bias's seed for each cluster: the same samples and splits as Table 1
         key = [int(seed), int(replica), int(kmeans_seed)]
-        per_cluster = [
-            bias.gain_by_parameter(sub["label"].to_numpy() == c, given, non_physical, [*key, c], fit=fit)
-            for c in range(int(k))
-        ]
+        per_cluster = [bias.gain_by_parameter(division == c, given, non_physical, [*key, c], fit=fit) for c in range(k)]
         alone = np.nanmax([g["alone"] for g in per_cluster], axis=0)
         unique = np.nanmax([g["unique"] for g in per_cluster], axis=0)
         rows.append(

@@ -22,6 +22,25 @@ TRUE_DIVISIONS = {
 }
 
 
+def scored_divisions(labels: pd.DataFrame, catalogue: pd.DataFrame, k_values, replicas, kmeans_seeds):
+    """The divisions the bias regression scores, in order: ((k, replica, K-means seed),
+    labels (N,), the standardised parameter sets of :func:`bias.parameter_sets`) for each
+    of ``k_values`` x ``replicas`` x ``kmeans_seeds`` that ``labels`` holds."""
+    wanted = labels[
+        labels["k"].isin(k_values) & labels["replica"].isin(replicas) & labels["kmeans_seed"].isin(kmeans_seeds)
+    ]
+    if not len(wanted):
+        return
+    groups = wanted.groupby(["k", "replica", "kmeans_seed"], sort=True)
+    # every division lists the galaxies in the same order (labels_frame), so one set of
+    # standardised parameters serves them all
+    order = next(iter(groups))[1]["plateifu"].astype(str).to_numpy()
+    parameters = bias.parameter_sets(bias.derived_columns(catalogue).set_index("plateifu").loc[order])
+    for (k, rid, s), sub in groups:
+        assert np.array_equal(sub["plateifu"].astype(str).to_numpy(), order)
+        yield (int(k), rid, s), sub["label"].to_numpy(), parameters
+
+
 def bias_table(
     labels: pd.DataFrame,
     catalogue: pd.DataFrame,
@@ -34,23 +53,11 @@ def bias_table(
     """Per (k, replica, K-means seed): Acc_max non-phys, Acc_mean phys, the conditional test's
     accuracy gain and likelihood ratio (:data:`BIAS_COLUMNS`); and the physical contributions
     per cluster (long format)."""
-    wanted = labels[
-        labels["k"].isin(k_values) & labels["replica"].isin(replicas) & labels["kmeans_seed"].isin(kmeans_seeds)
-    ]
-    groups = wanted.groupby(["k", "replica", "kmeans_seed"], sort=True)
     rows, contrib = [], []
-    if not len(wanted):
-        return pd.DataFrame(rows), pd.DataFrame(contrib)
-    # every division lists the galaxies in the same order (labels_frame), so one set of
-    # standardised parameters serves them all
-    order = next(iter(groups))[1]["plateifu"].astype(str).to_numpy()
-    cat = bias.derived_columns(catalogue).set_index("plateifu").loc[order]
-    non_phys, phys, given, oriented = bias.parameter_sets(cat)
-    for (k, rid, s), sub in groups:
-        assert np.array_equal(sub["plateifu"].astype(str).to_numpy(), order)
-        out = bias.division_bias(
-            sub["label"].to_numpy(), int(k), non_phys, phys, [int(seed), int(rid), int(s)], given, fit, oriented
-        )
+    for (k, rid, s), division, (non_phys, phys, given, oriented) in scored_divisions(
+        labels, catalogue, k_values, replicas, kmeans_seeds
+    ):
+        out = bias.division_bias(division, k, non_phys, phys, [int(seed), int(rid), int(s)], given, fit, oriented)
         rows.append({"k": k, "replica": rid, "kmeans_seed": s, **{c: out[c] for c in BIAS_COLUMNS}})
         for c_idx, w in enumerate(out["contributions"]):
             contrib.append(
