@@ -282,6 +282,26 @@ def test_instrument_attribution_gives_back_table_1s_gain_and_names_the_planted_p
     assert "D_IFU/Re" in md and (tmp_path / "t.tex").read_text().startswith("\\begin{table}")
 
 
+def test_truth_attribution_gives_back_the_truth_rows_gain_and_leaves_the_physics_unattributed():
+    """The true divisions of a survey whose redshift tracks the physics (MaNGA's selection):
+    the attribution's total is the truth rows' own ΔAcc (same draws, samples and splits) and
+    no parameter adds anything, z included; only the k asked for."""
+    from manga_ssl.analysis.attribution import truth_attribution
+
+    cat, _ = selection_confounded_catalogue()
+    log_sigma = cat["log_sigma_cen"].to_numpy()  # what z tracks
+    population = np.select(
+        [log_sigma > 0.7, log_sigma > 0], ["slow_rotator", "quenched_fast_rotator"], "star_forming_disc"
+    )
+    truth = pd.DataFrame({"plateifu": cat["plateifu"], "population": population})
+    out = truth_attribution(truth, cat, [2, 3], 4, seed=2)
+    rows = truth_bias(truth, cat, 4, seed=2)
+    assert out[["k", "draw"]].values.tolist() == rows[["k", "draw"]].values.tolist()
+    np.testing.assert_allclose(out["gain_all"], rows["acc_gain_nonphys"])
+    assert out.drop(columns=["k", "draw"]).abs().to_numpy().max() < 0.03
+    assert truth_attribution(truth, cat, [3], 2)["k"].tolist() == [3, 3]
+
+
 def test_conditional_test_shares_cluster_fits_split_and_is_reproducible():
     cat, members = selection_confounded_catalogue(n=800)
     non_phys = bias.standardised(cat, bias.NON_PHYSICAL)

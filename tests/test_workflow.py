@@ -465,7 +465,9 @@ def test_analysis_tables(tiny_run):
     both = attribution.merge(table1, on=["representation", "k"])
     assert len(both) == len(attribution) and set(attribution["k"]) == {2, 3}
     np.testing.assert_allclose(both["gain_all"], both["acc_gain_nonphys"])
-    assert {"simclr-relative-all", "pca1024-relative", "simclr-relative-no_vband"} <= set(attribution["representation"])
+    assert {"simclr-relative-all", "pca1024-relative", "simclr-relative-no_vband", "truth (mock)"} <= set(
+        attribution["representation"]
+    )
     assert "D_IFU/Re" in (res / "tables/instrument_attribution.md").read_text()
     labels = pd.read_parquet(res / "clusters/simclr-relative-all/labels.parquet")
     assert set(labels["replica"]) == {0, 1} and set(labels["kmeans_seed"]) == {0, 1, 2}

@@ -66,12 +66,11 @@ def bias_table(
     return pd.DataFrame(rows), pd.DataFrame(contrib)
 
 
-def truth_bias(
-    truth: pd.DataFrame, catalogue: pd.DataFrame, n_draws: int, seed: int = 0, fit: str = "least_squares"
-) -> pd.DataFrame:
-    """The bias numbers of the mock survey's true divisions (:data:`TRUE_DIVISIONS`): one row
-    per k and draw of the random non-member samples and 80/20 splits (``n_draws`` of them,
-    seeded by ``seed``), the columns of :func:`bias_table` with ``draw`` for the replica."""
+def true_divisions(truth: pd.DataFrame, catalogue: pd.DataFrame):
+    """The mock survey's true divisions (:data:`TRUE_DIVISIONS`) of the catalogue's galaxies:
+    (k, labels (N,), the standardised parameter sets of :func:`bias.parameter_sets`) per k.
+    A catalogue galaxy without a true population, or a population not in a division, is an
+    error naming it."""
     cat = bias.derived_columns(catalogue)
     population = truth.set_index("plateifu")["population"].reindex(cat["plateifu"].astype(str))
     if population.isna().any():
@@ -79,13 +78,22 @@ def truth_bias(
             f"{int(population.isna().sum())} catalogue galaxies have no true population "
             f"(e.g. {population.index[population.isna()][0]})"
         )
-    non_phys, phys, given, oriented = bias.parameter_sets(cat)
-    rows = []
+    parameters = bias.parameter_sets(cat)
     for k, codes in TRUE_DIVISIONS.items():
         unknown = set(population) - set(codes)
         if unknown:
             raise ValueError(f"unknown true populations: {sorted(unknown)}")
-        labels = population.map(codes).to_numpy(dtype=np.int8)
+        yield k, population.map(codes).to_numpy(dtype=np.int8), parameters
+
+
+def truth_bias(
+    truth: pd.DataFrame, catalogue: pd.DataFrame, n_draws: int, seed: int = 0, fit: str = "least_squares"
+) -> pd.DataFrame:
+    """The bias numbers of the mock survey's true divisions (:data:`TRUE_DIVISIONS`): one row
+    per k and draw of the random non-member samples and 80/20 splits (``n_draws`` of them,
+    seeded by ``seed``), the columns of :func:`bias_table` with ``draw`` for the replica."""
+    rows = []
+    for k, labels, (non_phys, phys, given, oriented) in true_divisions(truth, catalogue):
         for draw in range(n_draws):
             out = bias.division_bias(labels, k, non_phys, phys, [int(seed), draw], given, fit, oriented)
             rows.append({"k": k, "draw": draw, **{c: out[c] for c in BIAS_COLUMNS}})

@@ -74,10 +74,35 @@ rule instrument_attribution:
         "../scripts/instrument_attribution.py"
 
 
-rule instrument_attribution_table:
-    """Beyond the paper: the attribution of every representation, beside Table 1."""
+rule instrument_attribution_truth:
+    """Mock survey only: the attribution of the true divisions, the table's reference rows."""
     input:
-        attribution=[attribution_path(n) for n in representation_names()],
+        truth=TRUTH,
+        catalogue=CATALOGUE,
+        code=code_of("instrument_attribution_truth"),
+    output:
+        attribution=attribution_path("truth"),
+    log:
+        f"{LOGS}/instrument_attribution/truth.log",
+    benchmark:
+        f"{BENCHMARKS}/instrument_attribution/truth.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        k_values=config["analysis"]["attribution_k"],
+        replicas=config["analysis"]["bias_replicas"],
+        kmeans_seeds=config["analysis"]["bias_kmeans_seeds"],
+        seed=config["analysis"]["bias_seed"],
+        fit=config["analysis"]["bias_fit"],
+    script:
+        "../scripts/instrument_attribution_truth.py"
+
+
+rule instrument_attribution_table:
+    """Beyond the paper: the attribution of every representation, beside Table 1 (and of
+    the true divisions on the mock survey)."""
+    input:
+        attribution=attribution_inputs(),
         code=code_of("instrument_attribution_table"),
     output:
         csv=report(

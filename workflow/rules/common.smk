@@ -368,6 +368,12 @@ def attribution_path(name):
     return f"{RESULTS}/bias/{name}/attribution.csv"
 
 
+def attribution_inputs():
+    """Every representation's attribution, then the true divisions' on the mock survey."""
+    names = representation_names() + (["truth"] if config["dataset"] == "mock" else [])
+    return [attribution_path(n) for n in names]
+
+
 def analysis_outputs():
     out = [f"{RESULTS}/tables/table1.md"]
     if config["analysis"]["attribution_k"]:
