@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from manga_ssl.analysis import bias
-from manga_ssl.analysis.bias_regression import scored_divisions, true_divisions
+from manga_ssl.analysis.bias_regression import first_divisions, scored_divisions, true_divisions
 from manga_ssl.analysis.tables import pm, write_table
 from manga_ssl.core.names import TRUTH_NAME
 
@@ -88,8 +88,7 @@ def run_attribution(
     from manga_ssl.core.files import write_csv
 
     labels = pd.read_parquet(labels_path)
-    replicas = sorted(labels["replica"].unique())[:n_replicas]
-    seeds = sorted(labels["kmeans_seed"].unique())[:n_seeds]
+    replicas, seeds = first_divisions(labels, n_replicas, n_seeds)
     table = attribution_table(labels, pd.read_parquet(catalogue_path), k_values, replicas, seeds, seed, fit)
     table.insert(0, "representation", name)
     write_csv(table, out)

@@ -22,6 +22,13 @@ TRUE_DIVISIONS = {
 }
 
 
+def first_divisions(labels: pd.DataFrame, n_replicas: int, n_seeds: int) -> tuple[list, list]:
+    """The replicas and K-means seeds the bias regression scores: the first ``n_replicas``
+    and ``n_seeds`` of those ``labels`` holds (config ``analysis.bias_replicas``,
+    ``bias_kmeans_seeds``)."""
+    return sorted(labels["replica"].unique())[:n_replicas], sorted(labels["kmeans_seed"].unique())[:n_seeds]
+
+
 def scored_divisions(labels: pd.DataFrame, catalogue: pd.DataFrame, k_values, replicas, kmeans_seeds):
     """The divisions the bias regression scores, in order: ((k, replica, K-means seed),
     labels (N,), the standardised parameter sets of :func:`bias.parameter_sets`) for each
@@ -116,8 +123,7 @@ def run_bias(
 
     labels = pd.read_parquet(labels_path)
     k_values = sorted(int(k) for k in labels["k"].unique())
-    replicas = sorted(labels["replica"].unique())[:n_replicas]
-    seeds = sorted(labels["kmeans_seed"].unique())[:n_seeds]
+    replicas, seeds = first_divisions(labels, n_replicas, n_seeds)
     accuracy, contributions = bias_table(labels, pd.read_parquet(catalogue_path), k_values, replicas, seeds, seed, fit)
     accuracy.insert(0, "representation", name)
     contributions.insert(0, "representation", name)

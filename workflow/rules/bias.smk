@@ -16,10 +16,7 @@ rule bias_regression:
     conda:
         "../../envs/analysis.yaml"
     params:
-        replicas=config["analysis"]["bias_replicas"],
-        kmeans_seeds=config["analysis"]["bias_kmeans_seeds"],
-        seed=config["analysis"]["bias_seed"],
-        fit=config["analysis"]["bias_fit"],
+        **BIAS_SAMPLE,
     script:
         "../scripts/bias_regression.py"
 
@@ -40,10 +37,7 @@ rule bias_truth:
     conda:
         "../../envs/analysis.yaml"
     params:
-        replicas=config["analysis"]["bias_replicas"],
-        kmeans_seeds=config["analysis"]["bias_kmeans_seeds"],
-        seed=config["analysis"]["bias_seed"],
-        fit=config["analysis"]["bias_fit"],
+        **BIAS_SAMPLE,
     script:
         "../scripts/bias_truth.py"
 
@@ -66,10 +60,7 @@ rule instrument_attribution:
         "../../envs/analysis.yaml"
     params:
         k_values=config["analysis"]["attribution_k"],
-        replicas=config["analysis"]["bias_replicas"],
-        kmeans_seeds=config["analysis"]["bias_kmeans_seeds"],
-        seed=config["analysis"]["bias_seed"],
-        fit=config["analysis"]["bias_fit"],
+        **BIAS_SAMPLE,
     script:
         "../scripts/instrument_attribution.py"
 
@@ -90,10 +81,7 @@ rule instrument_attribution_truth:
         "../../envs/analysis.yaml"
     params:
         k_values=config["analysis"]["attribution_k"],
-        replicas=config["analysis"]["bias_replicas"],
-        kmeans_seeds=config["analysis"]["bias_kmeans_seeds"],
-        seed=config["analysis"]["bias_seed"],
-        fit=config["analysis"]["bias_fit"],
+        **BIAS_SAMPLE,
     script:
         "../scripts/instrument_attribution_truth.py"
 

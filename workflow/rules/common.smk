@@ -361,6 +361,14 @@ def truth_labels():
 
 
 INSTRUMENT_ATTRIBUTION = f"{RESULTS}/tables/instrument_attribution.csv"
+# The bias regression's divisions, samples, splits and classifier: the bias and attribution
+# rules all take these, so that the attribution's total stays Table 1's ΔAcc.
+BIAS_SAMPLE = {
+    "replicas": config["analysis"]["bias_replicas"],
+    "kmeans_seeds": config["analysis"]["bias_kmeans_seeds"],
+    "seed": config["analysis"]["bias_seed"],
+    "fit": config["analysis"]["bias_fit"],
+}
 
 
 def attribution_path(name):
