@@ -59,8 +59,8 @@ rule instrument_attribution:
     conda:
         "../../envs/analysis.yaml"
     params:
-        k_values=config["analysis"]["attribution_k"],
         **BIAS_SAMPLE,
+        k_values=config["analysis"]["attribution_k"],
     script:
         "../scripts/instrument_attribution.py"
 
@@ -80,8 +80,8 @@ rule instrument_attribution_truth:
     conda:
         "../../envs/analysis.yaml"
     params:
-        k_values=config["analysis"]["attribution_k"],
         **BIAS_SAMPLE,
+        k_values=config["analysis"]["attribution_k"],
     script:
         "../scripts/instrument_attribution_truth.py"
 
