@@ -102,3 +102,58 @@ def test_the_physics_row_clusters_the_true_physical_parameters():
     truth["population"] = np.random.default_rng(1).permutation(truth["population"].to_numpy())
     scores, _ = representations_vs_truth({}, {}, catalogue, truth, k=3, kmeans_seeds=[0], n_init=4)
     assert abs(scores.set_index("representation").loc[PHYSICS_ROW, "ari"]) < 0.05
+
+
+def _labels(plateifu, divisions: dict) -> pd.DataFrame:
+    """A labels table: {(k, replica, kmeans_seed): labels} in the galaxies' order."""
+    return pd.concat(
+        pd.DataFrame({"plateifu": plateifu, "k": k, "replica": r, "kmeans_seed": s, "label": labels})
+        for (k, r, s), labels in divisions.items()
+    )
+
+
+def test_every_division_is_scored_against_the_true_division_with_as_many_groups(tmp_path):
+    from manga_ssl.mock.validation import PHYSICS_ROW, divisions_vs_truth, write_divisions_table
+
+    truth, catalogue = _constructed_truth({"star_forming_disc": 150, "quenched_fast_rotator": 100, "slow_rotator": 60})
+    rng = np.random.default_rng(3)
+    p = truth["plateifu"].to_numpy()
+    early = truth["population"].ne("star_forming_disc").to_numpy().astype(int)
+    populations = truth["population"].map({"slow_rotator": 5, "star_forming_disc": 8, "quenched_fast_rotator": 2})
+    small_bundle = (catalogue["n_fibres"] <= 37).to_numpy().astype(int)
+    paths = {
+        # an individual-normalisation k=2 division that is early against late types, whatever the names
+        "simclr-individual-all": _labels(p, {(2, r, s): (1 - early if r else early) for r in (0, 1) for s in (0, 1)}),
+        # one that follows the bundle size, and a k=3 division that follows nothing
+        "simclr-individual-all+bundle": _labels(
+            p, {(2, 0, 0): small_bundle, (3, 0, 0): rng.integers(0, 3, len(p)), (4, 0, 0): rng.integers(0, 4, len(p))}
+        ),
+        # a baseline clustered only at k=3, into the populations; its galaxies in another order
+        "pca1024-relative": _labels(p, {(3, 0, 0): populations.to_numpy()}).iloc[::-1],
+    }
+    for name, frame in paths.items():
+        frame.to_parquet(tmp_path / f"{name}.parquet")
+        paths[name] = tmp_path / f"{name}.parquet"
+    scores = divisions_vs_truth(paths, catalogue, truth.iloc[::-1], kmeans_seeds=[0, 1], n_init=4)
+    ari = scores.set_index(["representation", "k"])["ari"]
+    assert ari[("simclr-individual-all", 2)] == pytest.approx(1.0)
+    assert scores.set_index(["representation", "k"]).loc[("simclr-individual-all", 2), "n_runs"] == 4
+    assert ari[("pca1024-relative", 3)] == pytest.approx(1.0)
+    assert abs(ari[("simclr-individual-all+bundle", 2)]) < 0.05
+    assert abs(ari[("simclr-individual-all+bundle", 3)]) < 0.05
+    # no true division at k=4, no division of the baseline at k=2: no rows
+    assert ("simclr-individual-all+bundle", 4) not in ari.index and ("pca1024-relative", 2) not in ari.index
+    # K-means on the true physical parameters, at each k
+    assert ari[(PHYSICS_ROW, 3)] > 0.95 and ari[(PHYSICS_ROW, 2)] > 0.95
+
+    write_divisions_table(scores, tmp_path / "divisions")
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "divisions.csv"), scores, check_dtype=False)
+    md = (tmp_path / "divisions.md").read_text()
+    assert "k=2: early vs late types; k=3: the three populations" in md
+    pca_row = next(line for line in md.splitlines() if line.startswith("| pca1024-relative"))
+    assert pca_row.split("|")[2].strip() == "-"  # ARI k=2: not clustered at k=2
+    assert "1.0 ± 0.0" in pca_row or "1.00 ± 0.00" in pca_row
+
+    # a galaxy of a division without a true population is named
+    with pytest.raises(ValueError, match="no true population.*1000-0"):
+        divisions_vs_truth(paths, catalogue, truth[truth["plateifu"] != "1000-0"], kmeans_seeds=[0], n_init=4)

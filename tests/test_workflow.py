@@ -532,6 +532,20 @@ def test_analysis_tables(tiny_run):
     assert np.isfinite(physics[[f"r2_{t}" for t in INSTRUMENTAL]].to_numpy(float)).all()
     # K-means on the true physical parameters: what the physics alone gives the division
     assert -1 <= physics["ari"] <= 1 and physics["n_runs"] == 3  # tiny.yaml's kmeans_seeds
+    # every division against the true one with as many groups, the individual norm's included
+    divisions = pd.read_csv(res / "validation/divisions_vs_truth.csv")
+    scored = set(zip(divisions["representation"], divisions["k"]))
+    assert {("simclr-individual-all", 2), ("simclr-relative-all", 3), (PHYSICS_ROW, 2), (PHYSICS_ROW, 3)} <= scored
+    assert set(divisions["representation"]) == set(truth["representation"]) | {
+        "simclr-individual-all",
+        "simclr-relative-no_vband",
+        "simclr-individual-no_vband",
+        "simclr-relative-vband_kinematics",
+    }
+    assert divisions["ari"].between(-1, 1).all() and (divisions["n_runs"] > 0).all()
+    # the truth table's division, scored the same way in both tables
+    same = divisions.set_index(["representation", "k"]).loc[("simclr-relative-all", int(truth["k"].iloc[0]))]
+    assert same["ari"] == pytest.approx(truth.set_index("representation").loc["simclr-relative-all", "ari"])
 
 
 FIGURES = [

@@ -20,6 +20,7 @@ TRUE_DIVISIONS = {
     3: {"star_forming_disc": 0, "quenched_fast_rotator": 1, "slow_rotator": 2},
     2: {"star_forming_disc": 0, "quenched_fast_rotator": 1, "slow_rotator": 1},
 }
+TRUE_DIVISION_NAMES = {3: "the three populations", 2: "early vs late types"}
 
 
 def first_divisions(labels: pd.DataFrame, n_replicas: int, n_seeds: int) -> tuple[list, list]:
@@ -73,24 +74,30 @@ def bias_table(
     return pd.DataFrame(rows), pd.DataFrame(contrib)
 
 
-def true_divisions(truth: pd.DataFrame, catalogue: pd.DataFrame):
-    """The mock survey's true divisions (:data:`TRUE_DIVISIONS`) of the catalogue's galaxies:
-    (k, labels (N,), the standardised parameter sets of :func:`bias.parameter_sets`) per k.
-    A catalogue galaxy without a true population, or a population not in a division, is an
-    error naming it."""
-    cat = bias.derived_columns(catalogue)
-    population = truth.set_index("plateifu")["population"].reindex(cat["plateifu"].astype(str))
+def true_labels(truth: pd.DataFrame, plateifu, k: int) -> np.ndarray:
+    """The mock survey's true division into ``k`` groups (:data:`TRUE_DIVISIONS`) of the
+    galaxies ``plateifu``, in that order (int8). A galaxy without a true population, or a
+    population not in the division, is an error naming it."""
+    population = truth.set_index("plateifu")["population"].reindex(pd.Index(plateifu).astype(str))
     if population.isna().any():
         raise ValueError(
-            f"{int(population.isna().sum())} catalogue galaxies have no true population "
+            f"{int(population.isna().sum())} galaxies have no true population "
             f"(e.g. {population.index[population.isna()][0]})"
         )
+    codes = TRUE_DIVISIONS[k]
+    unknown = set(population) - set(codes)
+    if unknown:
+        raise ValueError(f"unknown true populations: {sorted(unknown)}")
+    return population.map(codes).to_numpy(dtype=np.int8)
+
+
+def true_divisions(truth: pd.DataFrame, catalogue: pd.DataFrame):
+    """The mock survey's true divisions (:data:`TRUE_DIVISIONS`) of the catalogue's galaxies:
+    (k, labels (N,), the standardised parameter sets of :func:`bias.parameter_sets`) per k."""
+    cat = bias.derived_columns(catalogue)
     parameters = bias.parameter_sets(cat)
-    for k, codes in TRUE_DIVISIONS.items():
-        unknown = set(population) - set(codes)
-        if unknown:
-            raise ValueError(f"unknown true populations: {sorted(unknown)}")
-        yield k, population.map(codes).to_numpy(dtype=np.int8), parameters
+    for k in TRUE_DIVISIONS:
+        yield k, true_labels(truth, cat["plateifu"], k), parameters
 
 
 def truth_bias(

@@ -361,6 +361,7 @@ def truth_labels():
 
 
 INSTRUMENT_ATTRIBUTION = f"{RESULTS}/tables/instrument_attribution.csv"
+DIVISIONS_VS_TRUTH = f"{RESULTS}/validation/divisions_vs_truth.csv"
 # The bias regression's divisions, samples, splits and classifier: the bias and attribution
 # rules all take these, so that the attribution's total stays Table 1's ΔAcc.
 BIAS_SAMPLE = {
@@ -399,6 +400,8 @@ def analysis_outputs():
     out += [umap_path(n) for n in representation_names()]
     if config["dataset"] == "mock" and truth_representations():
         out.append(f"{RESULTS}/validation/representations_vs_truth.md")
+    if config["dataset"] == "mock":
+        out.append(DIVISIONS_VS_TRUTH)
     return out
 
 

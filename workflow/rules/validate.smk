@@ -35,6 +35,35 @@ rule mock_vs_real:
         "../scripts/mock_vs_real.py"
 
 
+rule divisions_vs_truth:
+    """Mock survey only, beyond the paper: every division the run makes, both normalisations
+    included, against the true division into as many groups."""
+    input:
+        **labels_inputs(representation_names()),
+        catalogue=CATALOGUE,
+        truth=TRUTH,
+        code=code_of("divisions_vs_truth"),
+    output:
+        csv=report(
+            DIVISIONS_VS_TRUTH,
+            caption="../report/divisions_vs_truth.rst",
+            category="Tables",
+        ),
+        table=multiext(DIVISIONS_VS_TRUTH[: -len(".csv")], ".md", ".tex"),
+    log:
+        f"{LOGS}/divisions_vs_truth.log",
+    benchmark:
+        f"{BENCHMARKS}/divisions_vs_truth.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        names=representation_names(),
+        kmeans_seeds=config["analysis"]["kmeans_seeds"],
+        n_init=config["analysis"]["kmeans_n_init"],
+    script:
+        "../scripts/divisions_vs_truth.py"
+
+
 rule representations_vs_truth:
     """Mock survey only: ARI/NMI of the clusters against the true populations and linear
     probes to physical and instrumental parameters, SimCLR against both PCA baselines.
