@@ -50,3 +50,27 @@ def test_method_overrides_merge_key_by_key():
     assert merged["epochs"] == 60 and "methods" not in merged
     assert merged["augmentations"] == {"p_noise": 0.5, "p_blur": 0.5, "p_footprint": 0.5}
     assert method_settings(simclr, "paper") is simclr
+
+
+def test_tables_are_grouped_by_their_whole_representation_name():
+    from manga_ssl.core.names import representation_of_table, tables_by_representation
+
+    # two replicas of the paper's method and of a method whose name extends it, as the tiny
+    # run has them: a prefix match would give the paper's method three or four tables
+    paths = [
+        "results/tiny/embeddings/simclr-relative-all-seed0.parquet",
+        "results/tiny/embeddings/simclr-relative-all-seed1.parquet",
+        "results/tiny/embeddings/simclr-relative-all+footprint-seed0.parquet",
+        "results/tiny/embeddings/simclr-relative-all+footprint-seed1.parquet",
+        "results/tiny/embeddings/pca1024-relative.parquet",
+        "results/tiny/embeddings/simclr-relative-all-seed10.parquet",
+    ]
+    grouped = tables_by_representation(
+        paths, ["simclr-relative-all", "simclr-relative-all+footprint", "pca1024-relative"]
+    )
+    assert grouped["simclr-relative-all"] == [paths[0], paths[1], paths[5]]
+    assert grouped["simclr-relative-all+footprint"] == paths[2:4]
+    assert grouped["pca1024-relative"] == [paths[4]]
+    assert representation_of_table(paths[3]) == "simclr-relative-all+footprint"
+    with pytest.raises(ValueError, match="'catalogue' is not a representation name"):
+        representation_of_table("results/tiny/catalogue.parquet")

@@ -91,3 +91,19 @@ def test_cpu_flags_are_read_from_cpuinfo(tmp_path):
     assert device.cpu_info(str(cpuinfo))["model name"] == "Test CPU"
     assert device.cpu_flags(str(tmp_path / "absent")) == frozenset()
     assert device.cpu_has_bf16(frozenset({"avx512_bf16"})) and not device.cpu_has_bf16(frozenset({"avx2"}))
+
+
+def test_explicit_bfloat16_on_a_cpu_without_it_is_an_error_where_onednn_runs(monkeypatch):
+    """oneDNN has no bfloat16 convolution without AVX512_BF16 or AMX; TensorFlow's fallback
+    kernels emulate one."""
+    monkeypatch.setattr(device, "has_accelerator", lambda: False)
+    monkeypatch.setattr(device, "cpu_flags", lambda: frozenset({"avx2", "fma"}))
+    monkeypatch.setattr(device, "onednn_enabled", lambda: True)
+    with pytest.raises(ValueError, match="no avx512_bf16 or amx_bf16.*use 'auto' or 'float32'"):
+        device.resolve_precision("bfloat16")
+    assert device.resolve_precision("auto") == "float32"
+    monkeypatch.setattr(device, "onednn_enabled", lambda: False)
+    assert device.resolve_precision("bfloat16") == "bfloat16"
+    monkeypatch.setattr(device, "onednn_enabled", lambda: True)
+    monkeypatch.setattr(device, "cpu_flags", lambda: frozenset({"avx2", "avx512_bf16"}))
+    assert device.resolve_precision("bfloat16") == "bfloat16"

@@ -134,8 +134,28 @@ def test_every_division_is_scored_against_the_true_division_with_as_many_groups(
     for name, frame in paths.items():
         frame.to_parquet(tmp_path / f"{name}.parquet")
         paths[name] = tmp_path / f"{name}.parquet"
-    scores = divisions_vs_truth(paths, catalogue, truth.iloc[::-1], kmeans_seeds=[0, 1], n_init=4)
+    # embedding tables: the baseline holds the early / late split in a small direction beside a
+    # large one of noise; the individual h's two replicas are noise
+    from manga_ssl.ssl.representations import write_representation
+
+    noise = rng.normal(size=(len(p), 3))
+    (tmp_path / "embeddings").mkdir()
+    tables = {"pca1024-relative": [tmp_path / "embeddings/pca1024-relative.parquet"], "simclr-individual-all": []}
+    write_representation(
+        tables["pca1024-relative"][0], p, np.c_[10 * noise[:, :2], early + 0.05 * noise[:, 2]], "pc", {}
+    )
+    for seed in (0, 1):
+        tables["simclr-individual-all"].append(tmp_path / f"embeddings/simclr-individual-all-seed{seed}.parquet")
+        write_representation(tables["simclr-individual-all"][-1], p, rng.normal(size=(len(p), 4)), "h", {})
+    scores = divisions_vs_truth(paths, catalogue, truth.iloc[::-1], kmeans_seeds=[0, 1], n_init=4, tables=tables)
     ari = scores.set_index(["representation", "k"])["ari"]
+    probe = scores.drop_duplicates("representation").set_index("representation")
+    assert probe.loc["pca1024-relative", "early_late_probe"] > 0.97  # held, though not where the variance is
+    assert probe.loc["simclr-individual-all", "early_late_probe"] < 0.62  # the larger class: 0.516
+    assert probe.loc["simclr-individual-all", "early_late_probe_n"] == 2
+    assert probe.loc[PHYSICS_ROW, "early_late_probe"] > 0.97
+    assert np.isnan(probe.loc["simclr-individual-all+bundle", "early_late_probe"])  # no tables given
+    assert probe["early_late_majority"].dropna().to_numpy() == pytest.approx(160 / 310)
     assert ari[("simclr-individual-all", 2)] == pytest.approx(1.0)
     assert scores.set_index(["representation", "k"]).loc[("simclr-individual-all", 2), "n_runs"] == 4
     assert ari[("pca1024-relative", 3)] == pytest.approx(1.0)
@@ -150,9 +170,12 @@ def test_every_division_is_scored_against_the_true_division_with_as_many_groups(
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "divisions.csv"), scores, check_dtype=False)
     md = (tmp_path / "divisions.md").read_text()
     assert "k=2: early vs late types; k=3: the three populations" in md
+    header = next(line for line in md.splitlines() if line.startswith("| representation"))
     pca_row = next(line for line in md.splitlines() if line.startswith("| pca1024-relative"))
-    assert pca_row.split("|")[2].strip() == "-"  # ARI k=2: not clustered at k=2
-    assert "1.0 ± 0.0" in pca_row or "1.00 ± 0.00" in pca_row
+    cells = dict(zip([c.strip() for c in header.split("|")], [c.strip() for c in pca_row.split("|")]))
+    assert cells["ARI k=2"] == "-"  # not clustered at k=2
+    assert cells["ARI k=3"] in ("1.00 ± 0.00", "1.0 ± 0.0")
+    assert "early/late probe" in md and "at most 2; the larger class: 0.516" in md
 
     # a galaxy of a division without a true population is named
     with pytest.raises(ValueError, match="no true population.*1000-0"):

@@ -396,7 +396,8 @@ def test_simclr_replicas_and_baselines(tiny_run):
             assert history["epoch"].tolist() == [1, 2] and np.isfinite(history["loss"]).all()
             for name in ("encoder.keras", "projection_head.keras", "loss.png", "loss.pdf"):
                 assert (run / name).stat().st_size > 0, name
-            assert (tiny_run / f"logs/tiny/train_simclr/{norm}-all-seed{seed}.log").exists()
+            # every job runs TensorFlow's oneDNN kernels, on any CPU (workflow/rules/common.smk)
+            assert "; oneDNN on" in (tiny_run / f"logs/tiny/train_simclr/{norm}-all-seed{seed}.log").read_text()
             assert (tiny_run / f"benchmarks/tiny/train_simclr/{norm}-all-seed{seed}.tsv").exists()
             h = pd.read_parquet(tiny_run / f"results/tiny/embeddings/simclr-{norm}-all-seed{seed}.parquet")
             assert list(h["plateifu"]) == list(cat["plateifu"])
@@ -543,6 +544,13 @@ def test_analysis_tables(tiny_run):
         "simclr-relative-vband_kinematics",
     }
     assert divisions["ari"].between(-1, 1).all() and (divisions["n_runs"] > 0).all()
+    # the early / late probe: every replica of a SimCLR representation (tiny.yaml trains two)
+    # and no table of another, whose name extends it; one table for a baseline and the physics
+    probe = divisions["early_late_probe"]
+    assert (probe.between(0, 1) | probe.isna()).all()
+    simclr = divisions["representation"].str.startswith("simclr")
+    assert (divisions.loc[simclr, "early_late_probe_n"] == 2).all()
+    assert (divisions.loc[~simclr, "early_late_probe_n"] == 1).all()
     # the truth table's division, scored the same way in both tables
     same = divisions.set_index(["representation", "k"]).loc[("simclr-relative-all", int(truth["k"].iloc[0]))]
     assert same["ari"] == pytest.approx(truth.set_index("representation").loc["simclr-relative-all", "ari"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import PurePath
 
 NORMALISATIONS = ("relative", "individual")
 BASELINES = ("pca1024", "pca10", "summary")
@@ -77,3 +78,19 @@ def split_tag(tag: str) -> tuple[str, str]:
     """'all+footprint' -> ('all', 'footprint'); 'all' -> ('all', 'paper')."""
     channels, _, method = tag.partition("+")
     return channels, method or PAPER_METHOD
+
+
+def representation_of_table(path) -> str:
+    """The representation an embedding table holds, read from its file name:
+    '.../simclr-relative-all+erased-seed3.parquet' -> 'simclr-relative-all+erased'; a
+    baseline's single table is named after it ('.../pca1024-relative.parquet')."""
+    name = re.sub(r"-seed\d+$", "", PurePath(path).name.removesuffix(".parquet"))
+    Representation.parse(name)  # a file that is no representation's table is an error naming it
+    return name
+
+
+def tables_by_representation(paths, names) -> dict[str, list]:
+    """{name: its embedding tables among ``paths``, in their order} for each of ``names``: by
+    the whole name, so that 'simclr-relative-all' never takes 'simclr-relative-all+erased''s."""
+    found = [(representation_of_table(p), p) for p in paths]
+    return {n: [p for owner, p in found if owner == n] for n in names}

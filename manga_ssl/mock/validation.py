@@ -413,7 +413,14 @@ def write_truth_tables(scores: pd.DataFrame, probes: pd.DataFrame, stem) -> None
 
 
 def divisions_vs_truth(
-    labels: dict, catalogue: pd.DataFrame, truth: pd.DataFrame, kmeans_seeds=(0,), n_init: int | None = None
+    labels: dict,
+    catalogue: pd.DataFrame,
+    truth: pd.DataFrame,
+    kmeans_seeds=(0,),
+    n_init: int | None = None,
+    tables: dict | None = None,
+    max_replicas: int = 3,
+    seed: int = 0,
 ) -> pd.DataFrame:
     """Mock only, beyond the paper: every representation's K-means divisions against the
     mock's true division into as many groups (:data:`analysis.bias_regression.TRUE_DIVISIONS`:
@@ -424,31 +431,59 @@ def divisions_vs_truth(
     ``labels``: {name: labels parquet (plateifu, k, replica, kmeans_seed, label)}. One row
     per representation and k it was clustered at (:func:`division_row`: ARI and NMI, mean
     and std over replicas x K-means seeds), then per k the row :data:`PHYSICS_ROW`: K-means
-    (``kmeans_seeds``, ``n_init`` starts) on the standardised true physical parameters."""
+    (``kmeans_seeds``, ``n_init`` starts) on the standardised true physical parameters.
+
+    ``tables``: {name: its embedding tables}; where given, each of the representation's rows
+    also holds ``early_late_probe``: the cross-validated accuracy of a linear probe of early
+    against late types on the features as K-means sees them
+    (:func:`analysis.clustering.prepare`; first ``max_replicas`` replicas, mean, std and
+    their number; folds seeded by ``seed``), and ``early_late_majority`` the larger class's share. A
+    representation can hold the split (a high probe accuracy) where its division does not
+    follow it (a low ARI at k=2): the split is then not where its variance is."""
     from manga_ssl.analysis.bias_regression import TRUE_DIVISIONS, true_labels
-    from manga_ssl.analysis.clustering import PAPER_N_INIT, kmeans_labels
-    from manga_ssl.analysis.probes import cluster_scores, probe_targets
+    from manga_ssl.analysis.clustering import PAPER_N_INIT, kmeans_labels, prepare
+    from manga_ssl.analysis.labels import load_replicas
+    from manga_ssl.analysis.probes import cluster_scores, linear_probe_accuracy, probe_targets
+    from manga_ssl.core.names import kind_of
+
+    def early_late_probe(features, plateifu):
+        early = true_labels(truth, plateifu, 2).astype(bool)
+        accuracy = np.array([linear_probe_accuracy(f, early, seed) for f in features])
+        return {
+            "early_late_probe": accuracy.mean(),
+            "early_late_probe_std": accuracy.std(),
+            "early_late_probe_n": len(accuracy),
+            "early_late_majority": max(early.mean(), 1 - early.mean()),
+        }
 
     rows = []
     for name, path in labels.items():
         lab = pd.read_parquet(path)
+        probe = {}
+        if tables and tables.get(name):
+            plateifu, features, _ = load_replicas(list(tables[name])[:max_replicas])
+            probe = early_late_probe([prepare(f, kind_of(name)) for f in features], plateifu)
         for k in TRUE_DIVISIONS:
             per_run = [
                 cluster_scores(g["label"].to_numpy(), true_labels(truth, g["plateifu"], k))
                 for _, g in lab[lab["k"] == k].groupby(["replica", "kmeans_seed"], observed=True)
             ]
             if per_run:
-                rows.append(division_row(name, k, per_run))
+                rows.append({**division_row(name, k, per_run), **probe})
     targets, groups = probe_targets(catalogue, truth)
     known, standardised = standardised_physics(targets, groups)
     plateifu = catalogue["plateifu"].to_numpy()[known]
+    probe = early_late_probe([standardised[known]], plateifu) if tables else {}
     for k in TRUE_DIVISIONS:
         true = true_labels(truth, plateifu, k)
         per_seed = [
             cluster_scores(kmeans_labels(standardised[known], k, s, n_init or PAPER_N_INIT), true) for s in kmeans_seeds
         ]
-        rows.append(division_row(PHYSICS_ROW, k, per_seed))
-    return pd.DataFrame(rows, columns=["representation", "k", "ari", "ari_std", "nmi", "nmi_std", "n_runs"])
+        rows.append({**division_row(PHYSICS_ROW, k, per_seed), **probe})
+    columns = ["representation", "k", "ari", "ari_std", "nmi", "nmi_std", "n_runs"]
+    if tables:
+        columns += ["early_late_probe", "early_late_probe_std", "early_late_probe_n", "early_late_majority"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def write_divisions_table(scores: pd.DataFrame, stem) -> None:
@@ -459,6 +494,20 @@ def write_divisions_table(scores: pd.DataFrame, stem) -> None:
 
     order = list(dict.fromkeys(scores["representation"]))
     shown = pd.DataFrame({"representation": order})
+    probe = ""
+    if "early_late_probe" in scores:
+        first = scores.drop_duplicates("representation").set_index("representation").reindex(order)
+        shown["early/late probe"] = [
+            pm(m, s, digits=3) if np.isfinite(m) else "-"
+            for m, s in zip(first["early_late_probe"], first["early_late_probe_std"])
+        ]
+        probe = (
+            " 'early/late probe': the cross-validated accuracy of a linear probe of early against late "
+            "types on the features as K-means sees them (mean ± std over the first replicas, at most "
+            f"{int(first['early_late_probe_n'].max())}; the larger class: {first['early_late_majority'].max():.3f}): "
+            "a representation that holds the split "
+            "where its k=2 division does not follow it has the split away from its largest variance."
+        )
     for k in sorted(scores["k"].unique()):
         at_k = scores[scores["k"] == k].set_index("representation").reindex(order)
         for score in ("ari", "nmi"):
@@ -476,5 +525,5 @@ def write_divisions_table(scores: pd.DataFrame, stem) -> None:
         f"was not clustered at that k. The row '{PHYSICS_ROW}' is K-means (same seeds and starts) on "
         "the standardised true physical parameters: what a representation of the physics alone "
         "would give on this survey. The paper studies the relative normalisation's k=3 division "
-        "and the individual normalisation's k=2.",
+        "and the individual normalisation's k=2." + probe,
     )

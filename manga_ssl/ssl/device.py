@@ -84,10 +84,37 @@ def cpu_has_bf16(flags=None) -> bool:
     return any(f in flags for f in BF16_CPU_FLAGS)
 
 
+def onednn_enabled() -> bool | None:
+    """Whether TensorFlow runs its oneDNN kernels in this process (None: not TensorFlow, or a
+    TensorFlow that does not say). The workflow turns them on for every job
+    (``TF_ENABLE_ONEDNN_OPTS``, workflow/rules/common.smk); TensorFlow's own default does only
+    on CPUs with VNNI, bfloat16 or AMX instructions."""
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return None
+    try:
+        from tensorflow.python.util import _pywrap_util_port
+    except ImportError:
+        return None
+    return bool(_pywrap_util_port.IsMklEnabled())
+
+
 def resolve_precision(setting: str = "auto") -> str:
-    """``simclr.precision`` -> 'float32' or 'bfloat16' on this machine (see the module's doc)."""
+    """``simclr.precision`` -> 'float32' or 'bfloat16' on this machine (see the module's doc).
+
+    An explicit 'bfloat16' on a CPU without bfloat16 arithmetic, where oneDNN runs, is an
+    error: oneDNN has no bfloat16 convolution there (TensorFlow's fallback kernels emulate
+    one, slowly, with ``TF_ENABLE_ONEDNN_OPTS=0``)."""
     if setting not in PRECISIONS:
         raise ValueError(f"unknown simclr.precision '{setting}' (use {', '.join(PRECISIONS)})")
+    if setting == "bfloat16" and not has_accelerator() and not cpu_has_bf16() and onednn_enabled():
+        raise ValueError(
+            f"simclr.precision 'bfloat16' on a CPU without bfloat16 arithmetic "
+            f"({cpu_info().get('model name', 'unknown CPU')}: no {' or '.join(BF16_CPU_FLAGS)}): TensorFlow's "
+            "oneDNN kernels have no bfloat16 convolution there; use 'auto' or 'float32' (or "
+            "TF_ENABLE_ONEDNN_OPTS=0 to emulate bfloat16, slowly)"
+        )
     if setting != "auto":
         return setting
     import keras

@@ -24,6 +24,7 @@ from manga_ssl.core.files import atomic_output, write_csv
 from manga_ssl.ssl.device import (
     configure_threads,
     devices,
+    onednn_enabled,
     resolve_precision,
     set_determinism,
 )
@@ -378,10 +379,11 @@ def train_and_save(
 
     # which accelerator this job got (a scheduler sets CUDA_VISIBLE_DEVICES for a GPU job)
     log.info(
-        "Keras backend %s; devices %s; CUDA_VISIBLE_DEVICES=%s",
+        "Keras backend %s; devices %s; CUDA_VISIBLE_DEVICES=%s; oneDNN %s",
         keras.backend.backend(),
         devices(),
         os.environ.get("CUDA_VISIBLE_DEVICES", "(unset)"),
+        {True: "on", False: "off", None: "n/a"}[onednn_enabled()],
     )
     tensors = load_tensors(tensors_path, channels)
     settings = TrainingSettings.from_config(simclr_config)

@@ -1,4 +1,5 @@
 # Helpers shared by every rule file; no rule lives here.
+import os
 import re
 from pathlib import Path
 
@@ -19,6 +20,11 @@ from manga_ssl.core.names import (
 )
 
 validate_config(config, workflow.source_path("../schemas/config.schema.yaml"))
+
+# TensorFlow runs its oneDNN kernels by default only on CPUs with VNNI, bfloat16 or AMX
+# instructions; on an AVX2-only CPU its fallback convolutions train the demo's encoder 1.8
+# times slower (docs/benchmarks.md). Every job inherits this; a user's own setting wins.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 RUN = config["run_name"]
 RESULTS = f"results/{RUN}"

@@ -37,9 +37,11 @@ rule mock_vs_real:
 
 rule divisions_vs_truth:
     """Mock survey only, beyond the paper: every division the run makes, both normalisations
-    included, against the true division into as many groups."""
+    included, against the true division into as many groups; and whether each representation
+    holds the early / late split (a linear probe)."""
     input:
         **labels_inputs(representation_names()),
+        tables=[t for n in representation_names() for t in tables_of(n)],
         catalogue=CATALOGUE,
         truth=TRUTH,
         code=code_of("divisions_vs_truth"),
@@ -60,6 +62,7 @@ rule divisions_vs_truth:
         names=representation_names(),
         kmeans_seeds=config["analysis"]["kmeans_seeds"],
         n_init=config["analysis"]["kmeans_n_init"],
+        seed=config["analysis"]["bias_seed"],
     script:
         "../scripts/divisions_vs_truth.py"
 

@@ -1,11 +1,12 @@
 import pandas as pd
 
+from manga_ssl.core.names import tables_by_representation
 from manga_ssl.core.runlog import log_to
 from manga_ssl.mock.validation import representations_vs_truth, write_truth_tables
 
 log = log_to(snakemake.log[0])
 names = snakemake.params.names
-tables = {n: [t for t in snakemake.input.tables if f"/embeddings/{n}" in t] for n in names}
+tables = tables_by_representation(snakemake.input.tables, names)
 labels = {n: snakemake.input[n.replace("-", "__")] for n in names}
 scores, probes = representations_vs_truth(
     tables,
