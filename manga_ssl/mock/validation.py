@@ -240,6 +240,15 @@ def division_row(name: str, k: int, per_run: list[dict]) -> dict:
     }
 
 
+def scores_per_run(division: pd.DataFrame, true) -> list[dict]:
+    """:func:`analysis.probes.cluster_scores` of each (replica, K-means seed) run of a labels
+    table at one k, against ``true`` (one value per row of ``division``)."""
+    from manga_ssl.analysis.probes import cluster_scores
+
+    runs = division.assign(true=np.asarray(true)).groupby(["replica", "kmeans_seed"], observed=True)
+    return [cluster_scores(g["label"].to_numpy(), g["true"].to_numpy()) for _, g in runs]
+
+
 def standardised_physics(targets: np.ndarray, groups) -> tuple[np.ndarray, np.ndarray]:
     """The true physical columns of :func:`analysis.probes.probe_targets`' ``targets``, each
     standardised: (known (N,), the galaxies with every one of them; features (N, P), 0 where
@@ -316,10 +325,7 @@ def representations_vs_truth(
     for name, paths in tables.items():
         lab = pd.read_parquet(labels[name])
         lab = lab[lab["k"] == k]
-        per_run = [
-            cluster_scores(g["label"].to_numpy(), truth_pop.reindex(g["plateifu"].astype(str)).to_numpy())
-            for _, g in lab.groupby(["replica", "kmeans_seed"], observed=True)
-        ]
+        per_run = scores_per_run(lab, truth_pop.reindex(lab["plateifu"].astype(str)).to_numpy())
         score_rows.append(division_row(name, k, per_run))
         plateifu, features, _ = load_replicas(list(paths)[:max_replicas])
         accuracy = slow_fast(features, plateifu)
@@ -464,11 +470,9 @@ def divisions_vs_truth(
             plateifu, features, _ = load_replicas(list(tables[name])[:max_replicas])
             probe = early_late_probe([prepare(f, kind_of(name)) for f in features], plateifu)
         for k in TRUE_DIVISIONS:
-            per_run = [
-                cluster_scores(g["label"].to_numpy(), true_labels(truth, g["plateifu"], k))
-                for _, g in lab[lab["k"] == k].groupby(["replica", "kmeans_seed"], observed=True)
-            ]
-            if per_run:
+            at_k = lab[lab["k"] == k]
+            if len(at_k):  # the true division once per k, not once per run
+                per_run = scores_per_run(at_k, true_labels(truth, at_k["plateifu"], k))
                 rows.append({**division_row(name, k, per_run), **probe})
     targets, groups = probe_targets(catalogue, truth)
     known, standardised = standardised_physics(targets, groups)
