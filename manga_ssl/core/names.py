@@ -80,6 +80,12 @@ def split_tag(tag: str) -> tuple[str, str]:
     return channels, method or PAPER_METHOD
 
 
+def input_key(name: str) -> str:
+    """A representation name as a rule's input name ('simclr-relative-all' -> 'simclr__relative__all'):
+    the rules name their inputs so, the scripts read them back so."""
+    return name.replace("-", "__")
+
+
 def representation_of_table(path) -> str:
     """The representation an embedding table holds, read from its file name:
     '.../simclr-relative-all+erased-seed3.parquet' -> 'simclr-relative-all+erased'; a

@@ -16,6 +16,7 @@ from manga_ssl.core.names import (
     REPRESENTATION_PATTERN,
     VARIANT_TAG_PATTERN,
     Representation,
+    input_key,
     split_tag,
 )
 
@@ -346,11 +347,6 @@ def overlap_comparisons():
         if rep.channels != "all" and base in names:
             comps.append((base, str(rep)))
     return comps
-
-
-def input_key(name):
-    """A representation name as an input name ('simclr-relative-all' -> 'simclr__relative__all')."""
-    return name.replace("-", "__")
 
 
 def labels_inputs(names):

@@ -1,13 +1,13 @@
 import pandas as pd
 
-from manga_ssl.core.names import tables_by_representation
+from manga_ssl.core.names import input_key, tables_by_representation
 from manga_ssl.core.runlog import log_to
 from manga_ssl.mock.validation import divisions_vs_truth, write_divisions_table
 
 log = log_to(snakemake.log[0])
 names = snakemake.params.names
 scores = divisions_vs_truth(
-    {n: snakemake.input[n.replace("-", "__")] for n in names},
+    {n: snakemake.input[input_key(n)] for n in names},
     pd.read_parquet(snakemake.input.catalogue),
     pd.read_parquet(snakemake.input.truth),
     kmeans_seeds=snakemake.params.kmeans_seeds,

@@ -1,13 +1,13 @@
 import pandas as pd
 
-from manga_ssl.core.names import tables_by_representation
+from manga_ssl.core.names import input_key, tables_by_representation
 from manga_ssl.core.runlog import log_to
 from manga_ssl.mock.validation import representations_vs_truth, write_truth_tables
 
 log = log_to(snakemake.log[0])
 names = snakemake.params.names
 tables = tables_by_representation(snakemake.input.tables, names)
-labels = {n: snakemake.input[n.replace("-", "__")] for n in names}
+labels = {n: snakemake.input[input_key(n)] for n in names}
 scores, probes = representations_vs_truth(
     tables,
     labels,
