@@ -38,6 +38,7 @@ SETTINGS = {
 CHILD = """
 import json, sys, time
 import keras, yaml
+from manga_ssl.preprocessing.maps import CHANNELS
 from manga_ssl.ssl.device import configure_threads
 from manga_ssl.ssl.tensors import load_tensors
 from manga_ssl.ssl.training import TrainingSettings, train_simclr
@@ -46,7 +47,6 @@ configure_threads(1)
 cfg = yaml.safe_load(open(sys.argv[1]))["simclr"]
 cfg = {k: v for k, v in cfg.items() if k not in ("methods", "variants", "seeds")}
 cfg.update(epochs=int(sys.argv[3]), precision="float32", probe_every=0, warmup_epochs=1)
-channels = ["v_band_flux", "lw_log_age", "lw_metallicity", "stellar_velocity", "velocity_dispersion"]
 times = []
 
 
@@ -58,7 +58,7 @@ class EpochTimes(keras.callbacks.Callback):
         times.append(time.perf_counter() - self.start)
 
 
-train_simclr(load_tensors(sys.argv[2], channels), TrainingSettings.from_config(cfg), 0, callbacks=[EpochTimes()])
+train_simclr(load_tensors(sys.argv[2], list(CHANNELS)), TrainingSettings.from_config(cfg), 0, callbacks=[EpochTimes()])
 print(json.dumps(times))
 """
 
