@@ -7,8 +7,9 @@ against the mock survey's truth as bench/science_study.py scores a trial.
         --given log_mass,sigma_cen,lambda_re,age_lw_re,zh_lw_re,re_kpc --label erase-given-nf-re
         # section 21: add --categorical n_fibres --interactions
 
-Without --erase, the representation as the run computed it (the reference row). One JSON line
-per trial appended to ``--out``.
+Without --erase, the representation as the run computed it (the reference row). With --saved,
+the replicas' h of a bench/science_study.py trial (its --save NPZ; --saved-key 'h[<spec>]' for
+an --embedding's h) instead of the run's embeddings. One JSON line per trial appended to ``--out``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -50,6 +52,8 @@ def main() -> None:
     ap.add_argument("--given", default="", help="comma-separated physical catalogue columns")
     ap.add_argument("--categorical", default="", help="comma-separated --erase columns erased as categories")
     ap.add_argument("--interactions", action="store_true", help="also erase each term times each --given column")
+    ap.add_argument("--saved", default=None, help="a bench/science_study.py --save NPZ, scored instead")
+    ap.add_argument("--saved-key", default="h", help="which h of --saved: 'h', or 'h[<--embedding spec>]'")
     ap.add_argument("--label", default="trial")
     ap.add_argument("--out", default="results/erasure_study.jsonl")
     args = ap.parse_args()
@@ -59,12 +63,19 @@ def main() -> None:
     run = Path(args.run)
     catalogue = pd.read_parquet(run / "preprocess" / "catalogue.parquet")
     truth = pd.read_parquet(args.truth)
-    paths = sorted((run / "embeddings").glob(f"{args.representation}-seed*.parquet"))
-    if not paths:
-        sys.exit(f"{run / 'embeddings'}: no replica of {args.representation}")
+    if args.saved:
+        with np.load(args.saved) as saved:
+            plateifu, replicas = saved["plateifu"].astype(str), list(saved[args.saved_key])
+    else:
+        paths = sorted((run / "embeddings").glob(f"{args.representation}-seed*.parquet"))
+        if not paths:
+            sys.exit(f"{run / 'embeddings'}: no replica of {args.representation}")
+        replicas = []
+        for path in paths:
+            plateifu, h, _ = read_representation(path)
+            replicas.append(h)
     features = []
-    for path in paths:
-        plateifu, h, _ = read_representation(path)
+    for h in replicas:
         if erase:
             rows = catalogue.set_index("plateifu").loc[plateifu].reset_index()
             h = erase_linear(h, instrument_concept(rows, erase, given, "catalogue", categorical, args.interactions))
@@ -84,7 +95,7 @@ def main() -> None:
     record = {"label": args.label, "representation": args.representation, "erase": erase, "given": given}
     record |= {"categorical": categorical, "interactions": args.interactions}
     with open(args.out, "a") as f:
-        f.write(json.dumps({**record, "run": str(run), "replicas": len(paths), **out}) + "\n")
+        f.write(json.dumps({**record, "run": str(run), "replicas": len(features), **out}) + "\n")
 
 
 if __name__ == "__main__":

@@ -115,7 +115,9 @@ def main() -> None:
         action="store_true",
         help="with --encoders, also score each Dense layer of the run's projection heads (z last) applied to h",
     )
-    ap.add_argument("--save", default=None, help="folder for each normalisation's h (NPZ), for a closer look")
+    ap.add_argument(
+        "--save", default=None, help="folder for each normalisation's h (NPZ; bench/erasure_study.py --saved reads it)"
+    )
     args = ap.parse_args()
     if args.head_layers and not args.encoders:
         ap.error("--head-layers scores the run's own projection heads: give --encoders")
@@ -183,7 +185,10 @@ def main() -> None:
         train_s = time.perf_counter() - t0
         if args.save:
             Path(args.save).mkdir(parents=True, exist_ok=True)
-            np.savez(Path(args.save) / f"{args.label}-{norm}.npz", h=np.stack(features), plateifu=tensors["plateifu"])
+            # h as trained, and as each --embedding computed it (key 'h[<spec>]')
+            extra = {f"h[{spec}]": np.stack(v) for spec, v in other.items()}
+            saved = Path(args.save) / f"{args.label}-{norm}.npz"
+            np.savez(saved, h=np.stack(features), plateifu=tensors["plateifu"], **extra)
         k_values = [2, 3]
         scored = {norm: features, **{f"{norm}[{spec}]": h for spec, h in other.items()}, **layers}
         for name, h in scored.items():

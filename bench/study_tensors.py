@@ -10,6 +10,9 @@ as a run folder that ``bench/science_study.py --run`` trains on.
 * ``--pixels-per-re``: every map (values, errors, masks) resampled about the centre so that Re
   spans this many pixels ('median': the run's median Re in arcsec, so the median galaxy stays
   as it is), bilinearly with the mask as weight; the factor is clipped to 0.25-4.
+* ``--aperture-re``: every map (values, errors, masks) kept only within this many Re (the
+  catalogue's, in arcsec) of the centre, zero outside, so that a galaxy is seen to the same
+  radius in its own units whatever the bundle's coverage (where the bundle reaches that far).
 """
 
 from __future__ import annotations
@@ -59,6 +62,22 @@ def regridded(arrays: dict, re_arcsec: np.ndarray, pixels_per_re: float) -> np.n
     return factors
 
 
+def within_aperture(arrays: dict, re_arcsec: np.ndarray, n_re: float) -> np.ndarray:
+    """Mask every galaxy in place outside a circle of ``n_re`` Re about the grid's centre
+    (1-arcsec pixels; a map of even side is centred between pixels, as ``pad_to`` puts it);
+    returns each galaxy's fraction of valid pixels kept."""
+    size = arrays["maps"].shape[1]
+    yy, xx = np.mgrid[0:size, 0:size]
+    radius = np.hypot(yy - (size - 1) / 2.0, xx - (size - 1) / 2.0)
+    inside = radius[None] <= n_re * re_arcsec[:, None, None]  # (N, S, S)
+    before = arrays["valid"].sum(axis=(1, 2, 3))
+    for valid, values in (("valid", ("maps", "errors")), ("model_variation_valid", ("model_variation",))):
+        arrays[valid] &= inside[..., None]
+        for key in values:
+            arrays[key][~arrays[valid]] = 0.0
+    return arrays["valid"].sum(axis=(1, 2, 3)) / np.maximum(before, 1)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--run", required=True, help="a finished run's results folder")
@@ -66,6 +85,7 @@ def main() -> None:
     ap.add_argument("--normalisation", default="relative")
     ap.add_argument("--dimming-corrected", action="store_true")
     ap.add_argument("--pixels-per-re", default=None, help="a number, or 'median'")
+    ap.add_argument("--aperture-re", type=float, default=None, help="keep the maps within this many Re")
     args = ap.parse_args()
 
     from manga_ssl.core.files import atomic_output
@@ -83,6 +103,9 @@ def main() -> None:
         target = float(np.median(re)) if args.pixels_per_re == "median" else float(args.pixels_per_re)
         factors = regridded(arrays, re, target)
         print(f"Re resampled to {target:.2f} pixels; factors {factors.min():.2f}-{factors.max():.2f}")
+    if args.aperture_re:
+        kept = within_aperture(arrays, rows["re_arcsec"].to_numpy(float), args.aperture_re)
+        print(f"within {args.aperture_re} Re: median {np.median(kept):.2f} of the valid pixels kept")
     (out / "tensors").mkdir(parents=True, exist_ok=True)
     (out / "preprocess").mkdir(parents=True, exist_ok=True)
     link = out / "preprocess" / "catalogue.parquet"

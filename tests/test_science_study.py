@@ -1,6 +1,6 @@
 """The science study's scripts: bench/science_study.py (the projection head's layers it
 scores), bench/division_anatomy.py (what a k-division holds, on constructed labels and
-features), bench/replica_count.py."""
+features), bench/replica_count.py, bench/study_tensors.py (the aperture in units of Re)."""
 
 import importlib.util
 import itertools
@@ -138,3 +138,25 @@ def test_replica_count_scores_every_subset_with_the_papers_threshold():
     assert ids == list(range(10))
     order = np.argsort([f"1-{i}" for i in range(1000)])
     np.testing.assert_array_equal(back, labels[:, order])
+
+
+def test_aperture_keeps_each_galaxy_within_the_same_number_of_its_own_re():
+    study_tensors = _bench("study_tensors")
+    shape = (2, 32, 32, 5)
+    arrays = {
+        "maps": np.ones(shape, np.float32),
+        "errors": np.full(shape, 0.1, np.float32),
+        "valid": np.ones(shape, bool),
+        "model_variation": np.ones(shape, np.float32),
+        "model_variation_valid": np.ones(shape, bool),
+    }
+    kept = study_tensors.within_aperture(arrays, np.array([2.0, 100.0]), 1.5)
+    yy, xx = np.mgrid[0:32, 0:32]
+    disc = np.hypot(yy - 15.5, xx - 15.5) <= 3.0  # 1.5 Re of 2 arcsec, 1-arcsec pixels
+    for key in ("valid", "model_variation_valid"):
+        assert np.array_equal(arrays[key][0, ..., 2], disc)
+        assert arrays[key][1].all()  # a galaxy larger than the grid keeps everything
+    assert np.array_equal(arrays["maps"][0, ..., 0] > 0, disc) and np.array_equal(arrays["errors"][0, ..., 4] > 0, disc)
+    assert (arrays["model_variation"][0][~arrays["model_variation_valid"][0]] == 0).all()
+    assert np.allclose(kept, [disc.sum() / 1024, 1.0])
+    assert disc.sum() == 32  # the pixels whose centres lie within 3 pixels of a centre between pixels
