@@ -3,8 +3,9 @@ the CPU (docs/benchmarks.md, "oneDNN on every CPU").
 
 TensorFlow turns oneDNN on by default only on CPUs with AVX512_VNNI, AVX_VNNI, AVX512_BF16 or
 AMX (tensorflow/core/util/port.cc, ``DefaultOneDnnPolicy``); on an AVX2-only CPU it trains
-with its fallback kernels, which its CPU wheels build without AVX2 or FMA. Since
-``manga_ssl.ssl`` sets ``TF_ENABLE_ONEDNN_OPTS=1`` oneDNN runs everywhere. On a CPU with more
+with its fallback kernels, which its CPU wheels build without AVX2 or FMA. The workflow sets
+``TF_ENABLE_ONEDNN_OPTS=1`` for every job (workflow/rules/common.smk), so oneDNN runs there on
+any CPU. On a CPU with more
 than AVX2, ``ONEDNN_MAX_CPU_ISA=AVX2`` makes oneDNN use only what an AVX2-only CPU has, which
 stands in for one. Each setting trains one replica of the demo's relative five-map variant
 (its widths, batch, augmentations; float32, one thread) for ``--epochs`` epochs in its own

@@ -41,7 +41,7 @@ rule divisions_vs_truth:
     holds the early / late split (a linear probe)."""
     input:
         **labels_inputs(representation_names()),
-        tables=[t for n in representation_names() for t in tables_of(n)],
+        tables=embedding_tables(),
         catalogue=CATALOGUE,
         truth=TRUTH,
         code=code_of("divisions_vs_truth"),
