@@ -1,6 +1,7 @@
 """The science study's scripts: bench/science_study.py (the projection head's layers it
 scores), bench/division_anatomy.py (what a k-division holds, on constructed labels and
-features), bench/replica_count.py, bench/study_tensors.py (the aperture in units of Re)."""
+features), bench/replica_count.py, bench/study_tensors.py (the aperture in units of Re), bench/goals_table.py
+(the goals read off a run's tables)."""
 
 import importlib.util
 import itertools
@@ -160,3 +161,56 @@ def test_aperture_keeps_each_galaxy_within_the_same_number_of_its_own_re():
     assert (arrays["model_variation"][0][~arrays["model_variation_valid"][0]] == 0).all()
     assert np.allclose(kept, [disc.sum() / 1024, 1.0])
     assert disc.sum() == 32  # the pixels whose centres lie within 3 pixels of a centre between pixels
+
+
+def test_goals_table_reads_each_goal_off_the_runs_own_tables(tmp_path):
+    import json
+
+    goals_table = _bench("goals_table")
+    run = tmp_path / "s7"
+    (run / "tables").mkdir(parents=True)
+    (run / "validation").mkdir()
+    table1 = pd.DataFrame(
+        [
+            ("simclr-relative-all+erased", 2, 94.0, 75.0, 0.4),
+            ("simclr-relative-all+erased", 3, 86.5, 81.0, 1.2),
+            ("simclr-individual-all+further_away", 2, 90.0, 74.0, 7.5),
+            ("simclr-relative-all", 3, 70.0, 74.0, 4.0),
+            ("truth (mock)", 2, float("nan"), 70.0, 0.5),
+            ("truth (mock)", 3, float("nan"), 80.0, 1.0),
+        ],
+        columns=["representation", "k", "agreement", "acc_max_nonphys", "acc_gain_nonphys"],
+    )
+    table1.to_csv(run / "tables" / "table1.csv", index=False)
+    accepted = {"paper": {"simclr-relative-all+erased": None}, "conditional": {"simclr-relative-all+erased": 3}}
+    (run / "tables" / "accepted_k.json").write_text(json.dumps(accepted))
+    # the erased h below PCA-1024 on six of the seven instrumental probes (z above)
+    erased = {c: 0.1 for c in goals_table.INSTRUMENTAL} | {"r2_z": 0.9}
+    pca = {c: 0.5 for c in goals_table.INSTRUMENTAL}
+    probes = pd.DataFrame(
+        [
+            {"representation": "simclr-relative-all+erased", "k": 3, "ari": 0.7, **erased},
+            {"representation": "pca1024-relative", "k": 3, "ari": 0.02, **pca},
+            {"representation": "summary-relative", "k": 3, "ari": 0.42},
+            {"representation": "true physical parameters", "k": 3, "ari": 0.9},
+        ]
+    )
+    probes.to_csv(run / "validation" / "representations_vs_truth.csv", index=False)
+    divisions = pd.DataFrame(
+        [("simclr-individual-all+further_away", 2, 0.3), ("simclr-individual-all+further_away", 3, 0.1)],
+        columns=["representation", "k", "ari"],
+    )
+    divisions.to_csv(run / "validation" / "divisions_vs_truth.csv", index=False)
+
+    row = goals_table.goals(run)
+    assert row["run"] == "s7"
+    assert (row["erased agree"], row["erased ARI"], row["erased Acc_max"]) == (86.5, 0.7, 81.0)
+    assert (row["truth Acc_max k=3"], row["truth Acc_max k=2"]) == (80.0, 70.0)
+    assert row["erased probes < PCA"] == "6/7"
+    assert row["erased accepted"] is True
+    # further_away's k=2 is not in the conditional rule's answer: not accepted
+    assert row["further_away accepted"] is False
+    assert (row["further_away ARI early/late"], row["further_away ΔAcc"]) == (0.3, 7.5)
+    # a representation the run did not train is NaN, not an error
+    assert np.isnan(row["paper individual k=2 agree"])
+    assert row["paper's rule accepts any"] is False
