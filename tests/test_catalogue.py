@@ -3,6 +3,7 @@ of a division, neighbours among a run's galaxies, and reading new galaxies' cube
 
 import gzip
 import shutil
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +59,27 @@ def test_fits_table_round_trip_with_units_descriptions_and_vector_columns(tmp_pa
     assert table["nn_plateifu"].shape == (2, 2) and table["nn_plateifu"][1, 1] == "22-3701"
     assert table["nn_distance"][1].tolist() == [0.5, 2.0] and table["n"].tolist() == [3, 4]
     assert not list(tmp_path.glob("*partial*"))
+
+
+def test_header_cards_keep_their_comments_whole_and_in_order(tmp_path):
+    given = "log_mass,sigma_cen,lambda_re,age_lw_re,zh_lw_re,re_kpc"  # no room left for a comment
+    cards = [("SEED", 3, "replica (training seed)"), ("ERASEGIV", given, "physical columns the erasure was given")]
+    path = tmp_path / "reps.fits"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # astropy warns when it cuts a comment short
+        hdu = vac.table_hdu(
+            "REPR-SEED3", [vac.Column("plateifu", "", "MaNGA PLATE-IFU")], {"plateifu": np.array(["1-1"])}, cards
+        )
+        vac.write_fits(path, fits.Header(), [hdu])
+    with fits.open(path) as hdul:
+        h = hdul["REPR-SEED3"].header
+        assert h["SEED"] == 3 and h.comments["SEED"] == "replica (training seed)"
+        assert h["ERASEGIV"] == given and h.comments["ERASEGIV"] == ""
+        assert list(h["COMMENT"]) == ["ERASEGIV: physical columns the erasure was given"]
+        keys = list(h.keys())
+        assert keys.index("SEED") < keys.index("ERASEGIV") < keys.index("COMMENT")
+    assert vac.comment_fits("SEED", 3, "replica (training seed)")
+    assert not vac.comment_fits("ERASEGIV", given, "physical columns the erasure was given")
 
 
 def test_consensus_and_fraction_of_a_division(tmp_path):

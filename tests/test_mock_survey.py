@@ -1,7 +1,9 @@
+import warnings
+
 import numpy as np
 import pytest
 
-from manga_ssl.mock.survey import POPULATIONS, MockSurveySpec, draw_survey, generate_mock_survey
+from manga_ssl.mock.survey import POPULATIONS, MockSurveySpec, _bin_to_sn, draw_survey, generate_mock_survey
 from manga_ssl.survey import formats
 from manga_ssl.survey.datasets import SurveyLayout
 
@@ -92,3 +94,19 @@ def test_allocate_bundles_gives_the_smallest_bundles_to_the_smallest_galaxies():
 
     got = allocate_bundles(np.array([9.0, 1.0, 5.0, 3.0, 7.0]), {19: 2, 61: 1, 127: 2})
     assert got.tolist() == [127, 19, 61, 19, 127]
+
+
+def test_adaptive_binning_pairs_the_one_faint_spaxel_without_numpy_warnings():
+    # every spaxel at S/N 20 but one at 3 (target 10): PowerBin makes a single two-spaxel
+    # bin, where its own diagnostic (the scatter of such bins) warns about an empty std
+    valid = np.zeros((12, 12), bool)
+    valid[2:10, 2:10] = True
+    flux, noise = np.full((12, 12), 20.0), np.ones((12, 12))
+    flux[5, 5] = 3.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        binid = _bin_to_sn(flux, noise, valid)
+    assert (binid[~valid] == -1).all()
+    sizes = np.bincount(binid[valid])
+    assert len(sizes) == 63 and sorted(sizes)[-2:] == [1, 2]
+    assert (binid == binid[5, 5]).sum() == 2

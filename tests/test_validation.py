@@ -1,13 +1,16 @@
 """Validation of the mock against real catalogues: the joint relations MaNGA's selection induces."""
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from astropy.table import Table
+from astropy.units import UnitsWarning
 
 from manga_ssl.mock.validation import joint_checks, to_markdown
+from manga_ssl.survey.formats import read_catalogue_table
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "real"
@@ -43,6 +46,17 @@ def test_joint_checks_read_the_real_relations_and_the_mocks():
     assert np.all(np.diff(re) > 0) and 2.5 < re[0] < 3.5 and 8 < re[-1] < 9.5
     assert rows.loc["corr(log M*, z)", "real_n"] > 2000
     assert "corr(log M*, z)" in to_markdown(rows.reset_index())
+
+
+@pytest.mark.skipif(not REAL.exists(), reason="../shared/data/real is absent (a user's clone)")
+def test_real_catalogues_with_non_fits_units_are_read_without_warnings():
+    # DR14 Pipe3D writes units such as 'log(Msun)' and 'degrees', which astropy warns about
+    with pytest.warns(UnitsWarning):
+        Table.read(REAL / "manga.Pipe3D-v2_1_2.fits")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pipe3d = read_catalogue_table(REAL / "manga.Pipe3D-v2_1_2.fits")
+    assert len(pipe3d) > 2000 and np.nanmedian(np.asarray(pipe3d["log_mass"], float)) == pytest.approx(10.3, abs=0.5)
 
 
 def _constructed_truth(n_per_population, seed=0):

@@ -216,9 +216,21 @@ def table_hdu(extname: str, columns: list[Column], data: dict, cards=()) -> fits
     hdu = fits.BinTableHDU.from_columns([_fits_column(c, data[c.name]) for c in columns], name=extname)
     for i, col in enumerate(columns, 1):
         hdu.header[f"TCOMM{i}"] = col.description
-    for card in cards:
-        hdu.header.append(card)
+    for key, value, comment in cards:
+        if comment and not comment_fits(key, value, comment):
+            # a long list of names leaves no room for its comment: the comment goes on its own
+            # card rather than being cut short
+            hdu.header.append((key, value), bottom=True)
+            hdu.header.append(("COMMENT", f"{key}: {comment}"), bottom=True)
+        else:
+            hdu.header.append((key, value, comment), bottom=True)
     return hdu
+
+
+def comment_fits(key: str, value, comment: str) -> bool:
+    """Whether ``key = value / comment`` fits on one 80-character FITS card."""
+    image = fits.Card(key, value).image
+    return len(image) == 80 and max(len(image.rstrip()), 30) + 3 + len(comment) <= 80
 
 
 def write_fits(path, primary: fits.Header, hdus) -> None:

@@ -12,6 +12,7 @@ that the very readers used on real data read it.
 from __future__ import annotations
 
 import logging
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -332,7 +333,11 @@ def _bin_to_sn(flux, noise, valid, target_sn=10.0):
     if np.all(sn2 >= target_sn**2):  # every spaxel already at the target: no binning
         binid[yy, xx] = np.arange(len(yy))
         return binid
-    pb = PowerBin(np.column_stack([xx, yy]).astype(float), sn2, target_sn**2, pixelsize=1.0, verbose=0, regul=False)
+    with warnings.catch_warnings():
+        # PowerBin's own diagnostic (the scatter of the multi-spaxel bins' S/N) is NaN, with
+        # numpy's warnings, when at most one bin holds several spaxels; the bins are sound
+        warnings.filterwarnings("ignore", category=RuntimeWarning, module="numpy")
+        pb = PowerBin(np.column_stack([xx, yy]).astype(float), sn2, target_sn**2, pixelsize=1.0, verbose=0, regul=False)
     binid[yy, xx] = pb.bin_num
     return binid
 

@@ -8,6 +8,7 @@ import pandas as pd
 from astropy.table import Table
 
 from manga_ssl.analysis.probes import log10_positive
+from manga_ssl.survey.formats import read_catalogue_table
 from manga_ssl.survey.ifu import FIBRE_COUNTS
 
 #: catalogue column -> ground-truth column (mock survey).
@@ -80,10 +81,10 @@ def _col(table: Table, name: str):
 def mock_vs_real(catalogue: pd.DataFrame, real: dict) -> pd.DataFrame:
     """Medians and 16-84% ranges of the mock (as the pipeline measures it) and of
     real catalogues: DR14 Pipe3D, MPL-5 drpall, MPL-9 drpcomplete, MDLM DR15."""
-    pipe3d = Table.read(real["pipe3d"])
-    drpall = Table.read(real["drpall"])
-    drpc = Table.read(real["drpcomplete"])
-    mdlm = Table.read(real["mdlm"])
+    pipe3d = read_catalogue_table(real["pipe3d"])
+    drpall = read_catalogue_table(real["drpall"])
+    drpc = read_catalogue_table(real["drpcomplete"])
+    mdlm = read_catalogue_table(real["mdlm"])
     main = (_col(drpall, "mngtarg1").astype(np.int64) & (7 << 10)) > 0
     rows = [
         ("z", catalogue["z"], _col(drpall, "nsa_z")[main], "MPL-5 drpall NSA_Z (main sample)"),

@@ -523,15 +523,21 @@ def write_rband_image(path, plateifu: str, image: np.ndarray, header: dict):
 # --------------------------------------------------------------------------
 
 
+def read_catalogue_table(path, hdu=1) -> Table:
+    """A survey catalogue's FITS table, read without astropy's warnings about its units."""
+    with warnings.catch_warnings():
+        # Catalogue column units such as 'log(Msun)' or 'degrees' (DR14 Pipe3D) are not FITS
+        # units; the column names say enough.
+        warnings.simplefilter("ignore", UnitsWarning)
+        return Table.read(path, hdu=hdu)
+
+
 def _read_table(path, hdu=1) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise SurveyFileError(path, "file is missing")
     try:
-        with warnings.catch_warnings():
-            # Catalogue column units such as 'log(Msun)' are not FITS units; the names say enough.
-            warnings.simplefilter("ignore", UnitsWarning)
-            t = Table.read(path, hdu=hdu)
+        t = read_catalogue_table(path, hdu=hdu)
     except Exception as exc:
         raise SurveyFileError(path, f"cannot read table ({type(exc).__name__}: {exc})", str(hdu)) from None
     keep = [c for c in t.colnames if t[c].ndim == 1]  # drop vector columns (e.g. NSA magnitudes)
