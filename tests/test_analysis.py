@@ -721,3 +721,31 @@ def test_each_kmeans_seed_keeps_the_best_of_its_starts():
     _, ten = cluster_runs(replicas, "pca1024", [10], range(10), [0, 1], n_init=10)
     assert one["agreement"].std() > 0.05
     assert ten["agreement"].std() == 0 and ten["agreement"].min() > 0.99
+
+
+def test_the_replica_whose_partition_differs_is_named_with_its_ari():
+    """Four replicas of three blobs; replica 7 sees the galaxies grouped another way (its
+    own three blobs, independent of the others'): it is named, with an ARI near 0 against
+    the others' consensus, while the others' ARI is 1; the agreement score is unchanged."""
+    from manga_ssl.analysis.kmeans import cluster_runs
+
+    rng = np.random.default_rng(5)
+    truth, other = rng.integers(0, 3, 900), rng.integers(0, 3, 900)
+    centres = rng.normal(size=(3, 8)) * 6
+
+    def blobs(groups):
+        return centres[groups] + rng.normal(size=(900, 8))
+
+    replicas = [blobs(truth), blobs(truth), blobs(truth), blobs(other)]
+    _, scores = cluster_runs(replicas, "pca1024", [3], [0, 1], [0, 1, 2, 7])
+    assert (scores["least_agreeing_replica"] == 7).all()
+    assert scores["least_agreeing_ari"].max() < 0.05 and (scores["median_replica_ari"] == 1.0).all()
+    # the agreement counts the galaxies that keep their cluster, replica 7 included
+    matched = clustering.matched_to(truth, [truth, truth, other], 3)
+    assert scores["agreement"].iloc[0] == pytest.approx(clustering.agreement_score(matched)[0])
+    # three blobs seen alike by every replica: the least agreeing replica's ARI is 1 too
+    _, alike = cluster_runs(replicas[:3], "pca1024", [3], [0], [0, 1, 2])
+    assert alike["least_agreeing_ari"].iloc[0] == 1.0
+    # two replicas have no consensus of the others to compare with
+    _, two = cluster_runs(replicas[:2], "pca1024", [3], [0], [0, 1])
+    assert two["least_agreeing_replica"].isna().all() and two["least_agreeing_ari"].isna().all()

@@ -179,6 +179,25 @@ def agreement_score(matched: np.ndarray, threshold: float = 0.9) -> tuple[float,
     return float(agree.mean()), consensus
 
 
+def replica_aris(matched: np.ndarray, threshold: float = 0.9) -> np.ndarray:
+    """(runs,) ARI of each run's labels against the consensus of the other runs.
+
+    Beyond the paper: the agreement score says how many galaxies keep their cluster, not
+    whether one replica's partition differs from the others' altogether (docs/science.md
+    section 34); a replica whose ARI here is far below the others' is such a one."""
+    from sklearn.metrics import adjusted_rand_score
+
+    runs = len(matched)
+    if runs < 3:
+        return np.full(runs, np.nan)
+    return np.array(
+        [
+            adjusted_rand_score(agreement_score(np.delete(matched, i, axis=0), threshold)[1], matched[i])
+            for i in range(runs)
+        ]
+    )
+
+
 CLUSTER_NAMING = (
     "named as in the paper: for k >= 3 the cluster of lowest median lambda_Re (the slow "
     "rotators) last, the others by decreasing median light-weighted age at Re; numbers for "

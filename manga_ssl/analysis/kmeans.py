@@ -60,10 +60,36 @@ def cluster_runs(
                 )
             matched = clustering.matched_to(reference, labels[1:], k)
             score, _ = clustering.agreement_score(matched, threshold) if len(xs) > 1 else (np.nan, None)
-            scores.append({"k": k, "kmeans_seed": seed, "agreement": score})
+            aris = clustering.replica_aris(matched, threshold)
+            least = int(np.argmin(aris)) if np.isfinite(aris).all() else None
+            scores.append(
+                {
+                    "k": k,
+                    "kmeans_seed": seed,
+                    "agreement": score,
+                    # beyond the paper: the replica whose partition differs most from the
+                    # others' consensus, and the typical replica's ARI against theirs
+                    "least_agreeing_replica": replica_ids[least] if least is not None else None,
+                    "least_agreeing_ari": aris[least] if least is not None else np.nan,
+                    "median_replica_ari": float(np.median(aris)),
+                }
+            )
             for rid, lab in zip(replica_ids, matched):
                 rows.append((np.full(n, k, np.int8), np.full(n, rid, np.int16), np.full(n, seed, np.int16), lab))
-        log.info("k = %d done (%.0f s elapsed)", k, time.perf_counter() - t0)
+        this_k = pd.DataFrame(scores[-len(kmeans_seeds) :])
+        if this_k["least_agreeing_replica"].notna().all():
+            worst = this_k.loc[this_k["least_agreeing_ari"].idxmin()]
+            log.info(
+                "k = %d done (%.0f s elapsed); least like the others' consensus: replica %d, ARI %.2f "
+                "(median replica %.2f)",
+                k,
+                time.perf_counter() - t0,
+                worst["least_agreeing_replica"],
+                worst["least_agreeing_ari"],
+                this_k["median_replica_ari"].median(),
+            )
+        else:
+            log.info("k = %d done (%.0f s elapsed)", k, time.perf_counter() - t0)
     cols = [np.concatenate(c) for c in zip(*rows)]
     labels = pd.DataFrame(dict(zip(LABEL_COLUMNS[1:], cols)))
     return labels, pd.DataFrame(scores)

@@ -1,0 +1,75 @@
+"""What sets a replica apart when a three-replica draw of a division fails (docs/science.md
+section 34). From a finished mock run with several replicas: each replica's ARI against the
+true populations and against the consensus of the other replicas (the pipeline's own K-means
+labels, K-means seed 0), its cluster sizes against the true populations, the inertia of its
+own partition and of the consensus partition in its h (L2-normalised, as K-means sees it),
+the share of its variance on the leading principal axes, and the mean three-replica
+agreement of the subsets with and without it.
+
+    .venv/bin/python bench/replica_outlier.py --run results/s3-ten --truth resources/s3-ten/mock/truth.parquet \
+        --representation simclr-relative-all+erased --k 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import adjusted_rand_score
+
+from manga_ssl.analysis.clustering import agreement_score, centroids, l2_normalise, matched_to, replica_aris
+
+
+def inertia(x: np.ndarray, labels: np.ndarray, k: int) -> float:
+    return float(((x - centroids(x, labels, k)[labels]) ** 2).sum())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--run", type=Path, required=True)
+    ap.add_argument("--truth", type=Path, required=True, help="the mock survey's truth.parquet")
+    ap.add_argument("--representation", default="simclr-relative-all+erased")
+    ap.add_argument("--k", type=int, default=3)
+    args = ap.parse_args()
+    name, k = args.representation, args.k
+
+    frame = pd.read_parquet(args.run / "clusters" / name / "labels.parquet")
+    frame = frame[(frame["k"] == k) & (frame["kmeans_seed"] == frame["kmeans_seed"].min())]
+    wide = frame.pivot(index="plateifu", columns="replica", values="label").sort_index(axis=1)
+    replicas, labels = [int(r) for r in wide.columns], wide.to_numpy(dtype=np.int64).T
+    population = pd.read_parquet(args.truth).set_index("plateifu").loc[wide.index, "population"].to_numpy()
+
+    consensus = agreement_score(matched_to(labels[0], labels[1:], k))[1].astype(np.int64)
+    against_others = replica_aris(labels)
+    triples = {  # each subset's labels matched to its first replica, as bench/replica_count.py does
+        s: agreement_score(matched_to(labels[s[0]], labels[list(s[1:])], k))[0]
+        for s in itertools.combinations(range(len(replicas)), 3)
+    }
+    print(
+        f"{name}, k={k}: {len(replicas)} replicas; their consensus ARI against the truth "
+        f"{adjusted_rand_score(population, consensus):.2f}"
+    )
+    for i, replica in enumerate(replicas):
+        table = args.run / "embeddings" / f"{name}-seed{replica}.parquet"
+        h = pd.read_parquet(table).set_index("plateifu").loc[wide.index].to_numpy()
+        x = l2_normalise(h)
+        centred = x - x.mean(axis=0)
+        variance = np.linalg.svd(centred, compute_uv=False) ** 2
+        own, shared = inertia(x, labels[i], k), inertia(x, consensus, k)
+        within = [v for s, v in triples.items() if i in s]
+        without = [v for s, v in triples.items() if i not in s]
+        print(
+            f"replica {replica}: ARI truth {adjusted_rand_score(population, labels[i]):.2f}, others' consensus "
+            f"{against_others[i]:.2f}; inertia {own:.1f}, consensus partition's {shared:.1f} "
+            f"(+{100 * (shared / own - 1):.1f}%); variance on axes 1-3 "
+            f"{', '.join(f'{v:.2f}' for v in variance[:3] / variance.sum())}; three-replica agreement "
+            f"{100 * np.mean(within):.1f}% with it, {100 * np.mean(without):.1f}% without"
+        )
+        print("   ", pd.crosstab(population, labels[i]).to_dict("index"))
+
+
+if __name__ == "__main__":
+    main()
