@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from replica_count import replica_labels, subset_agreements  # bench/ is the script's folder
 from sklearn.metrics import adjusted_rand_score
 
 from manga_ssl.analysis.clustering import agreement_score, centroids, l2_normalise, matched_to, replica_aris
@@ -37,24 +38,21 @@ def main() -> None:
     name, k = args.representation, args.k
 
     frame = pd.read_parquet(args.run / "clusters" / name / "labels.parquet")
-    frame = frame[(frame["k"] == k) & (frame["kmeans_seed"] == frame["kmeans_seed"].min())]
-    wide = frame.pivot(index="plateifu", columns="replica", values="label").sort_index(axis=1)
-    replicas, labels = [int(r) for r in wide.columns], wide.to_numpy(dtype=np.int64).T
-    population = pd.read_parquet(args.truth).set_index("plateifu").loc[wide.index, "population"].to_numpy()
+    replicas, labels = replica_labels(frame, k, int(frame["kmeans_seed"].min()))
+    galaxies = np.sort(frame["plateifu"].unique())  # replica_labels' galaxy order
+    population = pd.read_parquet(args.truth).set_index("plateifu").loc[galaxies, "population"].to_numpy()
 
     consensus = agreement_score(matched_to(labels[0], labels[1:], k))[1].astype(np.int64)
     against_others = replica_aris(labels)
-    triples = {  # each subset's labels matched to its first replica, as bench/replica_count.py does
-        s: agreement_score(matched_to(labels[s[0]], labels[list(s[1:])], k))[0]
-        for s in itertools.combinations(range(len(replicas)), 3)
-    }
+    subsets = list(itertools.combinations(range(len(replicas)), 3))
+    triples = dict(zip(subsets, subset_agreements(labels, k, 3)))
     print(
         f"{name}, k={k}: {len(replicas)} replicas; their consensus ARI against the truth "
         f"{adjusted_rand_score(population, consensus):.2f}"
     )
     for i, replica in enumerate(replicas):
         table = args.run / "embeddings" / f"{name}-seed{replica}.parquet"
-        h = pd.read_parquet(table).set_index("plateifu").loc[wide.index].to_numpy()
+        h = pd.read_parquet(table).set_index("plateifu").loc[galaxies].to_numpy()
         x = l2_normalise(h)
         centred = x - x.mean(axis=0)
         variance = np.linalg.svd(centred, compute_uv=False) ** 2

@@ -2,7 +2,7 @@
 thread each (the demo's `simclr.threads_per_replica: 1` with `--resources gpu=2`;
 docs/benchmarks.md). Each replica is the demo's relative five-map variant (its widths, batch,
 augmentations and precision: `simclr.precision` as configured), trained in its own process,
-without probes or checkpoints; the settings alternate over ``--rounds``, so that the
+without probes; the settings alternate over ``--rounds``, so that the
 machine's drift touches both. The figure is the wall time for the pair.
 
     .venv/bin/python bench/replica_threads.py --run results/demo --epochs 6 --rounds 2
@@ -20,23 +20,20 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def replica(run: Path, config: list[str], threads: int, seed: int, epochs: int) -> None:
-    """One replica in this process (the child's side)."""
+    """One replica in this process (the child's side), trained as bench/precision_loss_curves.py
+    trains its replicas, in the configured precision."""
     import numpy as np
     import yaml
-
-    from manga_ssl.ssl.device import configure_threads
-
-    configure_threads(threads)
-    from manga_ssl.ssl.tensors import load_tensors
-    from manga_ssl.ssl.training import TrainingSettings, train_simclr
+    from precision_loss_curves import replica as train_replica  # bench/ is the script's folder
 
     simclr = {}
     for path in config:  # later files override earlier ones, as snakemake --configfile does
         simclr.update(yaml.safe_load(Path(path).read_text()).get("simclr", {}))
-    simclr.update(epochs=epochs, probe_every=0, checkpoint_every=0)
-    path = run / "tensors" / "relative.npz"
-    tensors = load_tensors(path, [str(c) for c in np.load(path)["channels"]])
-    train_simclr(tensors, TrainingSettings.from_config(simclr), seed)
+    simclr["epochs"] = epochs
+    tensors = run / "tensors" / "relative.npz"
+    with np.load(tensors) as npz:
+        channels = [str(c) for c in npz["channels"]]
+    train_replica(tensors, channels, simclr, simclr.get("precision", "auto"), seed, threads)
 
 
 def pair(args, threads: int, side_by_side: bool) -> float:

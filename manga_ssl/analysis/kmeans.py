@@ -60,39 +60,36 @@ def cluster_runs(
                 )
             matched = clustering.matched_to(reference, labels[1:], k)
             score, _ = clustering.agreement_score(matched, threshold) if len(xs) > 1 else (np.nan, None)
-            aris = clustering.replica_aris(matched, threshold)
-            least = int(np.argmin(aris)) if np.isfinite(aris).all() else None
-            scores.append(
-                {
-                    "k": k,
-                    "kmeans_seed": seed,
-                    "agreement": score,
-                    # beyond the paper: the replica whose partition differs most from the
-                    # others' consensus, and the typical replica's ARI against theirs
-                    "least_agreeing_replica": replica_ids[least] if least is not None else None,
-                    "least_agreeing_ari": aris[least] if least is not None else np.nan,
-                    "median_replica_ari": float(np.median(aris)),
-                }
-            )
+            least = least_agreeing(clustering.replica_aris(matched, threshold), replica_ids)
+            scores.append({"k": k, "kmeans_seed": seed, "agreement": score, **least})
             for rid, lab in zip(replica_ids, matched):
                 rows.append((np.full(n, k, np.int8), np.full(n, rid, np.int16), np.full(n, seed, np.int16), lab))
-        this_k = pd.DataFrame(scores[-len(kmeans_seeds) :])
-        if this_k["least_agreeing_replica"].notna().all():
-            worst = this_k.loc[this_k["least_agreeing_ari"].idxmin()]
-            log.info(
-                "k = %d done (%.0f s elapsed); least like the others' consensus: replica %d, ARI %.2f "
-                "(median replica %.2f)",
-                k,
-                time.perf_counter() - t0,
-                worst["least_agreeing_replica"],
-                worst["least_agreeing_ari"],
-                this_k["median_replica_ari"].median(),
+        named = [s for s in scores if s["k"] == k and s["least_agreeing_replica"] is not None]
+        note = ""
+        if named:
+            worst = min(named, key=lambda s: s["least_agreeing_ari"])
+            median = np.median([s["median_replica_ari"] for s in named])
+            note = (
+                f"; least like the others' consensus: replica {worst['least_agreeing_replica']}, ARI "
+                f"{worst['least_agreeing_ari']:.2f} (median replica {median:.2f})"
             )
-        else:
-            log.info("k = %d done (%.0f s elapsed)", k, time.perf_counter() - t0)
+        log.info("k = %d done (%.0f s elapsed)%s", k, time.perf_counter() - t0, note)
     cols = [np.concatenate(c) for c in zip(*rows)]
     labels = pd.DataFrame(dict(zip(LABEL_COLUMNS[1:], cols)))
     return labels, pd.DataFrame(scores)
+
+
+def least_agreeing(aris: np.ndarray, replica_ids) -> dict:
+    """Beyond the paper: the replica whose partition is least like the others' consensus, its
+    ARI against theirs and the median replica's (none with fewer than three replicas)."""
+    if not np.isfinite(aris).all():
+        return {"least_agreeing_replica": None, "least_agreeing_ari": np.nan, "median_replica_ari": np.nan}
+    i = int(np.argmin(aris))
+    return {
+        "least_agreeing_replica": replica_ids[i],
+        "least_agreeing_ari": float(aris[i]),
+        "median_replica_ari": float(np.median(aris)),
+    }
 
 
 # --------------------------------------------------------------------------
