@@ -11,9 +11,7 @@ Without --erase, the representation as the run computed it (the reference row). 
 the replicas' h of a bench/science_study.py trial (its --save NPZ; --saved-key 'h[<spec>]' for
 an --embedding's h) instead of the run's embeddings. One JSON line per trial appended to ``--out``.
 Each replica's line says how many directions the erasure removed and what share of h's
-variance they held. --significant (section 35) removes only the directions whose covariance
-with the concept exceeds what the concept's rows, shuffled, give (95th percentile of 20
-shuffles), instead of every direction that covaries with it.
+variance they held (docs/science.md section 35).
 """
 
 from __future__ import annotations
@@ -47,17 +45,6 @@ def replica_ari(features, population, k: int = 3) -> dict:
     return out
 
 
-def significant_directions(h: np.ndarray, concept: np.ndarray, basis: np.ndarray, seed: int = 0) -> np.ndarray:
-    """The columns of ``basis`` (the erasure's directions, strongest first) whose cross-covariance
-    with the concept exceeds the 95th percentile of the largest one with the concept's rows
-    shuffled (20 shuffles): the erasure limited to what chance does not explain."""
-    centred, concept = h - h.mean(axis=0), concept - concept.mean(axis=0)
-    strength = np.linalg.svd(centred.T @ concept, compute_uv=False)[: basis.shape[1]]
-    rng = np.random.default_rng(seed)
-    null = [np.linalg.svd(centred.T @ concept[rng.permutation(len(concept))], compute_uv=False)[0] for _ in range(20)]
-    return basis[:, strength > np.quantile(null, 0.95)]
-
-
 def main() -> None:
     from science_study import score
 
@@ -74,7 +61,6 @@ def main() -> None:
     ap.add_argument("--interactions", action="store_true", help="also erase each term times each --given column")
     ap.add_argument("--saved", default=None, help="a bench/science_study.py --save NPZ, scored instead")
     ap.add_argument("--saved-key", default="h", help="which h of --saved: 'h', or 'h[<--embedding spec>]'")
-    ap.add_argument("--significant", action="store_true", help="erase only the directions chance does not explain")
     ap.add_argument("--label", default="trial")
     ap.add_argument("--out", default="results/erasure_study.jsonl")
     args = ap.parse_args()
@@ -102,8 +88,6 @@ def main() -> None:
             concept = instrument_concept(rows, erase, given, "catalogue", categorical, args.interactions)
             h = np.asarray(h, np.float64)
             mean, basis = erasure(h, concept)
-            if args.significant:
-                basis = significant_directions(h, concept, basis)
             held = np.sum(((h - mean) @ basis) ** 2) / np.sum((h - mean) ** 2)
             print(f"replica {i}: {basis.shape[1]} directions erased, {100 * held:.2f}% of h's variance")
             h = apply_erasure(h, mean, basis)
@@ -124,7 +108,7 @@ def main() -> None:
         flush=True,
     )
     record = {"label": args.label, "representation": args.representation, "erase": erase, "given": given}
-    record |= {"categorical": categorical, "interactions": args.interactions, "significant": args.significant}
+    record |= {"categorical": categorical, "interactions": args.interactions}
     with open(args.out, "a") as f:
         f.write(json.dumps({**record, "run": str(run), "replicas": len(features), **out}) + "\n")
 

@@ -1,8 +1,7 @@
 """The science study's scripts: bench/science_study.py (the projection head's layers it
 scores), bench/division_anatomy.py (what a k-division holds, on constructed labels and
 features), bench/replica_count.py, bench/study_tensors.py (the aperture in units of Re), bench/goals_table.py
-(the goals read off a run's tables), bench/erasure_study.py (the erasure limited to what chance does not
-explain)."""
+(the goals read off a run's tables)."""
 
 import importlib.util
 import itertools
@@ -218,24 +217,3 @@ def test_goals_table_reads_each_goal_off_the_runs_own_tables(tmp_path):
     # a representation the run did not train is NaN, not an error
     assert np.isnan(row["paper individual k=2 agree"])
     assert row["paper's rule accepts any"] is False
-
-
-def test_erasure_study_limited_to_significant_directions_keeps_the_planted_ones():
-    """h covaries with two of six concept columns along two of its axes; the other four
-    columns covary with h by chance only. The erasure removes a direction for every column
-    (six), the --significant erasure only the two planted axes."""
-    from manga_ssl.ssl.erasure import erasure
-
-    es = _bench("erasure_study")
-    rng = np.random.default_rng(0)
-    concept = rng.normal(size=(3000, 6))
-    h = rng.normal(size=(3000, 16))
-    h[:, 0] += 3.0 * concept[:, 0]
-    h[:, 1] += 2.0 * concept[:, 1]
-    _, basis = erasure(h, concept)
-    assert basis.shape[1] == 6
-    kept = es.significant_directions(h, concept, basis)
-    assert kept.shape[1] == 2
-    projector = kept @ kept.T
-    assert projector[0, 0] > 0.99 and projector[1, 1] > 0.99
-    assert np.trace(projector[2:, 2:]) < 0.01
