@@ -32,8 +32,8 @@ def _constructed_catalogue(n=400, seed=0):
 
 @pytest.mark.skipif(not REAL.exists(), reason="../shared/data/real is absent (a user's clone)")
 def test_joint_checks_read_the_real_relations_and_the_mocks():
-    drpall = Table.read(REAL / "mpl5_cat_drpall-v2_0_1_subset.fits")
-    pipe3d = Table.read(REAL / "manga.Pipe3D-v2_1_2.fits")
+    drpall = read_catalogue_table(REAL / "mpl5_cat_drpall-v2_0_1_subset.fits")
+    pipe3d = read_catalogue_table(REAL / "manga.Pipe3D-v2_1_2.fits")
     main = (np.asarray(drpall["MNGTARG1"]).astype(np.int64) & (7 << 10)) > 0
     rows = pd.DataFrame(joint_checks(_constructed_catalogue(), pipe3d, drpall, main)).set_index("quantity")
     # MaNGA's selection ties mass to redshift (measured: 0.73 in the MPL-5 main sample, 0.69 in DR14 Pipe3D)
