@@ -81,11 +81,12 @@ def main() -> None:
         for path in paths:
             plateifu, h, _ = read_representation(path)
             replicas.append(h)
+    if erase:  # the same galaxies in every replica: one concept
+        rows = catalogue.set_index("plateifu").loc[plateifu].reset_index()
+        concept = instrument_concept(rows, erase, given, "catalogue", categorical, args.interactions)
     features = []
     for i, h in enumerate(replicas):
         if erase:
-            rows = catalogue.set_index("plateifu").loc[plateifu].reset_index()
-            concept = instrument_concept(rows, erase, given, "catalogue", categorical, args.interactions)
             h = np.asarray(h, np.float64)
             mean, basis = erasure(h, concept)
             held = np.sum(((h - mean) @ basis) ** 2) / np.sum((h - mean) ** 2)

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 from erasure_controls import erased_concept, load_run_config  # bench/ is the script's folder
 from replica_count import replica_labels
 from sklearn.metrics import adjusted_rand_score
@@ -32,7 +31,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--run", type=Path, required=True)
     ap.add_argument("--truth", type=Path, required=True, help="the mock survey's truth.parquet")
-    ap.add_argument("--config", default="config/demo.yaml", help="the run's simclr settings (over config/config.yaml)")
+    ap.add_argument("--config", default="config/demo.yaml", help="the run's config (simclr, erased)")
     ap.add_argument("--outlier", type=int, required=True, help="the replica left out of the others' consensus")
     ap.add_argument("--pairs", default="4:4,4:0,0:4", help="comma-separated init:augmentation seeds")
     ap.add_argument("--threads", type=int, default=1, help="as the run trained (simclr.threads_per_replica)")
@@ -44,11 +43,8 @@ def main() -> None:
     from manga_ssl.ssl.model import embed
     from manga_ssl.ssl.tensors import in_tensor_order, load_tensors
 
-    root = Path(__file__).resolve().parents[1]
-    simclr = yaml.safe_load((root / "config" / "config.yaml").read_text())["simclr"]
-    overlay = yaml.safe_load(Path(args.config).read_text())["simclr"]
-    simclr.update({k: v for k, v in overlay.items() if k not in ("methods", "variants")})
-    settings = training.TrainingSettings.from_config(simclr)
+    config = load_run_config(args.config)  # validated, defaults filled, as the workflow reads it
+    settings = training.TrainingSettings.from_config(config["simclr"])
 
     frame = pd.read_parquet(args.run / "clusters" / ERASED / "labels.parquet")
     replicas, labels = replica_labels(frame, 3, 0)
@@ -60,7 +56,7 @@ def main() -> None:
     npz = args.run / "tensors" / "relative.npz"
     tensors = load_tensors(npz, [str(c) for c in np.load(npz)["channels"]])
     catalogue = in_tensor_order(pd.read_parquet(args.run / "preprocess" / "catalogue.parquet"), tensors)
-    concept = erased_concept(catalogue, load_run_config(args.config))
+    concept = erased_concept(catalogue, config)
     order = np.argsort(tensors["plateifu"].astype(str))  # tensor order -> sorted plateifu, as the labels
     seeding = training.set_determinism
     for pair in args.pairs.split(","):
