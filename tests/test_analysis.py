@@ -302,6 +302,23 @@ def test_truth_attribution_gives_back_the_truth_rows_gain_and_leaves_the_physics
     assert truth_attribution(truth, cat, [3], 2)["k"].tolist() == [3, 3]
 
 
+def test_truth_attribution_of_a_survey_with_one_population_is_nan_without_warnings():
+    """A mock survey drawn with one population only (survey.population_fractions [1, 0, 0]):
+    no cluster can be scored, so every number is NaN, and the job's log stays free of numpy's
+    all-NaN warnings (an end-to-end run of such a survey, 2026-12-06)."""
+    import warnings
+
+    from manga_ssl.analysis.attribution import truth_attribution
+
+    cat, _ = selection_confounded_catalogue()
+    truth = pd.DataFrame({"plateifu": cat["plateifu"], "population": "star_forming_disc"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = truth_attribution(truth, cat, [2, 3], 2, seed=1)
+    assert out["k"].tolist() == [2, 2, 3, 3]
+    assert out.drop(columns=["k", "draw"]).isna().all().all()
+
+
 def test_conditional_test_shares_cluster_fits_split_and_is_reproducible():
     cat, members = selection_confounded_catalogue(n=800)
     non_phys = bias.standardised(cat, bias.NON_PHYSICAL)

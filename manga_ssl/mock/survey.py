@@ -337,6 +337,8 @@ def _bin_to_sn(flux, noise, valid, target_sn=10.0):
         # PowerBin's own diagnostic (the scatter of the multi-spaxel bins' S/N) is NaN, with
         # numpy's warnings, when at most one bin holds several spaxels; the bins are sound
         warnings.filterwarnings("ignore", category=RuntimeWarning, module="numpy")
+        # and a bin emptied during its iterations has a 0/0 centroid; no spaxel is left in it
+        warnings.filterwarnings("ignore", "invalid value encountered in divide", RuntimeWarning, "powerbin")
         pb = PowerBin(np.column_stack([xx, yy]).astype(float), sn2, target_sn**2, pixelsize=1.0, verbose=0, regul=False)
     binid[yy, xx] = pb.bin_num
     return binid
