@@ -8,6 +8,9 @@ run's other replicas and against the truth. The pair i:i is the run's own replic
 
     .venv/bin/python bench/replica_seeds.py --run results/s3-ten --truth resources/s3-ten/mock/truth.parquet \
         --config config/demo.yaml --outlier 4 --pairs 4:4,4:0,0:4
+    # the same replicas with other training settings (section 36), e.g. twice the steps:
+    .venv/bin/python bench/replica_seeds.py --run results/s3-ten --truth resources/s3-ten/mock/truth.parquet \
+        --config config/demo.yaml --outlier 4 --pairs 4:4,0:0 --set epochs=20
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import numpy as np
 import pandas as pd
 from erasure_controls import erased_concept, load_run_config  # bench/ is the script's folder
 from replica_count import replica_labels
+from science_study import set_option
 from sklearn.metrics import adjusted_rand_score
 
 from manga_ssl.analysis.clustering import PAPER_N_INIT, agreement_score, kmeans_labels, l2_normalise, matched_to
@@ -35,6 +39,7 @@ def main() -> None:
     ap.add_argument("--outlier", type=int, required=True, help="the replica left out of the others' consensus")
     ap.add_argument("--pairs", default="4:4,4:0,0:4", help="comma-separated init:augmentation seeds")
     ap.add_argument("--threads", type=int, default=1, help="as the run trained (simclr.threads_per_replica)")
+    ap.add_argument("--set", action="append", default=[], help="simclr key=value (YAML), repeatable")
     args = ap.parse_args()
     configure_threads(args.threads)
 
@@ -44,6 +49,8 @@ def main() -> None:
     from manga_ssl.ssl.tensors import in_tensor_order, load_tensors
 
     config = load_run_config(args.config)  # validated, defaults filled, as the workflow reads it
+    for assignment in args.set:  # the training only: the erased concept stays the run's
+        set_option(config["simclr"], assignment)
     settings = training.TrainingSettings.from_config(config["simclr"])
 
     frame = pd.read_parquet(args.run / "clusters" / ERASED / "labels.parquet")

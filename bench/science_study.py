@@ -21,7 +21,8 @@ import pandas as pd
 import yaml
 
 
-def _set(cfg: dict, assignment: str) -> None:
+def set_option(cfg: dict, assignment: str) -> None:
+    """One --set: "a.b=value" sets cfg["a"]["b"] to the YAML value."""
     key, value = assignment.split("=", 1)
     *path, last = key.split(".")
     for p in path:
@@ -132,7 +133,7 @@ def main() -> None:
     cfg = yaml.safe_load(Path(args.config).read_text())
     simclr = dict(cfg["simclr"])
     for s in args.set:
-        _set(simclr, s)
+        set_option(simclr, s)
     seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else simclr.get("seeds", [0, 1, 2])
     settings = TrainingSettings.from_config(simclr)
     run = Path(args.run)

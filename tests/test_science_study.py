@@ -20,6 +20,19 @@ def _bench(name):
     return module
 
 
+def test_set_option_sets_a_nested_simclr_key_to_its_yaml_value():
+    """The study scripts' --set (bench/science_study.py, bench/replica_seeds.py)."""
+    set_option = _bench("science_study").set_option
+    simclr = {"epochs": 10, "augmentations": {"p_redshift": 0.5}}
+    for assignment in ("epochs=20", "augmentations.p_footprint=0.5", "negatives_within=[coverage]"):
+        set_option(simclr, assignment)
+    assert simclr == {
+        "epochs": 20,
+        "augmentations": {"p_redshift": 0.5, "p_footprint": 0.5},
+        "negatives_within": ["coverage"],
+    }
+
+
 def test_head_layer_outputs_run_h_through_the_head_to_z():
     from manga_ssl.ssl.model import build_projection_head
 
