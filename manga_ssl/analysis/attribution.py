@@ -34,17 +34,10 @@ def division_attribution(labels: np.ndarray, k: int, given, non_physical, key, f
     with every non-physical parameter, with each alone, and of what leaving each out loses;
     ``key`` seeds each cluster's sample and split as :func:`bias.division_bias` does."""
     per_cluster = [bias.gain_by_parameter(labels == c, given, non_physical, [*key, c], fit=fit) for c in range(k)]
-    alone = _largest([g["alone"] for g in per_cluster])
-    unique = _largest([g["unique"] for g in per_cluster])
-    return [float(_largest([g["all"] for g in per_cluster])), *alone.tolist(), *unique.tolist()]
-
-
-def _largest(per_cluster) -> np.ndarray:
-    """The largest over the clusters (the first axis), NaN where no cluster could be scored (too
-    few galaxies): np.nanmax's answer without its all-NaN warning in the job's log."""
-    values = np.asarray(per_cluster, float)
-    largest = np.where(np.isnan(values), -np.inf, values).max(axis=0)
-    return np.where(np.isnan(values).all(axis=0), np.nan, largest)
+    largest = bias.largest_over_clusters
+    alone = largest([g["alone"] for g in per_cluster])
+    unique = largest([g["unique"] for g in per_cluster])
+    return [float(largest([g["all"] for g in per_cluster])), *alone.tolist(), *unique.tolist()]
 
 
 def attribution_table(

@@ -281,6 +281,14 @@ def parameter_sets(catalogue: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.
     )
 
 
+def largest_over_clusters(values) -> np.ndarray:
+    """The largest value over the clusters (the first axis of ``values``), NaN where none is
+    finite (no cluster could be scored: too few galaxies), without numpy's all-NaN warning."""
+    values = np.asarray(values, float)
+    top = np.where(np.isnan(values), -np.inf, values).max(axis=0)
+    return np.where(np.isfinite(values).any(axis=0), top, np.nan)
+
+
 def division_bias(
     labels: np.ndarray,
     k: int,
@@ -317,11 +325,11 @@ def division_bias(
     lr, pvalue = np.array([c["lr"] for c in cond]), np.array([c["lr_pvalue"] for c in cond])
 
     def largest(v):
-        return float(np.nanmax(v)) if np.isfinite(v).any() else np.nan
+        return float(largest_over_clusters(v))
 
     return {
         "acc_max_nonphys": largest(acc_non),
-        "acc_max_nonphys_oriented": largest(np.array(acc_oriented)),
+        "acc_max_nonphys_oriented": largest(acc_oriented),
         "acc_mean_phys": float(np.nanmean(acc_phys)) if np.isfinite(acc_phys).any() else np.nan,
         "acc_nonphys": np.array(acc_non),
         "contributions": np.array(contrib),
