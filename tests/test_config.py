@@ -145,6 +145,7 @@ def test_paper_config_carries_the_paper_settings():
     assert cfg["survey"]["ifu_mix"] == [1099, 2235, 2235, 1122, 2816]
     assert cfg["simclr"]["batch_size"] == 1024 and cfg["simclr"]["epochs"] == 500
     assert len(cfg["simclr"]["seeds"]) == 10
+    assert cfg["simclr"]["channel_set_replicas"] == 1  # "we train the SimCLR model" (Appendix A)
     assert cfg["simclr"]["conv_filters"] == [128, 256, 512, 1024]
     assert cfg["simclr"]["projection_head"] == [512, 128, 64]
     assert cfg["simclr"]["temperature"] == 0.5
@@ -181,6 +182,16 @@ def test_config_readme_documents_every_key():
         assert f"`{key}`" in readme, key
         for inner in sub.get("properties", {}):
             assert f"`{key}.{inner}`" in readme, f"{key}.{inner}"
+
+
+def test_channel_set_replicas_are_among_the_seeds_and_not_a_methods_setting():
+    with pytest.raises(ConfigError, match=r"'simclr.channel_set_replicas': 3 replicas, but simclr.seeds has 2"):
+        validate_config({"simclr": {"seeds": [0, 1], "channel_set_replicas": 3}}, SCHEMA)
+    with pytest.raises(ConfigError, match=r"'simclr.methods.cold.channel_set_replicas' cannot be set per method"):
+        validate_config({"simclr": {"methods": {"cold": {"channel_set_replicas": 2}}}}, SCHEMA)
+    with pytest.raises(ConfigError, match=r"'simclr.channel_set_replicas': 0 is less than the minimum of 1"):
+        validate_config({"simclr": {"channel_set_replicas": 0}}, SCHEMA)
+    assert validate_config({"simclr": {"channel_set_replicas": None}}, SCHEMA)["simclr"]["channel_set_replicas"] is None
 
 
 def test_explorer_representations_must_be_part_of_the_run():

@@ -242,7 +242,7 @@ def test_catalogue_opens_with_astropy_with_the_documented_columns_and_units(tiny
     assert len(names) == 10 and len(table.colnames) == 83
     # the representations file: every SimCLR replica's h, as embed_simclr wrote it
     with fits.open(res / "catalogue/manga-ssl-tiny-representations.fits", checksum=True) as hdul:
-        assert len(hdul) - 1 == 14
+        assert len(hdul) - 1 == 4 * 2 + 3  # four five-map variants x 2 seeds, three channel sets x 1
         for hdu in hdul[1:]:
             name, seed = hdu.header["REPRNAME"], hdu.header["SEED"]
             erased = name.endswith("+footprint_erased")
@@ -344,7 +344,8 @@ def test_placing_the_runs_own_galaxies_finds_each_itself_and_its_clusters(tiny_r
     # the erased h: the footprint method's encoders, then the survey's own erasure (each
     # galaxy finds itself, at distance 0, only if both are applied as the run applied them)
     names += ["simclr-relative-all+footprint_erased"]
-    assert len(replicas) == 3 * len(names) * 2  # galaxies x representations x replicas
+    # galaxies x replicas: two of each five-map representation, one of each channel set
+    assert len(replicas) == 3 * (4 * 2 + 3 * 1)
     for name in names:
         letters = name.startswith("simclr-individual")
         k = divisions["individual" if letters else "relative"]["k"]
@@ -403,6 +404,13 @@ def test_simclr_replicas_and_baselines(tiny_run):
             assert list(h["plateifu"]) == list(cat["plateifu"])
             assert h.shape[1] == 1 + 8 and h.columns[1] == "h_0000"  # h is the last convolution's width
             assert np.isfinite(h.iloc[:, 1:].to_numpy()).all()
+    # the appendix's channel sets: one model each, as the paper's (simclr.channel_set_replicas)
+    for variant in ("relative-no_vband", "individual-no_vband", "relative-vband_kinematics"):
+        assert (tiny_run / f"results/tiny/simclr/{variant}/seed0/encoder.keras").stat().st_size > 0
+        assert not (tiny_run / f"results/tiny/simclr/{variant}/seed1").exists()
+        h = pd.read_parquet(tiny_run / f"results/tiny/embeddings/simclr-{variant}-seed0.parquet")
+        assert list(h["plateifu"]) == list(cat["plateifu"])
+        assert not (tiny_run / f"results/tiny/embeddings/simclr-{variant}-seed1.parquet").exists()
     # the method beyond the paper trains in its own folder; the online probes are in every history
     footprint = pd.read_csv(tiny_run / "results/tiny/simclr/relative-all+footprint/seed0/history.csv")
     assert footprint["epoch"].tolist() == [1, 2]
@@ -544,12 +552,15 @@ def test_analysis_tables(tiny_run):
         "simclr-relative-vband_kinematics",
     }
     assert divisions["ari"].between(-1, 1).all() and (divisions["n_runs"] > 0).all()
-    # the early / late probe: every replica of a SimCLR representation (tiny.yaml trains two)
-    # and no table of another, whose name extends it; one table for a baseline and the physics
+    # the early / late probe: every replica of a SimCLR representation (tiny.yaml trains two
+    # of the five maps', one of a channel set's) and no table of another, whose name extends
+    # it; one table for a baseline and the physics
     probe = divisions["early_late_probe"]
     assert (probe.between(0, 1) | probe.isna()).all()
     simclr = divisions["representation"].str.startswith("simclr")
-    assert (divisions.loc[simclr, "early_late_probe_n"] == 2).all()
+    five_maps = divisions["representation"].str.contains("-all")
+    assert (divisions.loc[simclr & five_maps, "early_late_probe_n"] == 2).all()
+    assert (divisions.loc[simclr & ~five_maps, "early_late_probe_n"] == 1).all()
     assert (divisions.loc[~simclr, "early_late_probe_n"] == 1).all()
     # the truth table's division, scored the same way in both tables
     same = divisions.set_index(["representation", "k"]).loc[("simclr-relative-all", int(truth["k"].iloc[0]))]
@@ -739,6 +750,15 @@ def test_a_new_method_trains_only_its_own_replicas(tiny_run, tmp_path):
     assert "extract_maps" not in planned_jobs(text)
 
 
+def test_more_channel_set_replicas_train_only_theirs(tiny_run, tmp_path):
+    text = dry_run_after(tiny_run, tmp_path, lambda cfg: cfg["simclr"].update(channel_set_replicas=None))
+    trained = set(re.findall(r"output: \S*simclr/([a-z_+-]+/seed\d+)/encoder\.keras", text))
+    assert trained == {"relative-no_vband/seed1", "individual-no_vband/seed1", "relative-vband_kinematics/seed1"}
+    planned = planned_jobs(text)
+    assert {"embed_simclr_channel_set", "cluster_overlaps", "fig8_ttype_appendix"} <= planned, planned
+    assert not planned & {"embed_simclr", "pca_baselines", "extract_maps"}, planned  # the five maps' h stays
+
+
 @pytest.mark.parametrize("change", [{"dihedral_average": True}, {"central_aperture": 4}])
 def test_embedding_settings_reembed_without_retraining(tiny_run, tmp_path, change):
     planned = planned_after(tiny_run, tmp_path, lambda cfg: cfg["simclr"].update(change))
@@ -886,9 +906,11 @@ def test_profile_resources_name_existing_rules():
 
     profile = yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text())
     rules = {
-        m
+        name
         for f in [ROOT / "Snakefile", *(ROOT / "workflow/rules").glob("*.smk")]
-        for m in re.findall(r"^rule (\w+):", f.read_text(), flags=re.M)
+        for m in re.findall(r"^(?:rule (\w+):|use rule \w+ as (\w+))", f.read_text(), flags=re.M)
+        for name in m
+        if name
     }
     assert set(profile["set-resources"]) <= rules, set(profile["set-resources"]) - rules
     assert "gpu=1" in (ROOT / "workflow/rules/train.smk").read_text().replace(" ", "")

@@ -97,7 +97,7 @@ def _method_problems(config: dict, schema: dict) -> list[str]:
     if config["simclr"].get("encoders_of"):
         problems.append("config key 'simclr.encoders_of' can only be set per method (simclr.methods)")
     for name, overrides in methods.items():
-        for key in set(overrides) & {"seeds", "variants", "methods"}:
+        for key in set(overrides) & {"seeds", "channel_set_replicas", "variants", "methods"}:
             problems.append(f"config key 'simclr.methods.{name}.{key}' cannot be set per method")
         source = overrides.get("encoders_of")
         if source:
@@ -150,6 +150,12 @@ def _consistency(config: dict) -> list[str]:
             "config keys 'simclr.conv_filters' and 'simclr.kernel_sizes' must have the same length "
             f"(one kernel size per convolution): {simclr.get('conv_filters')} vs "
             f"{simclr.get('kernel_sizes')}"
+        )
+    replicas, seeds = simclr.get("channel_set_replicas"), simclr.get("seeds", [])
+    if replicas is not None and replicas > len(seeds):
+        problems.append(
+            f"config key 'simclr.channel_set_replicas': {replicas} replicas, but simclr.seeds "
+            f"has {len(seeds)} ({seeds}): the channel sets train the first n of them"
         )
     sets = config.get("channel_sets", {})
     for k, variant in enumerate(simclr.get("variants", [])):

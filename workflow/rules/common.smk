@@ -48,7 +48,12 @@ ENCODER = f"{RESULTS}/simclr/{{normalisation}}-{{channels}}/seed{{seed}}/encoder
 EMBEDDING = (
     f"{RESULTS}/embeddings/simclr-{{normalisation}}-{{channels}}-seed{{seed}}.parquet"
 )
-SEEDS = config["simclr"]["seeds"]  # the replicas of every SimCLR variant
+SEEDS = config["simclr"]["seeds"]  # the replicas of every five-map SimCLR variant
+# The appendix's channel sets: one model each, as the paper's (simclr.channel_set_replicas).
+CHANNEL_SET_SEEDS = SEEDS[: config["simclr"]["channel_set_replicas"] or len(SEEDS)]
+# Channel tags of the five maps ('all', 'all+erased', ...) and of the channel sets.
+FIVE_MAP_TAG = r"all(\+[a-z0-9_]+)?"
+CHANNEL_SET_TAG = r"(?!all(?![a-z0-9_]))[a-z0-9_]+(\+[a-z0-9_]+)?"
 SELECTION = f"{RESULTS}/sample/selection.csv"
 DOWNLOADS = f"{RESULTS}/sample/downloads.csv"
 MAPS = f"{RESULTS}/preprocess/maps.npz"
@@ -169,6 +174,12 @@ def channel_set(wildcards):
     return config["channel_sets"][split_tag(wildcards.channels)[0]]
 
 
+def seeds_of(channels):
+    """The replicas of a variant, by its channel tag: every seed for the five maps, the
+    first simclr.channel_set_replicas for a channel set of the appendix."""
+    return SEEDS if split_tag(channels)[0] == "all" else CHANNEL_SET_SEEDS
+
+
 def variant_settings(wildcards):
     """The whole simclr section of a variant: the paper's, or overridden by its method
     (config 'simclr.methods', beyond the paper)."""
@@ -182,7 +193,15 @@ def simclr_settings(wildcards):
     return {
         k: v
         for k, v in variant_settings(wildcards).items()
-        if k not in ("seeds", "variants", "methods", "encoders_of", *EMBEDDING_KEYS)
+        if k
+        not in (
+            "seeds",
+            "channel_set_replicas",
+            "variants",
+            "methods",
+            "encoders_of",
+            *EMBEDDING_KEYS,
+        )
     }
 
 
@@ -212,7 +231,10 @@ def embedding_inputs(wildcards):
     )
     inputs = {
         "encoders": expand(
-            ENCODER, normalisation=source.normalisation, channels=source.tag, seed=SEEDS
+            ENCODER,
+            normalisation=source.normalisation,
+            channels=source.tag,
+            seed=seeds_of(source.tag),
         )
     }
     if variant_settings(wildcards)["erase_instrument"]:
@@ -272,7 +294,10 @@ def tables_of(name):
     r = Representation.parse(name)
     if r.is_simclr:
         return expand(
-            EMBEDDING, normalisation=r.normalisation, channels=r.tag, seed=SEEDS
+            EMBEDDING,
+            normalisation=r.normalisation,
+            channels=r.tag,
+            seed=seeds_of(r.tag),
         )
     return [f"{RESULTS}/embeddings/{name}.parquet"]
 
@@ -429,7 +454,7 @@ def history_files(wildcards):
         f"{v['normalisation']} {r.tag} seed {seed}": f"{RESULTS}/simclr/{v['normalisation']}-{r.tag}/seed{seed}/history.csv"
         for v in config["simclr"]["variants"]
         if (r := Representation.simclr(v)) and trains_own_encoders(v)
-        for seed in SEEDS
+        for seed in seeds_of(r.tag)
     }
 
 

@@ -12,6 +12,8 @@ rule embed_simclr:
         f"{LOGS}/embed_simclr/{{normalisation}}-{{channels}}.log",
     benchmark:
         f"{BENCHMARKS}/embed_simclr/{{normalisation}}-{{channels}}.tsv"
+    wildcard_constraints:
+        channels=FIVE_MAP_TAG,
     conda:
         "../../envs/train.yaml"
     # loading TensorFlow is most of the job (h of 1000 galaxies takes about a second), so a
@@ -20,6 +22,15 @@ rule embed_simclr:
     params:
         channels=channel_set,
         embedding=embedding_settings,
-        seeds=SEEDS,
+        seeds=lambda wildcards: seeds_of(wildcards.channels),
     script:
         "../scripts/embed_simclr.py"
+
+
+# The appendix's channel sets have replicas of their own (simclr.channel_set_replicas), and a
+# rule's outputs cannot depend on its wildcards: the same job in a rule of its own.
+use rule embed_simclr as embed_simclr_channel_set with:
+    output:
+        embeddings=expand(EMBEDDING, seed=CHANNEL_SET_SEEDS, allow_missing=True),
+    wildcard_constraints:
+        channels=CHANNEL_SET_TAG,
