@@ -61,17 +61,13 @@ def main() -> None:
     population = pd.read_parquet(args.truth).set_index("plateifu").loc[galaxies, "population"].to_numpy()
 
     npz = args.run / "tensors" / "relative.npz"
-    tensors = load_tensors(npz, [str(c) for c in np.load(npz)["channels"]])
+    tensors = load_tensors(npz)
     catalogue = in_tensor_order(pd.read_parquet(args.run / "preprocess" / "catalogue.parquet"), tensors)
     concept = erased_concept(catalogue, config)
     order = np.argsort(tensors["plateifu"].astype(str))  # tensor order -> sorted plateifu, as the labels
-    seeding = training.set_determinism
     for pair in args.pairs.split(","):
         init, augmentation = (int(s) for s in pair.split(":"))
-        # the weights are drawn from the global seed set first, the batches and views from the augmenter's
-        training.set_determinism = lambda _, init=init: seeding(init)
-        encoder, _, history = training.train_simclr(tensors, settings, augmentation)
-        training.set_determinism = seeding
+        encoder, _, history = training.train_simclr(tensors, settings, augmentation, weights_seed=init)
         h = erase_linear(embed(encoder, tensors["maps"], dihedral_average=True), concept)[order]
         own = kmeans_labels(l2_normalise(h), 3, 0, PAPER_N_INIT)
         print(

@@ -159,7 +159,7 @@ def main() -> None:
         channels = load_config(args.config, schema)["channel_sets"][split_tag(args.encoders)[0]]
     for norm in args.normalisations.split(","):
         path = run / "tensors" / f"{norm}.npz"
-        tensors = load_tensors(path, channels or [str(c) for c in np.load(path)["channels"]])
+        tensors = load_tensors(path, channels)
         embeddings = {spec: _embedding_settings(spec) for spec in args.embedding}
         strata = None
         if settings.negatives_within:  # conditional negatives, as the train_simclr rule draws them

@@ -9,7 +9,7 @@ keras = pytest.importorskip("keras")
 from manga_ssl.analysis.baselines import pca_baselines, standardise
 from manga_ssl.ssl.model import embed
 from manga_ssl.ssl.representations import read_representation, write_representation
-from manga_ssl.ssl.tensors import select_channels
+from manga_ssl.ssl.tensors import load_tensors, select_channels
 from manga_ssl.ssl.training import TrainingDiverged, TrainingSettings, train_simclr
 
 
@@ -86,6 +86,27 @@ def test_same_seed_same_weights_other_seed_other_weights():
     assert hist_a["epoch"].tolist() == [1, 2, 3, 4] and (hist_a["galaxies_per_s"] > 0).all()
 
 
+class InitialWeights(keras.callbacks.Callback):
+    """The encoder's weights before the first step."""
+
+    def on_train_begin(self, logs=None):
+        self.weights = weights(self.model.encoder)
+
+
+def test_the_initial_weights_can_take_a_seed_of_their_own():
+    """bench/replica_seeds.py: the start from one seed, the batches and views from another."""
+    data, one_epoch = survey(), TrainingSettings(**{**TINY.__dict__, "epochs": 1})
+    runs = {}
+    for name, seeds in {"3": {"seed": 3}, "4": {"seed": 4}, "4 from 3": {"seed": 4, "weights_seed": 3}}.items():
+        start = InitialWeights()
+        encoder, _, history = train_simclr(data, one_epoch, callbacks=[start], **seeds)
+        runs[name] = start.weights, encoder, history["loss"].iloc[-1]
+    assert all(np.array_equal(a, b) for a, b in zip(runs["3"][0], runs["4 from 3"][0]))
+    assert not all(np.array_equal(a, b) for a, b in zip(runs["4"][0], runs["4 from 3"][0]))
+    # the same start, other batches and views: another replica
+    assert not same_weights(runs["3"][1], runs["4 from 3"][1]) and runs["3"][2] != runs["4 from 3"][2]
+
+
 def test_killed_run_resumes_from_its_checkpoint_and_ends_like_an_uninterrupted_one(tmp_path):
     data = survey()
     enc_full, _, hist_full = train_simclr(data, TINY, seed=1)
@@ -129,12 +150,16 @@ def test_embedding_is_h_of_the_unaugmented_maps(tmp_path):
     assert pd.read_parquet(path).columns[1] == "h_0000"
 
 
-def test_channel_sets_select_by_name():
+def test_channel_sets_select_by_name(tmp_path):
     data = survey()
     sub = select_channels(data, ["stellar_velocity", "v_band_flux"])
     assert sub["maps"].shape[-1] == 2 and np.array_equal(sub["maps"][..., 1], data["maps"][..., 0])
     with pytest.raises(ValueError, match="unknown channel"):
         select_channels(data, ["halpha"])
+    np.savez(tmp_path / "tensors.npz", **data)  # read back: the channels asked for, else all it holds
+    assert list(load_tensors(tmp_path / "tensors.npz", ["lw_log_age"])["channels"]) == ["lw_log_age"]
+    every = load_tensors(tmp_path / "tensors.npz")
+    assert list(every["channels"]) == list(CHANNELS) and np.array_equal(every["maps"], data["maps"])
 
 
 def test_pca_baselines_known_structure():

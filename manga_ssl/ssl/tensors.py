@@ -28,7 +28,8 @@ def in_tensor_order(catalogue, tensors: dict):
     return catalogue.set_index("plateifu").reindex(tensors["plateifu"].astype(str)).reset_index()
 
 
-def load_tensors(path, channels) -> dict:
+def load_tensors(path, channels=None) -> dict:
+    """A tensors file (NPZ) with ``channels`` (names, in that order; None: all it holds)."""
     with np.load(path) as npz:
         tensors = {k: npz[k] for k in npz.files}
     bad = ~np.isfinite(tensors["maps"]).all(axis=(1, 2, 3))
@@ -37,4 +38,4 @@ def load_tensors(path, channels) -> dict:
             f"{path}: non-finite values in the maps of {bad.sum()} galaxies, e.g. "
             f"{', '.join(tensors['plateifu'][bad][:5])}"
         )
-    return select_channels(tensors, channels)
+    return tensors if channels is None else select_channels(tensors, channels)

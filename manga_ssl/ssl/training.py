@@ -68,7 +68,7 @@ class TrainingSettings:
         kwargs = {k: (tuple(v) if isinstance(v, list) else v) for k, v in cfg.items() if k in known}
         return cls(**kwargs)
 
-    def fingerprint(self, seed: int, channels, data_digest: str) -> str:
+    def fingerprint(self, seed: int | list[int], channels, data_digest: str) -> str:
         """What a checkpoint must match to be resumed (settings, seed, channels, data)."""
         blob = json.dumps([asdict(self), seed, list(channels), data_digest], sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
@@ -288,6 +288,7 @@ def train_simclr(
     probe_targets=None,
     callbacks=(),
     strata=None,
+    weights_seed: int | None = None,
 ):
     """Train one replica; returns (encoder, projection head, history DataFrame).
 
@@ -299,10 +300,13 @@ def train_simclr(
     are written.
     ``strata``: (N,) each galaxy's stratum, required when ``settings.negatives_within``
     names columns (conditional negatives; :func:`manga_ssl.ssl.negatives.negative_strata`).
+    ``weights_seed``: the initial weights' seed where it is not ``seed``, which then draws
+    the batches, the views and the probes' splits only (what a replica's start decides,
+    docs/science.md section 35; the workflow never sets it).
     """
     import pandas as pd
 
-    set_determinism(seed)
+    set_determinism(seed if weights_seed is None else weights_seed)  # the weights are drawn from it
     # resolved once, so that a checkpoint records the precision it was trained in
     settings = replace(settings, precision=resolve_precision(settings.precision))
     n = int(tensors["maps"].shape[0])
@@ -319,7 +323,8 @@ def train_simclr(
     start, history, fingerprint, resumed = 0, [], None, None
     checkpoint = Path(checkpoint) if checkpoint else None
     if checkpoint:  # hashing the data costs a pass over it: only when it is checked
-        fingerprint = settings.fingerprint(seed, tensors["channels"], data_digest(tensors, strata))
+        seeds = seed if weights_seed is None else [seed, weights_seed]
+        fingerprint = settings.fingerprint(seeds, tensors["channels"], data_digest(tensors, strata))
         resumed = load_checkpoint(checkpoint, model, fingerprint)
     if resumed:
         start, history = resumed
