@@ -10,7 +10,8 @@ and PCA-10, ten K-means seeds), agreement, bias regression, Tables 1 and 2, the
 overlaps, the truth table and a UMAP of every representation.
 
 The synthetic representations: for each of the paper config's five SimCLR
-variants ten replicas of 9507 x 1024 (h = ELU of a clustered 32-d latent through
+variants ten replicas (one of each appendix channel set, simclr.channel_set_replicas,
+since docs/science.md section 37) of 9507 x 1024 (h = ELU of a clustered 32-d latent through
 a random linear map, plus noise: a spectrum that decays like a trained
 encoder's), the four PCA tables, a catalogue and a truth table. Only the
 analysis rules are allowed to run (``--allowed-rules``), so nothing upstream is
@@ -103,8 +104,10 @@ def write_inputs(work: Path, config: dict, n: int, dims: int) -> None:
     truth.to_parquet(mock / "truth.parquet")
     embeddings = results / "embeddings"
     embeddings.mkdir(exist_ok=True)
+    seeds, per_set = config["simclr"]["seeds"], config["simclr"]["channel_set_replicas"]
     for i, v in enumerate(config["simclr"]["variants"]):
-        for seed in config["simclr"]["seeds"]:
+        # as the workflow trains them: every seed for the five maps, the first few for a channel set
+        for seed in seeds if v["channels"] == "all" else seeds[: per_set or len(seeds)]:
             name = f"simclr-{v['normalisation']}-{v['channels']}-seed{seed}"
             write_representation(
                 embeddings / f"{name}.parquet",

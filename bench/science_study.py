@@ -125,6 +125,7 @@ def main() -> None:
 
     import keras
 
+    from manga_ssl.core.names import split_tag
     from manga_ssl.ssl.model import embed
     from manga_ssl.ssl.negatives import negative_strata
     from manga_ssl.ssl.tensors import in_tensor_order, load_tensors
@@ -135,6 +136,8 @@ def main() -> None:
     for s in args.set:
         set_option(simclr, s)
     seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else simclr.get("seeds", [0, 1, 2])
+    if not args.seeds and args.encoders and split_tag(args.encoders)[0] != "all":
+        seeds = seeds[: simclr.get("channel_set_replicas", 1) or len(seeds)]  # the replicas a channel set trains
     settings = TrainingSettings.from_config(simclr)
     run = Path(args.run)
     catalogue = pd.read_parquet(run / "preprocess" / "catalogue.parquet")
@@ -153,7 +156,6 @@ def main() -> None:
     channels = None
     if args.encoders:
         from manga_ssl.core.config import load_config
-        from manga_ssl.core.names import split_tag
 
         schema = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
         channels = load_config(args.config, schema)["channel_sets"][split_tag(args.encoders)[0]]

@@ -97,7 +97,9 @@ def test_the_initial_weights_can_take_a_seed_of_their_own():
     """bench/replica_seeds.py: the start from one seed, the batches and views from another."""
     data, one_epoch = survey(), TrainingSettings(**{**TINY.__dict__, "epochs": 1})
     runs = {}
-    for name, seeds in {"3": {"seed": 3}, "4": {"seed": 4}, "4 from 3": {"seed": 4, "weights_seed": 3}}.items():
+    variants = {"3": {"seed": 3}, "4": {"seed": 4}, "4 from 3": {"seed": 4, "weights_seed": 3}}
+    variants["3 from 3"] = {"seed": 3, "weights_seed": 3}
+    for name, seeds in variants.items():
         start = InitialWeights()
         encoder, _, history = train_simclr(data, one_epoch, callbacks=[start], **seeds)
         runs[name] = start.weights, encoder, history["loss"].iloc[-1]
@@ -105,6 +107,7 @@ def test_the_initial_weights_can_take_a_seed_of_their_own():
     assert not all(np.array_equal(a, b) for a, b in zip(runs["4"][0], runs["4 from 3"][0]))
     # the same start, other batches and views: another replica
     assert not same_weights(runs["3"][1], runs["4 from 3"][1]) and runs["3"][2] != runs["4 from 3"][2]
+    assert same_weights(runs["3"][1], runs["3 from 3"][1])  # its own seed: the replica itself
 
 
 def test_killed_run_resumes_from_its_checkpoint_and_ends_like_an_uninterrupted_one(tmp_path):

@@ -378,6 +378,8 @@ def test_every_rule_logs_and_benchmarks(tiny_run):
         "cluster_overlaps",
         "figures/fig3_physical_planes",
         "kmeans/simclr-relative-all",
+        "embed_simclr/relative-all",
+        "embed_simclr_channel_set/relative-no_vband",  # its own rule's files, in the benchmarks table too
         "catalogue",
         "catalogue_representations",
     ):
@@ -589,7 +591,7 @@ def test_every_figure_and_the_report(tiny_run, tmp_path):
         assert pdf.read_bytes()[:4] == b"%PDF" and png.read_bytes()[:4] == b"\x89PNG", name
         assert png.stat().st_size > 10_000, name
     bench = pd.read_csv(tiny_run / "results/tiny/report/benchmarks.csv")
-    assert {"train_simclr", "kmeans", "fig3_physical_planes"} <= set(bench["rule"])
+    assert {"train_simclr", "embed_simclr_channel_set", "kmeans", "fig3_physical_planes"} <= set(bench["rule"])
     report = tmp_path / "report.html"
     res = run_snakemake(tiny_run, "--report", str(report))
     assert res.returncode == 0, res.stderr[-3000:]

@@ -279,6 +279,7 @@ def primary_header(config: dict, studied: dict, representations: dict, what: str
         ("BATCH", int(simclr["batch_size"]), "SimCLR batch size"),
         ("EPOCHS", int(simclr["epochs"]), "SimCLR epochs"),
         ("SEEDS", ",".join(map(str, simclr["seeds"])), "seeds of the SimCLR replicas"),
+        ("CSREPL", int(simclr["channel_set_replicas"] or len(simclr["seeds"])), "replicas of a channel set"),
         ("KSEEDS", ",".join(map(str, analysis["kmeans_seeds"])), "K-means seeds; the first gives the clusters"),
         ("KNINIT", int(analysis["kmeans_n_init"]), "k-means++ starts per seed, the best kept"),
         ("AGREEFR", float(analysis["agreement_fraction"]), "agreement: fraction of replicas that agree"),

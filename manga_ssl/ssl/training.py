@@ -306,6 +306,7 @@ def train_simclr(
     """
     import pandas as pd
 
+    weights_seed = None if weights_seed == seed else weights_seed  # the same replica, the same checkpoint
     set_determinism(seed if weights_seed is None else weights_seed)  # the weights are drawn from it
     # resolved once, so that a checkpoint records the precision it was trained in
     settings = replace(settings, precision=resolve_precision(settings.precision))

@@ -32,5 +32,9 @@ rule embed_simclr:
 use rule embed_simclr as embed_simclr_channel_set with:
     output:
         embeddings=expand(EMBEDDING, seed=CHANNEL_SET_SEEDS, allow_missing=True),
+    log:
+        f"{LOGS}/embed_simclr_channel_set/{{normalisation}}-{{channels}}.log",
+    benchmark:
+        f"{BENCHMARKS}/embed_simclr_channel_set/{{normalisation}}-{{channels}}.tsv"
     wildcard_constraints:
         channels=CHANNEL_SET_TAG,

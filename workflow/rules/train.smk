@@ -1,5 +1,6 @@
 rule train_simclr:
-    """Sections 3.1-3.2: one SimCLR replica per seed, for each (normalisation, channel set).
+    """Sections 3.1-3.2: one SimCLR replica per seed, for each (normalisation, channel set);
+    the appendix's channel sets train the first simclr.channel_set_replicas seeds.
     Checkpointed; a killed job resumes where it stopped when rerun."""
     input:
         tensors=TENSORS,
