@@ -33,6 +33,7 @@ import pandas as pd
 import yaml
 
 from manga_ssl.analysis import bias
+from manga_ssl.core.config import channel_set_seeds
 from manga_ssl.ssl.representations import write_representation
 
 REPO = Path(__file__).resolve().parents[1]
@@ -104,10 +105,10 @@ def write_inputs(work: Path, config: dict, n: int, dims: int) -> None:
     truth.to_parquet(mock / "truth.parquet")
     embeddings = results / "embeddings"
     embeddings.mkdir(exist_ok=True)
-    seeds, per_set = config["simclr"]["seeds"], config["simclr"]["channel_set_replicas"]
+    seeds = config["simclr"]["seeds"]
+    per_set = channel_set_seeds(seeds, config["simclr"]["channel_set_replicas"])
     for i, v in enumerate(config["simclr"]["variants"]):
-        # as the workflow trains them: every seed for the five maps, the first few for a channel set
-        for seed in seeds if v["channels"] == "all" else seeds[: per_set or len(seeds)]:
+        for seed in seeds if v["channels"] == "all" else per_set:  # as the workflow trains them
             name = f"simclr-{v['normalisation']}-{v['channels']}-seed{seed}"
             write_representation(
                 embeddings / f"{name}.parquet",

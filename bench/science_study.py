@@ -125,6 +125,7 @@ def main() -> None:
 
     import keras
 
+    from manga_ssl.core.config import channel_set_seeds, load_config
     from manga_ssl.core.names import split_tag
     from manga_ssl.ssl.model import embed
     from manga_ssl.ssl.negatives import negative_strata
@@ -137,7 +138,7 @@ def main() -> None:
         set_option(simclr, s)
     seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else simclr.get("seeds", [0, 1, 2])
     if not args.seeds and args.encoders and split_tag(args.encoders)[0] != "all":
-        seeds = seeds[: simclr.get("channel_set_replicas", 1) or len(seeds)]  # the replicas a channel set trains
+        seeds = channel_set_seeds(seeds, simclr.get("channel_set_replicas", 1))  # the schema's default: 1
     settings = TrainingSettings.from_config(simclr)
     run = Path(args.run)
     catalogue = pd.read_parquet(run / "preprocess" / "catalogue.parquet")
@@ -155,8 +156,6 @@ def main() -> None:
     # the maps the encoders see: the channel set of --encoders (config 'channel_sets'), else all
     channels = None
     if args.encoders:
-        from manga_ssl.core.config import load_config
-
         schema = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
         channels = load_config(args.config, schema)["channel_sets"][split_tag(args.encoders)[0]]
     for norm in args.normalisations.split(","):

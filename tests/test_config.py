@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from manga_ssl.core.config import ConfigError, load_config, method_settings, validate_config
+from manga_ssl.core.config import ConfigError, channel_set_seeds, load_config, method_settings, validate_config
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -192,6 +192,9 @@ def test_channel_set_replicas_are_among_the_seeds_and_not_a_methods_setting():
     with pytest.raises(ConfigError, match=r"'simclr.channel_set_replicas': 0 is less than the minimum of 1"):
         validate_config({"simclr": {"channel_set_replicas": 0}}, SCHEMA)
     assert validate_config({"simclr": {"channel_set_replicas": None}}, SCHEMA)["simclr"]["channel_set_replicas"] is None
+    # the first n of the seeds, in their order; None: every one; 1.0 passes the schema as an integer
+    assert channel_set_seeds([3, 1, 2], 2) == [3, 1] and channel_set_seeds([3, 1, 2], None) == [3, 1, 2]
+    assert channel_set_seeds([3, 1, 2], 1.0) == [3]
 
 
 def test_explorer_representations_must_be_part_of_the_run():

@@ -24,6 +24,7 @@ from astropy.io import fits
 from manga_ssl.analysis import clustering
 from manga_ssl.analysis.labels import labels_of
 from manga_ssl.analysis.neighbours import nearest_neighbours
+from manga_ssl.core.config import channel_set_seeds
 from manga_ssl.core.files import atomic_output, write_parquet
 from manga_ssl.core.names import Representation, kind_of
 from manga_ssl.ssl.representations import read_representation
@@ -279,7 +280,7 @@ def primary_header(config: dict, studied: dict, representations: dict, what: str
         ("BATCH", int(simclr["batch_size"]), "SimCLR batch size"),
         ("EPOCHS", int(simclr["epochs"]), "SimCLR epochs"),
         ("SEEDS", ",".join(map(str, simclr["seeds"])), "seeds of the SimCLR replicas"),
-        ("CSREPL", int(simclr["channel_set_replicas"] or len(simclr["seeds"])), "replicas of a channel set"),
+        ("CSREPL", len(channel_set_seeds(simclr["seeds"], simclr["channel_set_replicas"])), "channel set replicas"),
         ("KSEEDS", ",".join(map(str, analysis["kmeans_seeds"])), "K-means seeds; the first gives the clusters"),
         ("KNINIT", int(analysis["kmeans_n_init"]), "k-means++ starts per seed, the best kept"),
         ("AGREEFR", float(analysis["agreement_fraction"]), "agreement: fraction of replicas that agree"),

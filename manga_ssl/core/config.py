@@ -66,6 +66,12 @@ EMBEDDING_KEYS = (
 )
 
 
+def channel_set_seeds(seeds: list, replicas: int | None) -> list:
+    """The replicas of an appendix channel set: the first ``replicas`` of ``seeds``
+    (simclr.channel_set_replicas; None: every seed). The five maps train every seed."""
+    return list(seeds) if replicas is None else list(seeds)[: int(replicas)]
+
+
 def method_settings(simclr: dict, method: str) -> dict:
     """The simclr section with a method's overrides merged in (dicts key by key, e.g. the
     augmentations); the paper's method is the section itself. A method with ``encoders_of``

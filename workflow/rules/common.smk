@@ -6,6 +6,7 @@ from pathlib import Path
 from manga_ssl.core.code_inputs import modules_used_by
 from manga_ssl.core.config import (
     EMBEDDING_KEYS,
+    channel_set_seeds,
     encoders_method,
     method_settings,
     validate_config,
@@ -50,7 +51,7 @@ EMBEDDING = (
 )
 SEEDS = config["simclr"]["seeds"]  # the replicas of every five-map SimCLR variant
 # The appendix's channel sets: one model each, as the paper's (simclr.channel_set_replicas).
-CHANNEL_SET_SEEDS = SEEDS[: int(config["simclr"]["channel_set_replicas"] or len(SEEDS))]
+CHANNEL_SET_SEEDS = channel_set_seeds(SEEDS, config["simclr"]["channel_set_replicas"])
 # Channel tags of the five maps ('all', 'all+erased', ...) and of the channel sets.
 FIVE_MAP_TAG = r"all(\+[a-z0-9_]+)?"
 CHANNEL_SET_TAG = r"(?!all(?![a-z0-9_]))[a-z0-9_]+(\+[a-z0-9_]+)?"
