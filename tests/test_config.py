@@ -235,3 +235,14 @@ def test_goal_variants_study_trains_the_four_goal_variants_at_the_demos_settings
     }
     assert variant_set(cfg) <= variant_set(demo)
     assert cfg["simclr"]["methods"] == demo["simclr"]["methods"]  # further_away for the demo's 20 epochs
+
+
+def test_augmented_views_are_an_embedding_setting_a_method_without_encoders_may_set():
+    with pytest.raises(ConfigError, match=r"'simclr.augmented_views': -1 is less than the minimum of 0"):
+        validate_config({"simclr": {"augmented_views": -1}}, SCHEMA)
+    cfg = validate_config({"simclr": {"methods": {"views": {"encoders_of": "paper", "augmented_views": 4}}}}, SCHEMA)
+    assert cfg["simclr"]["augmented_views"] == 0  # the paper's h
+    assert method_settings(cfg["simclr"], "views")["augmented_views"] == 4
+    # a training setting is not: that method trains nothing
+    with pytest.raises(ConfigError, match=r"simclr.methods.views.*epochs"):
+        validate_config({"simclr": {"methods": {"views": {"encoders_of": "paper", "epochs": 3}}}}, SCHEMA)

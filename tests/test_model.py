@@ -124,6 +124,40 @@ def test_central_aperture_hides_everything_outside_the_same_circle_for_every_gal
     assert np.allclose(both, embed(enc, np.rot90(small, 1, axes=(1, 2)), dihedral_average=True), atol=1e-5)
 
 
+def test_augmented_views_average_h_over_copies_drawn_as_in_training():
+    from dataclasses import replace
+
+    from manga_ssl.ssl.augmentations import AugmentationSettings
+    from manga_ssl.ssl.model import augmented_copies, embed
+
+    keras.utils.set_random_seed(5)
+    enc = build_encoder((16, 16, 2), conv_filters=(4, 6), kernel_sizes=(3, 3))
+    rng = np.random.default_rng(2)
+    maps = np.abs(rng.normal(size=(6, 16, 16, 2))).astype(np.float32)
+    maps[:, :3], maps[:, -3:] = 0.0, 0.0  # a footprint, as the padding leaves it
+    sigma = np.full_like(maps, 0.2)
+    mv = (maps * 1.1).astype(np.float32)
+    paper = AugmentationSettings()
+    kw = dict(sigma=sigma, model_variation=mv, augmentations=paper, dihedral_average=True)
+    h = embed(enc, maps, augmented_views=3, seed=7, **kw)
+    # the copies come from the seed: the same seed, the same h; another seed, another h
+    assert np.array_equal(h, embed(enc, maps, augmented_views=3, seed=7, **kw))
+    assert np.abs(h - embed(enc, maps, augmented_views=3, seed=8, **kw)).max() > 1e-4
+    # known answer: the mean of h over the copies themselves, each seen in its 8 rotations and flips
+    copies = list(augmented_copies(maps, sigma, mv, paper, 3, 7, dihedral_average=True))
+    assert len(copies) == 3 and not np.allclose(copies[0], copies[1])
+    expected = np.mean([embed(enc, c, dihedral_average=True) for c in copies], axis=0)
+    assert np.allclose(h, expected, atol=1e-5)
+    # with every augmentation off, each copy is the maps: h is the dihedral average itself
+    off = replace(paper, p_model_variation=0.0, p_noise=0.0, p_resize=0.0, p_blur=0.0)
+    still = embed(enc, maps, augmented_views=2, seed=7, **{**kw, "augmentations": off})
+    assert np.allclose(still, embed(enc, maps, dihedral_average=True), atol=1e-5)
+    # batching does not change the draws
+    assert np.allclose(embed(enc, maps, batch_size=4, augmented_views=3, seed=7, **kw), h, atol=1e-5)
+    with pytest.raises(ValueError, match="model variation"):
+        embed(enc, maps, augmented_views=2)
+
+
 def test_conditional_negatives_are_the_strata_losses_weighted_by_their_sizes():
     """With strata, each view's denominator holds only its own stratum: the loss over the
     batch is the size-weighted mean of equation (1) over each stratum's galaxies alone, so

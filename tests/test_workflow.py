@@ -239,12 +239,13 @@ def test_catalogue_opens_with_astropy_with_the_documented_columns_and_units(tiny
         assert header["CFGDIGST"] == config_digest(yaml.safe_load((res / "report/config.yaml").read_text()))
         names = [header[f"REPR{i}"] for i in range(1, header["NREPR"] + 1)]
     assert set(SURVEY_COLUMNS) <= set(documented)
-    assert len(names) == 10 and len(table.colnames) == 83
+    assert len(names) == 11 and len(table.colnames) == 89
     # the representations file: every SimCLR replica's h, as embed_simclr wrote it
     with fits.open(res / "catalogue/manga-ssl-tiny-representations.fits", checksum=True) as hdul:
-        assert len(hdul) - 1 == 4 * 2 + 3  # four five-map variants x 2 seeds, three channel sets x 1
+        assert len(hdul) - 1 == 5 * 2 + 3  # five five-map variants x 2 seeds, three channel sets x 1
         for hdu in hdul[1:]:
             name, seed = hdu.header["REPRNAME"], hdu.header["SEED"]
+            assert hdu.header["AUGVIEWS"] == (2 if name.endswith("+footprint_views") else 0), name
             erased = name.endswith("+footprint_erased")
             assert hdu.header["ERASED"] == ("n_fibres,re_arcsec" if erased else "")
             assert (hdu.header["ERASECAT"], hdu.header["ERASEINT"]) == (("n_fibres" if erased else ""), False)
@@ -295,10 +296,26 @@ def test_run_api_returns_the_workflows_own_numbers(tiny_run):
     with pytest.raises(RunError, match="no representation 'simclr-relative-none'"):
         run.clusters("simclr-relative-none")
     # the footprint method of the tiny config averages h over rotations and flips; the paper's does not
-    assert run.embedding_settings("simclr-relative-all+footprint") == {"dihedral_average": True, "central_aperture": 5}
-    assert run.embedding_settings("simclr-relative-all") == {"dihedral_average": False, "central_aperture": 0}
+    assert run.embedding_settings("simclr-relative-all+footprint") == {
+        "dihedral_average": True,
+        "central_aperture": 5,
+        "augmented_views": 0,
+    }
+    assert run.embedding_settings("simclr-relative-all") == {
+        "dihedral_average": False,
+        "central_aperture": 0,
+        "augmented_views": 0,
+    }
     meta = read_representation(res / "embeddings/simclr-relative-all+footprint-seed0.parquet")[2]
     assert meta["dihedral_average"] is True and meta["central_aperture"] == 5
+    # footprint_views: the same encoders, h averaged over two augmented copies of each galaxy
+    # drawn as the footprint method trains (its smaller bundles and further-away views)
+    assert run.embedding_settings("simclr-relative-all+footprint_views")["augmented_views"] == 2
+    plain_ids, plain, _ = read_representation(res / "embeddings/simclr-relative-all+footprint-seed0.parquet")
+    ids, views, meta = read_representation(res / "embeddings/simclr-relative-all+footprint_views-seed0.parquet")
+    assert meta["augmented_views"] == 2 and meta["encoder"].endswith("relative-all+footprint/seed0/encoder.keras")
+    assert list(ids) == list(plain_ids) and views.shape == plain.shape and np.isfinite(views).all()
+    assert not np.allclose(views, plain, atol=1e-3)  # the copies are not the maps as observed
     # footprint_erased embeds the footprint method's encoders (it trains nothing) and erases
     # the bundle size and apparent size beyond what the catalogue's mass explains
     from manga_ssl.ssl.erasure import instrument_concept
@@ -334,6 +351,8 @@ def test_placing_the_runs_own_galaxies_finds_each_itself_and_its_clusters(tiny_r
     done = subprocess.run([*cmd, "-o", str(out)], capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert f"rejected\t{corrupted}: file is truncated" in done.stdout  # named, and the others went on
+    # h averaged over augmented copies needs the model-variation maps, which a cube lacks: skipped, said why
+    assert "simclr-relative-all+footprint_views: not placed (h averaged over augmented copies" in done.stderr
     rejected = Table.read(out, hdu="REJECTED")
     assert list(rejected["file"]) == [str(corrupted)]
     replicas = Table.read(out, hdu="REPLICAS")
@@ -365,6 +384,9 @@ def test_placing_the_runs_own_galaxies_finds_each_itself_and_its_clusters(tiny_r
         prefix = row["representation"].replace("-", "_").replace("+", "_")
         assert row["cluster"] == cat.loc[row["plateifu"], f"{prefix}_k{k}_cluster"]
         assert row["n_agree"] / row["n_replicas"] == pytest.approx(cat.loc[row["plateifu"], f"{prefix}_k{k}_consensus"])
+    named = [*cmd[:4], *map(str, cubes), "-o", str(tmp_path / "views.fits"), "--representation"]
+    done = subprocess.run([*named, "simclr-relative-all+footprint_views"], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode != 0 and "simclr-relative-all+footprint_views: h is the mean over 2 augmented" in done.stderr
 
 
 def test_every_rule_logs_and_benchmarks(tiny_run):
@@ -449,6 +471,7 @@ def test_analysis_tables(tiny_run):
         "simclr-relative-vband_kinematics",
         "simclr-relative-all+footprint",
         "simclr-relative-all+footprint_erased",
+        "simclr-relative-all+footprint_views",
         "pca1024-relative",
         "pca10-relative",
         "summary-relative",
@@ -524,6 +547,7 @@ def test_analysis_tables(tiny_run):
         "simclr-relative-all",
         "simclr-relative-all+footprint",
         "simclr-relative-all+footprint_erased",
+        "simclr-relative-all+footprint_views",
         "pca1024-relative",
         "pca10-relative",
         "summary-relative",
@@ -761,7 +785,7 @@ def test_more_channel_set_replicas_train_only_theirs(tiny_run, tmp_path):
     assert not planned & {"embed_simclr", "pca_baselines", "extract_maps"}, planned  # the five maps' h stays
 
 
-@pytest.mark.parametrize("change", [{"dihedral_average": True}, {"central_aperture": 4}])
+@pytest.mark.parametrize("change", [{"dihedral_average": True}, {"central_aperture": 4}, {"augmented_views": 1}])
 def test_embedding_settings_reembed_without_retraining(tiny_run, tmp_path, change):
     planned = planned_after(tiny_run, tmp_path, lambda cfg: cfg["simclr"].update(change))
     assert {"embed_simclr", "kmeans", "table1"} <= planned, planned

@@ -36,6 +36,10 @@ from manga_ssl.survey.ifu import fibres_from_ifudesign
 
 log = logging.getLogger(__name__)
 
+_NO_AUGMENTED_VIEWS = (
+    "its copies draw on the model-variation maps (DAP, FIREFLY, r band), which placement, "
+    "reading the Pipe3D cube alone, does not have"
+)
 _CUBE_NAME = re.compile(r"manga-(\d+)-(\d+)\.Pipe3D\.cube\.fits(\.gz)?")
 
 
@@ -92,7 +96,11 @@ def place(run: Run, cubes, names=None, n_neighbours=None):
         except GalaxyRejected as exc:
             log.warning("rejected %s: %s", exc.file, exc.reason)
             rejected.append({"file": exc.file, "reason": exc.reason})
-    names = names or [r for r in run.representation_names if Representation.parse(r).is_simclr]
+    if names is None:
+        names = [r for r in run.representation_names if Representation.parse(r).is_simclr]
+        for name in [r for r in names if run.embedding_settings(r)["augmented_views"] > 0]:
+            log.warning("%s: not placed (h averaged over augmented copies; %s)", name, _NO_AUGMENTED_VIEWS)
+            names.remove(name)
     placed, per_replica = [], []
     if galaxies:
         files, plateifu, maps, valid = (list(v) for v in zip(*galaxies))
@@ -100,6 +108,8 @@ def place(run: Run, cubes, names=None, n_neighbours=None):
         for name in names:
             if not Representation.parse(name).is_simclr:
                 raise ValueError(f"{name}: only SimCLR representations have encoders to place galaxies with")
+            if (views := run.embedding_settings(name)["augmented_views"]) > 0:
+                raise ValueError(f"{name}: h is the mean over {views} augmented copies; {_NO_AUGMENTED_VIEWS}")
             x, k = network_inputs(run, name, maps, valid), run.division_studied(name)
             letters = clustering.lettered(Representation.parse(name).normalisation)
             clusters, seeds = replica_clusters(run, name, k), run.seeds(name)
@@ -231,7 +241,11 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
     run = Run(args.run)
-    placed, replicas, rejected = place(run, args.cubes, args.representation, args.neighbours)
+    try:
+        placed, replicas, rejected = place(run, args.cubes, args.representation, args.neighbours)
+    except ValueError as exc:  # a representation that cannot place galaxies, named with the reason
+        print(f"manga-ssl-place: {exc}", file=sys.stderr)
+        return 2
     write_placement(args.output, run, placed, replicas, rejected)
     for row in placed.itertuples():
         print(

@@ -351,6 +351,7 @@ def write_catalogue(
 EMBEDDING_CARDS = {
     "dihedral_average": ("DIHEDRAL", bool, "h averaged over 8 rotations and flips"),
     "central_aperture": ("APERTURE", float, "[pix] radius h saw the maps within; 0: all"),
+    "augmented_views": ("AUGVIEWS", int, "h averaged over augmented copies; 0: none"),
 }
 
 

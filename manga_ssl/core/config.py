@@ -59,6 +59,7 @@ def validate_config(config: dict, schema_path) -> dict:
 EMBEDDING_KEYS = (
     "dihedral_average",
     "central_aperture",
+    "augmented_views",
     "erase_instrument",
     "erase_given",
     "erase_categorical",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from manga_ssl.ssl.augmentations import AugmentationSettings
 from manga_ssl.ssl.device import configure_threads
 from manga_ssl.ssl.erasure import apply_erasure, erasure, instrument_concept
 from manga_ssl.ssl.model import embed
@@ -22,6 +23,8 @@ def embed_replicas(
     threads: int = 1,
     dihedral_average: bool = False,
     central_aperture: float = 0.0,
+    augmented_views: int = 0,
+    augmentations=None,
     erase_instrument=(),
     erase_given=(),
     erase_categorical=(),
@@ -29,9 +32,11 @@ def embed_replicas(
     catalogue_path=None,
 ) -> None:
     """The embed_simclr rule: for each replica of a variant, the representation h of every
-    galaxy, as a Parquet table (``dihedral_average``, ``central_aperture``: see
-    ``model.embed``). The replicas share one job, since loading TensorFlow takes longer than
-    embedding a survey of a thousand galaxies.
+    galaxy, as a Parquet table (``dihedral_average``, ``central_aperture``,
+    ``augmented_views``: see ``model.embed``; ``augmentations``: the method's
+    simclr.augmentations, which the augmented views are drawn with, from each replica's seed).
+    The replicas share one job, since loading TensorFlow takes longer than embedding a survey
+    of a thousand galaxies.
 
     Beyond the paper, ``erase_instrument`` (catalogue columns, read from ``catalogue_path``),
     ``erase_given``, ``erase_categorical`` and ``erase_interactions``: each replica's h with
@@ -47,6 +52,7 @@ def embed_replicas(
         )
     configure_threads(threads)
     tensors = load_tensors(tensors_path, channels)
+    settings = AugmentationSettings.from_config(augmentations or {}) if augmented_views > 0 else None
     concept = None
     if erase_instrument:
         if catalogue_path is None:
@@ -67,7 +73,17 @@ def embed_replicas(
         )
     for encoder_path, output, seed in zip(encoder_paths, outputs, seeds):
         encoder = keras.models.load_model(encoder_path, compile=False)
-        h = embed(encoder, tensors["maps"], dihedral_average=dihedral_average, central_aperture=central_aperture)
+        h = embed(
+            encoder,
+            tensors["maps"],
+            dihedral_average=dihedral_average,
+            central_aperture=central_aperture,
+            augmented_views=augmented_views,
+            augmentations=settings,
+            sigma=tensors["sigma"],
+            model_variation=tensors["model_variation"],
+            seed=seed,
+        )
         erased = {}
         if concept is not None:
             try:
@@ -91,6 +107,7 @@ def embed_replicas(
                 "encoder": str(encoder_path),
                 "dihedral_average": bool(dihedral_average),
                 "central_aperture": float(central_aperture),
+                "augmented_views": int(augmented_views),
                 "erase_instrument": [str(c) for c in erase_instrument],
                 "erase_given": [str(c) for c in erase_given],
                 "erase_categorical": [str(c) for c in erase_categorical],
@@ -99,10 +116,11 @@ def embed_replicas(
             },
         )
         log.info(
-            "seed %d: h of %d galaxies, %d dimensions%s%s%s",
+            "seed %d: h of %d galaxies, %d dimensions%s%s%s%s",
             seed,
             *h.shape,
             ", averaged over rotations and flips" if dihedral_average else "",
+            f", averaged over {augmented_views} augmented copies" if augmented_views > 0 else "",
             f", through a central aperture of radius {central_aperture:g} pixels" if central_aperture > 0 else "",
             ", the instrument erased" if concept is not None else "",
         )

@@ -158,7 +158,16 @@ def aperture_mask(size: int, radius: float) -> np.ndarray:
 
 
 def embed(
-    encoder, maps: np.ndarray, batch_size: int = 512, dihedral_average: bool = False, central_aperture: float = 0.0
+    encoder,
+    maps: np.ndarray,
+    batch_size: int = 512,
+    dihedral_average: bool = False,
+    central_aperture: float = 0.0,
+    augmented_views: int = 0,
+    augmentations=None,
+    sigma: np.ndarray | None = None,
+    model_variation: np.ndarray | None = None,
+    seed: int = 0,
 ) -> np.ndarray:
     """The representation h of every galaxy (no augmentation), float32 (N, D).
 
@@ -166,15 +175,45 @@ def embed(
     the maps, so that it is exactly invariant to them rather than only as far as training
     got; ``central_aperture`` > 0, the maps seen only within that radius (pixels) of the
     centre, the same for every galaxy, so that h cannot see the size of the bundle's
-    footprint."""
+    footprint; ``augmented_views`` > 0, h averaged over that many copies of each galaxy, each
+    augmented as in training (``augmentations``, an ``AugmentationSettings``, with the maps'
+    ``sigma`` and ``model_variation``; drawn from ``seed``), so that h is invariant to what
+    the augmentations change as far as the average goes, not only as far as training got.
+    With ``dihedral_average`` every copy is seen in its eight rotations and flips, and the
+    copies' own random rotations and flips are left out."""
+    if augmented_views > 0:
+        copies = augmented_copies(maps, sigma, model_variation, augmentations, augmented_views, seed, dihedral_average)
+    else:
+        copies = [maps]
     if central_aperture > 0:
-        maps = maps * aperture_mask(maps.shape[1], central_aperture)[None, :, :, None]
-    images = dihedral_transforms(maps) if dihedral_average else [maps]
-    total = 0.0
-    for image in images:
-        out = [
-            np.asarray(encoder(np.ascontiguousarray(image[i : i + batch_size]), training=False))
-            for i in range(0, len(image), batch_size)
-        ]
-        total = total + np.concatenate(out).astype(np.float64)
-    return (total / len(images)).astype(np.float32)
+        copies = [c * aperture_mask(maps.shape[1], central_aperture)[None, :, :, None] for c in copies]
+    total, count = 0.0, 0
+    for copy in copies:
+        for image in dihedral_transforms(copy) if dihedral_average else [copy]:
+            out = [
+                np.asarray(encoder(np.ascontiguousarray(image[i : i + batch_size]), training=False))
+                for i in range(0, len(image), batch_size)
+            ]
+            total, count = total + np.concatenate(out).astype(np.float64), count + 1
+    return (total / count).astype(np.float32)
+
+
+def augmented_copies(maps, sigma, model_variation, settings, n: int, seed: int, dihedral_average: bool = False):
+    """``n`` augmented copies of (N, S, S, C) maps, each drawn as a training view is
+    (``settings``: ``AugmentationSettings``), from ``seed``; a generator, one copy at a time,
+    each drawn for the whole survey at once, so that the draws do not depend on how h is
+    batched. With ``dihedral_average`` the copies keep their orientation (the average over
+    the rotations and flips replaces the random ones)."""
+    from dataclasses import replace
+
+    from manga_ssl.ssl.augmentations import augment_view, footprint_radius
+
+    if settings is None or sigma is None or model_variation is None:
+        raise ValueError("augmented views need the augmentation settings and the maps' sigma and model variation")
+    if dihedral_average:
+        settings = replace(settings, flip_rotate=False)
+    radius = footprint_radius(maps)
+    generator = keras.random.SeedGenerator(int(seed))
+    for _ in range(n):
+        view = augment_view(maps, sigma, model_variation, settings, generator, radius=radius)
+        yield np.asarray(view, dtype=np.float32)

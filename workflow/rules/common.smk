@@ -210,7 +210,11 @@ def embedding_settings(wildcards):
     """A variant's embedding settings (the embedding rule takes them, so that changing one
     never retrains)."""
     settings = variant_settings(wildcards)
-    return {k: settings[k] for k in EMBEDDING_KEYS}
+    embedding = {k: settings[k] for k in EMBEDDING_KEYS}
+    # augmented views are drawn as the method's training draws its views
+    if settings["augmented_views"] > 0:
+        embedding["augmentations"] = settings["augmentations"]
+    return embedding
 
 
 def trains_own_encoders(variant):
