@@ -108,12 +108,14 @@ def place(run: Run, cubes, names=None, n_neighbours=None):
         for name in names:
             if not Representation.parse(name).is_simclr:
                 raise ValueError(f"{name}: only SimCLR representations have encoders to place galaxies with")
-            if (views := run.embedding_settings(name)["augmented_views"]) > 0:
-                raise ValueError(f"{name}: h is the mean over {views} augmented copies; {_NO_AUGMENTED_VIEWS}")
+            embedding = run.embedding_settings(name)  # h of the queries as the run's was made
+            if embedding["augmented_views"] > 0:
+                raise ValueError(
+                    f"{name}: h is the mean over {embedding['augmented_views']} augmented copies; {_NO_AUGMENTED_VIEWS}"
+                )
             x, k = network_inputs(run, name, maps, valid), run.division_studied(name)
             letters = clustering.lettered(Representation.parse(name).normalisation)
             clusters, seeds = replica_clusters(run, name, k), run.seeds(name)
-            embedding = run.embedding_settings(name)  # h of the queries as the run's was made
             found = {}  # seed -> (cluster of nearest centroid, neighbour ids, distances) per galaxy
             for seed in seeds:
                 encoder = keras.models.load_model(run.encoder_path(name, seed), compile=False)

@@ -186,7 +186,8 @@ def embed(
     else:
         copies = [maps]
     if central_aperture > 0:
-        copies = [c * aperture_mask(maps.shape[1], central_aperture)[None, :, :, None] for c in copies]
+        mask = aperture_mask(maps.shape[1], central_aperture)[None, :, :, None]
+        copies = (c * mask for c in copies)  # one copy at a time, as augmented_copies draws them
     total, count = 0.0, 0
     for copy in copies:
         for image in dihedral_transforms(copy) if dihedral_average else [copy]:
