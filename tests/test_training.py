@@ -145,7 +145,8 @@ def test_embedding_is_h_of_the_unaugmented_maps(tmp_path):
     enc, _, _ = train_simclr(data, TrainingSettings(**{**TINY.__dict__, "epochs": 1}), seed=0)
     h = embed(enc, data["maps"], batch_size=5)
     assert h.shape == (24, 8) and h.dtype == np.float32
-    assert np.allclose(h, np.asarray(enc(data["maps"])), atol=1e-6)
+    # the compiled forward pass, as training runs it, in one batch
+    assert np.allclose(h, np.asarray(enc.predict_on_batch(data["maps"])), atol=1e-6)
     path = tmp_path / "h.parquet"
     write_representation(path, data["plateifu"], h, "h", {"kind": "simclr", "representation": "h"})
     ids, back, meta = read_representation(path)

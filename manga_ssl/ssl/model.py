@@ -191,8 +191,10 @@ def embed(
     total, count = 0.0, 0
     for copy in copies:
         for image in dihedral_transforms(copy) if dihedral_average else [copy]:
+            # compiled, as in training (the eager call rounds the bfloat16 layers otherwise,
+            # and is a third slower)
             out = [
-                np.asarray(encoder(np.ascontiguousarray(image[i : i + batch_size]), training=False))
+                np.asarray(encoder.predict_on_batch(np.ascontiguousarray(image[i : i + batch_size])))
                 for i in range(0, len(image), batch_size)
             ]
             total, count = total + np.concatenate(out).astype(np.float64), count + 1
