@@ -105,6 +105,26 @@ def test_dihedral_average_makes_h_exactly_invariant_to_rotations_and_flips():
     assert np.allclose(embed(enc, maps, batch_size=2, dihedral_average=True), averaged, atol=1e-6)
 
 
+def test_forward_pass_is_each_galaxys_own_output_in_batches_of_one_shape(caplog):
+    """h of a galaxy is its own output whatever the batch and the padding of the last one, and
+    embedding with many encoders, as placement does, logs no retracing warning."""
+    from manga_ssl.ssl.model import forward_pass
+
+    rng = np.random.default_rng(3)
+    maps = rng.normal(size=(7, 16, 16, 2)).astype(np.float32)
+    encoders = []
+    for seed in range(6):
+        keras.utils.set_random_seed(seed)
+        encoders.append(build_encoder((16, 16, 2), conv_filters=(4, 6), kernel_sizes=(3, 3)))
+    one_by_one = np.concatenate([np.asarray(encoders[0].predict_on_batch(m[None])) for m in maps])
+    with caplog.at_level("WARNING"):
+        for batch in (3, 7, 100):  # a padded last batch, one batch, a batch larger than the survey
+            assert np.allclose(forward_pass(encoders[0], maps, batch), one_by_one, atol=1e-6)
+        outputs = [forward_pass(enc, maps, 3) for enc in encoders]
+    assert not [r for r in caplog.records if "retracing" in r.getMessage()]
+    assert len({np.round(o[0, 0], 6) for o in outputs}) == 6  # each encoder's own h
+
+
 def test_central_aperture_hides_everything_outside_the_same_circle_for_every_galaxy():
     from manga_ssl.ssl.model import aperture_mask, dihedral_transforms, embed
 

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import keras
 import numpy as np
 from keras import layers, ops
@@ -191,14 +193,39 @@ def embed(
     total, count = 0.0, 0
     for copy in copies:
         for image in dihedral_transforms(copy) if dihedral_average else [copy]:
-            # compiled, as in training (the eager call rounds the bfloat16 layers otherwise,
-            # and is a third slower)
-            out = [
-                np.asarray(encoder.predict_on_batch(np.ascontiguousarray(image[i : i + batch_size])))
-                for i in range(0, len(image), batch_size)
-            ]
-            total, count = total + np.concatenate(out).astype(np.float64), count + 1
+            total, count = total + forward_pass(encoder, image, batch_size).astype(np.float64), count + 1
     return (total / count).astype(np.float32)
+
+
+def forward_pass(encoder, maps: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """The encoder's output for (N, S, S, C) maps, compiled as in training (the eager call is a
+    third slower and rounds the bfloat16 layers otherwise), in batches of one shape: the last
+    is padded with empty maps, so that each encoder is traced once. A galaxy's h does not
+    depend on the others in its batch."""
+    _quiet_retracing()
+    batch = max(1, min(batch_size, len(maps)))
+    out = []
+    for i in range(0, len(maps), batch):
+        chunk = maps[i : i + batch]
+        padded = np.zeros((batch, *maps.shape[1:]), np.float32)
+        padded[: len(chunk)] = chunk
+        out.append(np.asarray(encoder.predict_on_batch(padded))[: len(chunk)])
+    return np.concatenate(out)
+
+
+class _NotRetracing(logging.Filter):
+    """TensorFlow counts the traces of every encoder's predict function as retracings of
+    one function; a job that embeds with several encoders (the replicas, or placement's
+    representations) is warned of it, though each encoder is traced once."""
+
+    def filter(self, record):
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+def _quiet_retracing() -> None:
+    tf_log = logging.getLogger("tensorflow")
+    if not any(isinstance(f, _NotRetracing) for f in tf_log.filters):
+        tf_log.addFilter(_NotRetracing())
 
 
 def augmented_copies(maps, sigma, model_variation, settings, n: int, seed: int, dihedral_average: bool = False):
