@@ -46,16 +46,12 @@ def main() -> None:
         )
 
     ways = {"eager call": eager, "compiled (model.forward_pass)": lambda x: forward_pass(encoder, x, args.batch_size)}
-
-    def one_pass(forward) -> np.ndarray:
-        return forward(maps)
-
-    h = {name: one_pass(forward) for name, forward in ways.items()}  # also traces the compiled one
+    h = {name: forward(maps) for name, forward in ways.items()}  # also traces the compiled one
     seconds = {name: [] for name in ways}
     for _ in range(args.rounds):
         for name, forward in ways.items():
             t0 = time.perf_counter()
-            one_pass(forward)
+            forward(maps)
             seconds[name].append(time.perf_counter() - t0)
     print(f"{args.variant} seed {args.seed}: {len(maps)} galaxies, batch {args.batch_size}, 1 thread")
     for name, s in seconds.items():

@@ -206,10 +206,11 @@ def forward_pass(encoder, maps: np.ndarray, batch_size: int = 512) -> np.ndarray
     batch = max(1, min(batch_size, len(maps)))
     out = []
     for i in range(0, len(maps), batch):
-        chunk = maps[i : i + batch]
-        padded = np.zeros((batch, *maps.shape[1:]), np.float32)
-        padded[: len(chunk)] = chunk
-        out.append(np.asarray(encoder.predict_on_batch(padded))[: len(chunk)])
+        chunk = np.ascontiguousarray(maps[i : i + batch], dtype=np.float32)
+        n = len(chunk)
+        if n < batch:  # only the last one is padded
+            chunk = np.concatenate([chunk, np.zeros((batch - n, *maps.shape[1:]), np.float32)])
+        out.append(np.asarray(encoder.predict_on_batch(chunk))[:n])
     return np.concatenate(out)
 
 
