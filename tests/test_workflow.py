@@ -626,6 +626,26 @@ def test_every_figure_and_the_report(tiny_run, tmp_path):
         assert f"{name}.png" in html, name
 
 
+def test_benchmarks_table_holds_this_runs_jobs_only(tiny_run):
+    folder = tiny_run / "benchmarks/tiny"
+    written = {str(p.relative_to(folder).with_suffix("")) for p in folder.rglob("*.tsv")} - {"run_summary"}
+    bench = pd.read_csv(tiny_run / "results/tiny/report/benchmarks.csv")
+    assert set(bench["job"]) == written and len(written) > 40
+    # files a configuration since changed left behind: a dropped replica and representation
+    stale = [folder / "train_simclr/relative-all-seed7.tsv", folder / "kmeans/simclr-relative-dropped.tsv"]
+    try:
+        for f in stale:
+            shutil.copy(folder / "train_simclr/relative-all-seed0.tsv", f)
+        res = run_snakemake(tiny_run, "results/tiny/report/benchmarks.csv", "--forcerun", "run_summary")
+        assert res.returncode == 0, res.stderr[-3000:]
+    finally:
+        for f in stale:
+            f.unlink(missing_ok=True)
+    again = pd.read_csv(tiny_run / "results/tiny/report/benchmarks.csv")
+    assert set(again["job"]) == written
+    assert again["s"].sum() == pytest.approx(bench["s"].sum())
+
+
 def test_explorer_page_of_the_run(tiny_run):
     from tests.test_explorer import explorer_in_chromium
 

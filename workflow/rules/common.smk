@@ -3,6 +3,8 @@ import os
 import re
 from pathlib import Path
 
+from snakemake.exceptions import WorkflowError
+
 from manga_ssl.core.code_inputs import modules_used_by
 from manga_ssl.core.config import (
     EMBEDDING_KEYS,
@@ -539,6 +541,57 @@ def catalogue_inputs():
 def simclr_replica_tables():
     """Every SimCLR representation's replica tables, by input key."""
     return {input_key(n): tables_of(n) for n in simclr_variant_names()}
+
+
+def encoder_wildcards():
+    """(normalisation, channels, seed) of every encoder the run trains: each variant's own
+    replicas, or those of the method whose encoders it embeds (encoders_of)."""
+    out = []
+    for variant in config["simclr"]["variants"]:
+        rep = Representation.simclr(variant)
+        source = Representation(
+            "simclr",
+            rep.normalisation,
+            rep.channels,
+            encoders_method(config["simclr"], rep.method),
+        )
+        out += [
+            {"normalisation": source.normalisation, "channels": source.tag, "seed": s}
+            for s in seeds_of(source.tag)
+        ]
+    return out
+
+
+def run_benchmarks():
+    """The benchmark file of every job this configuration can make, for the run's table of
+    them (run_summary). The folder also keeps the files of jobs that an earlier
+    configuration of the same run made (a replica, a variant or a channel set since
+    dropped); those are not this run's. The summary's own is written after it."""
+    variants = [Representation.simclr(v) for v in config["simclr"]["variants"]]
+    normalisations = set(NORMALISATIONS) | set(config["baselines"]["normalisations"])
+    by_wildcards = {
+        (): [{}],
+        ("normalisation",): [{"normalisation": n} for n in sorted(normalisations)],
+        ("representation",): [{"representation": n} for n in representation_names()],
+        ("catalogue",): [{"catalogue": c} for c in CATALOGUE_FILES],
+        ("channels", "normalisation"): [
+            {"normalisation": r.normalisation, "channels": r.tag} for r in variants
+        ],
+        ("channels", "normalisation", "seed"): encoder_wildcards(),
+    }
+    out = []
+    for step in workflow.rules:
+        benchmark = step.benchmark
+        if not benchmark or step.name == "run_summary":
+            continue
+        names = tuple(sorted(step.wildcard_names))
+        if names not in by_wildcards:
+            raise WorkflowError(
+                f"the benchmark of {step.name} has wildcards {names}, which "
+                "run_benchmarks (workflow/rules/common.smk) does not list; add them there"
+            )
+        out += [str(benchmark.apply_wildcards(w)) for w in by_wildcards[names]]
+    return sorted(set(out))
 
 
 def get_final_output():

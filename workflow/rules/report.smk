@@ -22,6 +22,8 @@ rule run_summary:
         "../../envs/figures.yaml"
     params:
         config=config,
-        benchmarks=BENCHMARKS,
+        folder=BENCHMARKS,
+        # a function, so that it sees every rule, those included after this file too
+        benchmarks=lambda wildcards: run_benchmarks(),
     script:
         "../scripts/run_summary.py"

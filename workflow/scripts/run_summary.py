@@ -2,5 +2,5 @@ from manga_ssl.core.runlog import collect_benchmarks, log_to, write_config
 
 log = log_to(snakemake.log[0])
 write_config(snakemake.params.config, snakemake.output.config)
-table = collect_benchmarks(snakemake.params.benchmarks, snakemake.output.benchmarks)
-log.info("%d rule benchmarks, %.0f s in all", len(table), table["s"].sum())
+table = collect_benchmarks(snakemake.params.benchmarks, snakemake.params.folder, snakemake.output.benchmarks)
+log.info("%d rule benchmarks, %.0f s in all", len(table), table["s"].sum() if len(table) else 0.0)
