@@ -225,17 +225,20 @@ def trains_own_encoders(variant):
     return encoders_method(config["simclr"], method) == method
 
 
+def encoders_source(normalisation, tag):
+    """The variant whose trained encoders a variant's h comes from: itself, or the one of
+    its encoders_of method."""
+    channels, method = split_tag(tag)
+    return Representation(
+        "simclr", normalisation, channels, encoders_method(config["simclr"], method)
+    )
+
+
 def embedding_inputs(wildcards):
     """The trained encoders a variant's h comes from (those of its encoders_of method, if
     any), and the catalogue when h is erased of the instrument (simclr.erase_instrument).
     """
-    channels, method = split_tag(wildcards.channels)
-    source = Representation(
-        "simclr",
-        wildcards.normalisation,
-        channels,
-        encoders_method(config["simclr"], method),
-    )
+    source = encoders_source(wildcards.normalisation, wildcards.channels)
     inputs = {
         "encoders": expand(
             ENCODER,
@@ -549,12 +552,7 @@ def encoder_wildcards():
     out = []
     for variant in config["simclr"]["variants"]:
         rep = Representation.simclr(variant)
-        source = Representation(
-            "simclr",
-            rep.normalisation,
-            rep.channels,
-            encoders_method(config["simclr"], rep.method),
-        )
+        source = encoders_source(rep.normalisation, rep.tag)
         out += [
             {"normalisation": source.normalisation, "channels": source.tag, "seed": s}
             for s in seeds_of(source.tag)
