@@ -631,6 +631,11 @@ def test_benchmarks_table_holds_this_runs_jobs_only(tiny_run):
     written = {str(p.relative_to(folder).with_suffix("")) for p in folder.rglob("*.tsv")} - {"run_summary"}
     bench = pd.read_csv(tiny_run / "results/tiny/report/benchmarks.csv")
     assert set(bench["job"]) == written and len(written) > 40
+    # each job under the rule that wrote it, whatever its file is named
+    by_job = dict(zip(bench["job"], bench["rule"]))
+    assert by_job["normalise_relative"] == by_job["normalise_individual"] == "normalise"
+    assert by_job["train_simclr/relative-all-seed0"] == "train_simclr"
+    assert by_job["figures/fig3_physical_planes"] == "fig3_physical_planes"
     # files a configuration since changed left behind: a dropped replica and representation
     stale = [folder / "train_simclr/relative-all-seed7.tsv", folder / "kmeans/simclr-relative-dropped.tsv"]
     try:

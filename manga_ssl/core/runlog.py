@@ -28,34 +28,3 @@ def write_config(config: dict, path) -> None:
 
     with atomic_output(path) as tmp:
         tmp.write_text(yaml.safe_dump(dict(config), sort_keys=False))
-
-
-def collect_benchmarks(files, folder, path):
-    """The run's ``benchmark:`` files in one table (rule, job, wall time, memory, CPU time).
-
-    ``files`` are the benchmark files of the jobs the run's configuration makes; those
-    not written (a job the run does not need) are skipped. Other files in ``folder``, left
-    by jobs of an earlier configuration, are not read.
-    """
-    from pathlib import Path
-
-    import pandas as pd
-
-    from manga_ssl.core.files import write_csv
-
-    folder = Path(folder)
-    rows = []
-    for tsv in sorted(Path(f) for f in files):
-        if not tsv.exists():
-            continue
-        frame = pd.read_csv(tsv, sep="\t")
-        job = tsv.relative_to(folder).with_suffix("")
-        # <rule>/<job>.tsv, figures/<rule>.tsv or <rule>[-<wildcards>].tsv under the run's folder
-        rule = job.parts[0] if len(job.parts) > 1 and job.parts[0] != "figures" else job.name.split("-")[0]
-        for _, r in frame.iterrows():
-            rows.append({"job": str(job), "rule": rule, **r.to_dict()})
-    table = pd.DataFrame(rows)
-    if len(table):
-        table = table.drop(columns=["h:m:s"], errors="ignore").sort_values("s", ascending=False)
-    write_csv(table, path)
-    return table

@@ -561,10 +561,11 @@ def encoder_wildcards():
 
 
 def run_benchmarks():
-    """The benchmark file of every job this configuration can make, for the run's table of
-    them (run_summary). The folder also keeps the files of jobs that an earlier
-    configuration of the same run made (a replica, a variant or a channel set since
-    dropped); those are not this run's. The summary's own is written after it."""
+    """The benchmark file of every job this configuration can make, with the rule that
+    writes it, for the run's table of them (run_summary). The folder also keeps the files
+    of jobs that an earlier configuration of the same run made (a replica, a variant or a
+    channel set since dropped); those are not this run's. The summary's own is written
+    after it."""
     variants = [Representation.simclr(v) for v in config["simclr"]["variants"]]
     normalisations = set(NORMALISATIONS) | set(config["baselines"]["normalisations"])
     by_wildcards = {
@@ -577,7 +578,7 @@ def run_benchmarks():
         ],
         ("channels", "normalisation", "seed"): encoder_wildcards(),
     }
-    out = []
+    out = {}
     for step in workflow.rules:
         benchmark = step.benchmark
         if not benchmark or step.name == "run_summary":
@@ -588,8 +589,10 @@ def run_benchmarks():
                 f"the benchmark of {step.name} has wildcards {names}, which "
                 "run_benchmarks (workflow/rules/common.smk) does not list; add them there"
             )
-        out += [str(benchmark.apply_wildcards(w)) for w in by_wildcards[names]]
-    return sorted(set(out))
+        out.update(
+            {str(benchmark.apply_wildcards(w)): step.name for w in by_wildcards[names]}
+        )
+    return dict(sorted(out.items()))
 
 
 def get_final_output():

@@ -1,4 +1,5 @@
-from manga_ssl.core.runlog import collect_benchmarks, log_to, write_config
+from manga_ssl.core.benchmarks import collect_benchmarks
+from manga_ssl.core.runlog import log_to, write_config
 
 log = log_to(snakemake.log[0])
 write_config(snakemake.params.config, snakemake.output.config)
