@@ -67,6 +67,7 @@ def tiny_run(tmp_path_factory):
     work = make_workdir(tmp_path_factory.mktemp("tiny"))
     res = run_snakemake(work)
     assert res.returncode == 0, res.stderr[-4000:]
+    (work / "console.txt").write_text(res.stdout + res.stderr)
     return work
 
 
@@ -410,6 +411,27 @@ def test_every_rule_logs_and_benchmarks(tiny_run):
     assert "preprocessed" in (tiny_run / "logs/tiny/extract_maps.log").read_text()
     rejected = pd.read_csv(tiny_run / "results/tiny/preprocess/rejected.csv")
     assert list(rejected.columns) == ["plateifu", "file", "reason"]
+
+
+def test_every_script_opens_its_log_before_importing_anything_else():
+    """What a library prints as it is imported (TensorFlow's C++ lines) goes to the rule's log."""
+    import ast
+
+    scripts = sorted((ROOT / "workflow/scripts").glob("*.py"))
+    assert set(rule_scripts().values()) <= set(scripts)
+    for script in scripts:
+        first, second = ast.parse(script.read_text()).body[:2]
+        assert isinstance(first, ast.ImportFrom) and first.module == "manga_ssl.core.runlog", script.name
+        call = second.value if isinstance(second, ast.Expr | ast.Assign) else None
+        assert isinstance(call, ast.Call) and ast.unparse(call) == "log_to(snakemake.log[0])", script.name
+
+
+def test_the_console_holds_snakemakes_lines_not_the_libraries(tiny_run):
+    console = (tiny_run / "console.txt").read_text()
+    assert "Finished jobid" in console
+    # absl's lines ("I0000 00:00:1796661964.30 7978 port.cc:153] oneDNN ...") and its banner
+    assert not re.search(r"(?m)^[IWEF]\d{4} \d\d:\d\d:", console), console[-3000:]
+    assert "absl::InitializeLog" not in console
 
 
 def test_simclr_replicas_and_baselines(tiny_run):

@@ -8,7 +8,12 @@ import sys
 
 
 def log_to(path) -> logging.Logger:
-    """Send logging, warnings and stderr of this process to ``path``."""
+    """Send logging, warnings and stderr of this process to ``path``.
+
+    A workflow script calls it before importing anything else: TensorFlow writes to stderr
+    as it is imported (its C++ lines come before absl's logging is set up, whatever
+    ``TF_CPP_MIN_LOG_LEVEL`` says), and those lines belong in the rule's log, not on the
+    console among Snakemake's."""
     handle = open(path, "a", buffering=1)
     sys.stderr.flush()
     os.dup2(handle.fileno(), 2)  # C-level output too (TensorFlow, XLA, numba)

@@ -1,8 +1,10 @@
-from manga_ssl.catalogue.vac import write_catalogue
-from manga_ssl.core.names import input_key
 from manga_ssl.core.runlog import log_to
 
 log_to(snakemake.log[0])
+
+from manga_ssl.catalogue.vac import write_catalogue
+from manga_ssl.core.names import input_key
+
 i, names = snakemake.input, snakemake.params.names
 key = {n: input_key(n) for n in names}
 write_catalogue(

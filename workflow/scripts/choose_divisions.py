@@ -1,7 +1,9 @@
-from manga_ssl.analysis.divisions import choose_divisions
 from manga_ssl.core.runlog import log_to
 
 log = log_to(snakemake.log[0])
+
+from manga_ssl.analysis.divisions import choose_divisions
+
 p, i = snakemake.params, snakemake.input
 performance = {norm: (i[f"agreement_{norm}"], i[f"accuracy_{norm}"]) for norm in p.trained}
 divisions = choose_divisions(

@@ -1,7 +1,9 @@
-from manga_ssl.analysis.overlaps import run_overlaps
 from manga_ssl.core.runlog import log_to
 
 log_to(snakemake.log[0])
+
+from manga_ssl.analysis.overlaps import run_overlaps
+
 labels = {key.replace("__", "-"): path for key, path in snakemake.input.items() if key not in ("code", "divisions")}
 run_overlaps(
     snakemake.params.comparisons,

@@ -1,7 +1,9 @@
 from manga_ssl.core.runlog import log_to
-from manga_ssl.figures import paper as paper_figures
 
 log_to(snakemake.log[0])
+
+from manga_ssl.figures import paper as paper_figures
+
 paper_figures.table1_figure(
     snakemake.input.table1,
     snakemake.input.accepted,

@@ -1,9 +1,11 @@
-from manga_ssl.acquisition.download import DownloadError
-from manga_ssl.acquisition.products import fetch_catalogue, transfer_options
 from manga_ssl.core.runlog import log_to
-from manga_ssl.survey.datasets import Dr17Archive
 
 log = log_to(snakemake.log[0])
+
+from manga_ssl.acquisition.download import DownloadError
+from manga_ssl.acquisition.products import fetch_catalogue, transfer_options
+from manga_ssl.survey.datasets import Dr17Archive
+
 # transfer settings come from the config, not params: changing them changes no file
 cfg = snakemake.config["download"]
 try:

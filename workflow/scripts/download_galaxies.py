@@ -1,14 +1,16 @@
+from manga_ssl.core.runlog import log_to
+
+log = log_to(snakemake.log[0])
+
 from pathlib import Path
 
 import pandas as pd
 
 from manga_ssl.acquisition.products import fetch_galaxies, transfer_options
 from manga_ssl.core.files import write_csv
-from manga_ssl.core.runlog import log_to
 from manga_ssl.survey.datasets import Dr17Archive, SurveyLayout
 from manga_ssl.survey.formats import read_drpall
 
-log = log_to(snakemake.log[0])
 # transfer settings come from the config, not params: changing them changes no file
 cfg = snakemake.config["download"]
 selection = pd.read_csv(snakemake.input.selection, dtype={"plateifu": str, "mangaid": str})

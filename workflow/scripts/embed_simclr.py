@@ -1,7 +1,9 @@
 from manga_ssl.core.runlog import log_to
-from manga_ssl.ssl.embedding import embed_replicas
 
 log = log_to(snakemake.log[0])
+
+from manga_ssl.ssl.embedding import embed_replicas
+
 embed_replicas(
     list(snakemake.input.encoders),
     snakemake.input.tensors,

@@ -1,9 +1,11 @@
-from manga_ssl.analysis.divisions import read_divisions
-from manga_ssl.core.names import Representation
 from manga_ssl.core.runlog import log_to
-from manga_ssl.figures.explorer import build_explorer
 
 log_to(snakemake.log[0])
+
+from manga_ssl.analysis.divisions import read_divisions
+from manga_ssl.core.names import Representation
+from manga_ssl.figures.explorer import build_explorer
+
 names = snakemake.params.names
 divisions = read_divisions(snakemake.input.divisions)
 build_explorer(

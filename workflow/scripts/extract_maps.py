@@ -1,3 +1,7 @@
+from manga_ssl.core.runlog import log_to
+
+log = log_to(snakemake.log[0])
+
 from pathlib import Path
 
 import numpy as np
@@ -5,11 +9,9 @@ import pandas as pd
 
 from manga_ssl.acquisition.products import download_failures
 from manga_ssl.core.files import atomic_output, write_csv, write_parquet
-from manga_ssl.core.runlog import log_to
 from manga_ssl.preprocessing.maps import CATALOGUE_UNITS, preprocess_survey
 from manga_ssl.survey.datasets import SurveyLayout
 
-log = log_to(snakemake.log[0])
 cfg = snakemake.params.preprocessing
 sample, unavailable = None, None
 if "selection" in snakemake.input.keys():  # downloaded DR17: the selected sample, less what could not be had

@@ -1,7 +1,9 @@
-from manga_ssl.analysis.divisions import read_divisions
 from manga_ssl.core.runlog import log_to
-from manga_ssl.figures import paper as paper_figures
 
 log_to(snakemake.log[0])
+
+from manga_ssl.analysis.divisions import read_divisions
+from manga_ssl.figures import paper as paper_figures
+
 i = snakemake.input
 paper_figures.fig4(i.labels, i.catalogue, read_divisions(i.divisions)["relative"], snakemake.output)

@@ -1,8 +1,10 @@
-from manga_ssl.analysis.divisions import read_divisions
 from manga_ssl.core.runlog import log_to
-from manga_ssl.figures import paper as paper_figures
 
 log_to(snakemake.log[0])
+
+from manga_ssl.analysis.divisions import read_divisions
+from manga_ssl.figures import paper as paper_figures
+
 i = snakemake.input
 paper_figures.fig9(
     i.catalogue,

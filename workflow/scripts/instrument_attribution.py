@@ -1,7 +1,9 @@
-from manga_ssl.analysis.attribution import run_attribution
 from manga_ssl.core.runlog import log_to
 
 log_to(snakemake.log[0])
+
+from manga_ssl.analysis.attribution import run_attribution
+
 p = snakemake.params
 run_attribution(
     snakemake.input.labels,

@@ -1,7 +1,9 @@
-from manga_ssl.analysis.attribution import run_truth_attribution
 from manga_ssl.core.runlog import log_to
 
 log_to(snakemake.log[0])
+
+from manga_ssl.analysis.attribution import run_truth_attribution
+
 p = snakemake.params
 run_truth_attribution(
     snakemake.input.truth,

@@ -1,10 +1,12 @@
+from manga_ssl.core.runlog import log_to
+
+log = log_to(snakemake.log[0])
+
 import pandas as pd
 
 from manga_ssl.core.files import atomic_output
-from manga_ssl.core.runlog import log_to
 from manga_ssl.mock.validation import mock_vs_real, to_markdown
 
-log = log_to(snakemake.log[0])
 real = {k: snakemake.input[k] for k in ("pipe3d", "drpall", "drpcomplete", "mdlm")}
 table = mock_vs_real(pd.read_parquet(snakemake.input.catalogue), real)
 with atomic_output(snakemake.output.table) as tmp:

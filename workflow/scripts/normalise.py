@@ -1,10 +1,12 @@
+from manga_ssl.core.runlog import log_to
+
+log = log_to(snakemake.log[0])
+
 import numpy as np
 
 from manga_ssl.core.files import atomic_output
-from manga_ssl.core.runlog import log_to
 from manga_ssl.preprocessing.maps import build_tensors
 
-log = log_to(snakemake.log[0])
 with np.load(snakemake.input.maps) as npz:
     arrays = dict(npz)
 how = snakemake.wildcards.normalisation

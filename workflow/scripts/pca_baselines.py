@@ -1,7 +1,9 @@
-from manga_ssl.analysis.baselines import baselines_to_tables
 from manga_ssl.core.runlog import log_to
 
 log = log_to(snakemake.log[0])
+
+from manga_ssl.analysis.baselines import baselines_to_tables
+
 cfg = snakemake.params.baselines
 baselines_to_tables(
     snakemake.input.tensors,

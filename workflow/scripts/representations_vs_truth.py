@@ -1,10 +1,12 @@
+from manga_ssl.core.runlog import log_to
+
+log = log_to(snakemake.log[0])
+
 import pandas as pd
 
 from manga_ssl.core.names import input_key, tables_by_representation
-from manga_ssl.core.runlog import log_to
 from manga_ssl.mock.validation import representations_vs_truth, write_truth_tables
 
-log = log_to(snakemake.log[0])
 names = snakemake.params.names
 tables = tables_by_representation(snakemake.input.tables, names)
 labels = {n: snakemake.input[input_key(n)] for n in names}

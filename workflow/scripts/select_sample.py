@@ -1,10 +1,12 @@
+from manga_ssl.core.runlog import log_to
+
+log = log_to(snakemake.log[0])
+
 from manga_ssl.acquisition.sample import select_sample, selection_summary
 from manga_ssl.core.files import atomic_output, write_csv
-from manga_ssl.core.runlog import log_to
 from manga_ssl.survey.datasets import DAPTYPE
 from manga_ssl.survey.formats import read_dapall, read_drpall, read_pipe3d_catalogue
 
-log = log_to(snakemake.log[0])
 selection = select_sample(
     read_drpall(snakemake.input.drpall),
     read_pipe3d_catalogue(snakemake.input.pipe3d_catalogue),

@@ -1,11 +1,13 @@
+from manga_ssl.core.runlog import log_to
+
+log = log_to(snakemake.log[0])
+
 import json
 
 from manga_ssl.analysis.divisions import read_divisions, summary
 from manga_ssl.analysis.tables import make_table1
 from manga_ssl.core.files import atomic_output
-from manga_ssl.core.runlog import log_to
 
-log = log_to(snakemake.log[0])
 p = snakemake.params
 performance = dict(zip(p.names, zip(snakemake.input.agreement, snakemake.input.accuracy)))
 accepted = make_table1(

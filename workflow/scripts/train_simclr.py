@@ -1,7 +1,9 @@
 from manga_ssl.core.runlog import log_to
-from manga_ssl.ssl.training import train_and_save
 
 log = log_to(snakemake.log[0])
+
+from manga_ssl.ssl.training import train_and_save
+
 w = snakemake.wildcards
 train_and_save(
     snakemake.input.tensors,
