@@ -1,7 +1,7 @@
 # The two commands a user needs:
 #   make demo   builds .venv and runs the pipeline on the embedded mock survey (CPU demo config)
 #   make test   builds .venv and runs the test suite
-#   make science  the 1000-galaxy survey with the paper's network widths (issue 16; ~30 min on 2 cores)
+#   make science  the demo's methods on 6000 galaxies, ten replicas (issue 16's science run; ~1 hour on 2 cores)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -28,7 +28,7 @@ demo: venv
 	$(BIN)/snakemake --cores $(CORES) --resources gpu=2 --configfile $(CONFIG)
 
 science: venv
-	$(BIN)/snakemake --cores $(CORES) --configfile config/demo.yaml config/science.yaml
+	$(BIN)/snakemake --cores $(CORES) --resources gpu=2 --configfile config/demo.yaml config/science.yaml
 
 paper: venv
 	$(BIN)/snakemake --cores $(CORES) --resources gpu=1 --configfile config/config.yaml

@@ -105,12 +105,42 @@ def test_ten_replicas_study_extends_the_demos_replicas_to_the_papers_ten():
     assert study["simclr"]["epochs"] == 10
 
 
-def test_science_run_is_the_demo_with_the_papers_widths():
-    """config/science.yaml is laid over the demo as snakemake lays config files (make science)."""
+def test_science_run_is_the_demo_on_twice_the_galaxies_at_its_steps():
+    """config/science.yaml is laid over the demo as snakemake lays config files (make science):
+    the demo's survey draw and methods, twice the galaxies, the demo's optimisation steps, the
+    paper's ten replicas of the variants the goals are scored on."""
     cfg = over_the_demo("config/science.yaml")
+    demo = load_config(ROOT / "config/demo.yaml", SCHEMA)
+    assert cfg["run_name"] == "science"
+    assert cfg["survey"]["n_galaxies"] == 2 * demo["survey"]["n_galaxies"] == 6000
+    assert {key: v for key, v in cfg["survey"].items() if key != "n_galaxies"} == {
+        key: v for key, v in demo["survey"].items() if key != "n_galaxies"
+    }
+
+    def steps(c, method):  # optimisation steps of one replica (a partial batch is dropped)
+        settings = method_settings(c["simclr"], method)
+        return settings["epochs"] * (c["survey"]["n_galaxies"] // settings["batch_size"])
+
+    for method in ("paper", "further_away", "erased"):
+        assert abs(steps(cfg, method) - steps(demo, method)) <= 0.05 * steps(demo, method), method
+        for key in ("conv_filters", "kernel_sizes", "projection_head", "batch_size", "temperature", "augmentations"):
+            assert method_settings(cfg["simclr"], method)[key] == method_settings(demo["simclr"], method)[key]
+    assert steps(cfg, "further_away") == 2 * steps(cfg, "paper")
+    assert cfg["simclr"]["seeds"] == list(range(10))
+    assert variant_set(cfg) == {
+        ("relative", "all", "paper"),
+        ("individual", "all", "paper"),
+        ("individual", "all", "further_away"),
+        ("relative", "all", "erased"),
+    }
+
+
+def test_paper_widths_study_is_the_recorded_science_run():
+    """config/studies/paper-widths.yaml: `make science` of docs/science.md sections 10-42."""
+    cfg = over_the_demo("config/studies/paper-widths.yaml")
     paper = load_config(ROOT / "config/config.yaml", SCHEMA)["simclr"]
     # the survey and training the science runs were recorded with (the demo's until section 31)
-    assert cfg["run_name"] == "science" and cfg["survey"]["n_galaxies"] == 1000
+    assert cfg["run_name"] == "paper-widths" and cfg["survey"]["n_galaxies"] == 1000
     assert (cfg["simclr"]["epochs"], cfg["simclr"]["warmup_epochs"]) == (30, 3)
     for key in ("conv_filters", "kernel_sizes", "projection_head", "temperature"):
         assert cfg["simclr"][key] == paper[key]
