@@ -1,7 +1,7 @@
 # The two commands a user needs:
 #   make demo   builds .venv and runs the pipeline on the embedded mock survey (CPU demo config)
 #   make test   builds .venv and runs the test suite
-#   make science  the demo's methods on 6000 galaxies, ten replicas (issue 16's science run; ~1 hour on 2 cores)
+#   make science  the demo's methods on 6000 galaxies, ten replicas (issue 16's science run; ~46 min on 2 cores)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
